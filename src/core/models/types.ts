@@ -1,0 +1,41 @@
+/**
+ * A model manifest: everything the runtime needs to load, verify and drive one ONNX file.
+ * Manifests are the single source of truth for a model; the UI, worker, tests and CLI read them.
+ */
+export interface ModelManifest {
+  /** Stable id, e.g. "esrgan-medium-x2". */
+  id: string;
+  /** Human-readable label for the UI. */
+  label: string;
+  /** Pipeline stage this model serves. */
+  task: 'upscale' | 'repair-detect' | 'inpaint' | 'denoise' | 'face' | 'colorize';
+  /** File name, resolved relative to the manifest's base URL. */
+  file: string;
+  /** Lower-case hex sha256 of the file; the loader refuses anything else. */
+  sha256: string;
+  /** File size in bytes. */
+  size: number;
+  /** Tensor names and layout. */
+  input: TensorSpec;
+  output: TensorSpec;
+  /** Output size / input size (1 for same-size models). */
+  scale: number;
+  /** Preferred square tile edge (input pixels) and overlap between tiles (input pixels). */
+  tile: { size: number; overlap: number };
+  /** Numeric precision of the stored weights. */
+  precision: 'fp32' | 'fp16' | 'int8';
+  /** Where the weights came from and under which licence. */
+  source: { package?: string; version?: string; url?: string; description: string };
+  license: string;
+  /** Optional path of the model card relative to the repository root. */
+  card?: string;
+}
+
+export interface TensorSpec {
+  name: string;
+  /** Only NCHW with 3 colour channels (RGB) is used so far. */
+  layout: 'NCHW';
+  channels: number;
+  /** The value range the model reads or writes, e.g. [0, 255] or [0, 1]. */
+  range: [number, number];
+}

@@ -1,0 +1,48 @@
+import type { PlanarImage } from '../image/types';
+import type { ModelManifest } from '../models/types';
+import type { BackendName } from './capabilities';
+
+/**
+ * The slice of the onnxruntime API we use. Passing the module in keeps the core free of
+ * a hard dependency: the browser hands in onnxruntime-web, Node and tests onnxruntime-node.
+ */
+export interface OrtTensor {
+  readonly dims: readonly number[];
+  readonly data: unknown;
+  dispose?(): void;
+}
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release?(): Promise<void>;
+}
+export interface OrtModule {
+  InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+}
+
+/** Creates a session on the requested execution provider; the caller decides about fallbacks. */
+export async function createSession(ort: OrtModule, bytes: Uint8Array, backend: BackendName): Promise<OrtSession> {
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+  });
+}
+
+/** Runs one planar RGB tile through a session, checking the output shape against the manifest's scale. */
+export async function runPlanar(ort: OrtModule, session: OrtSession, manifest: ModelManifest, tile: PlanarImage): Promise<PlanarImage> {
+  const input = new ort.Tensor('float32', tile.data, [1, tile.channels, tile.height, tile.width]);
+  const outputs = await session.run({ [manifest.input.name]: input });
+  const out = outputs[manifest.output.name];
+  if (!out) throw new Error(`Model ${manifest.id} returned no "${manifest.output.name}" output`);
+  const [, c, h, w] = out.dims;
+  if (h !== tile.height * manifest.scale || w !== tile.width * manifest.scale) {
+    throw new Error(`Model ${manifest.id} returned ${w}x${h} for a ${tile.width}x${tile.height} tile; expected x${manifest.scale}`);
+  }
+  // Copy out of ORT-owned memory (WASM heap views are invalidated by the next run).
+  const data = new Float32Array(out.data as Float32Array);
+  input.dispose?.();
+  out.dispose?.();
+  return { width: w, height: h, channels: c, data };
+}

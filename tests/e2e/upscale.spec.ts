@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/fixtures';
+import { photoFixture, readPng, diffRgb } from './support/images';
+import { referenceRun } from './support/reference';
+import { upscaleModelFor } from '../../src/stages/upscale/meta';
+
+async function openApp(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('WASM');
+}
+
+async function upscaleAndDownload(page: Page, png: Buffer, name: string, scale: 2 | 4) {
+  await page.getByTestId('file-input').setInputFiles({ name, mimeType: 'image/png', buffer: png });
+  await page.getByTestId(`scale-${scale}`).check();
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('download')).toBeVisible({ timeout: 150_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  return { name: download.suggestedFilename(), image: readPng(readFileSync((await download.path())!)) };
+}
+
+test('the page is cross-origin isolated and runs WASM with 2 threads', async ({ page }) => {
+  await openApp(page);
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await expect(page.getByTestId('backend')).toHaveText(/WASM SIMD · 2 threads/);
+});
+
+test('upscales a photo 2x in tiles and matches onnxruntime-node on the same model', async ({ page }) => {
+  // 200x150 spans several 128px tiles, so seams are exercised.
+  const { png, image } = photoFixture(200, 150);
+  await openApp(page);
+  const out = await upscaleAndDownload(page, png, 'grandma 1962.png', 2);
+  expect(out.name).toBe('grandma 1962-heirloom-x2.png');
+  expect([out.image.width, out.image.height]).toEqual([400, 300]);
+
+  const expected = await referenceRun(upscaleModelFor({ scale: 2, quality: 'balanced' }), image);
+  const d = diffRgb(out.image, expected);
+  // Tiled vs whole-image inference differ only where the blended seams are.
+  expect(d.mean).toBeLessThan(0.5);
+  expect(d.max).toBeLessThanOrEqual(24);
+  // And the model did real work: not a plain resize of the input.
+  expect(diffRgb(out.image, expected).mean).toBeLessThan(diffRgb(out.image, nearest2x(image)).mean);
+});
+
+test('works offline after the first visit', async ({ page, context }) => {
+  await openApp(page);
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null || document.documentElement.dataset.offlineReady === 'true', null, { timeout: 60_000 });
+  // Precaching runs on install; wait until the worker is active and controls the page.
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByTestId('backend')).toContainText('WASM');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const { png } = photoFixture(64, 48);
+  const out = await upscaleAndDownload(page, png, 'offline.png', 4);
+  expect([out.image.width, out.image.height]).toEqual([256, 192]);
+  await context.setOffline(false);
+});
+
+test('cancel stops the work, keeps the photo and the app stays usable', async ({ page }) => {
+  const { png } = photoFixture(480, 360);
+  await openApp(page);
+  await page.getByTestId('file-input').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: png });
+  await page.getByTestId('scale-4').check();
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('progress-stage')).toContainText('Upscaling', { timeout: 60_000 });
+  await page.getByTestId('cancel').click();
+  await expect(page.getByTestId('error')).toContainText('Cancelled');
+  await expect(page.getByTestId('before')).toBeVisible();
+
+  const small = photoFixture(40, 30);
+  const out = await upscaleAndDownload(page, small.png, 'small.png', 2);
+  expect([out.image.width, out.image.height]).toEqual([80, 60]);
+});
+
+test('a zero-byte or corrupt file gets a clear message and the app stays usable', async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('file-input').setInputFiles({ name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0) });
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('error')).toContainText('empty');
+
+  const { png } = photoFixture(40, 30);
+  await page.getByTestId('file-input').setInputFiles({ name: 'cut.png', mimeType: 'image/png', buffer: png.subarray(0, png.length >> 1) });
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('error')).toContainText('could not be read');
+
+  const out = await upscaleAndDownload(page, png, 'fine.png', 2);
+  expect([out.image.width, out.image.height]).toEqual([80, 60]);
+});
+
+function nearest2x(img: { width: number; height: number; data: Uint8Array }) {
+  const w = img.width * 2, h = img.height * 2;
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set(img.data.subarray(((y >> 1) * img.width + (x >> 1)) * 4, ((y >> 1) * img.width + (x >> 1)) * 4 + 4), (y * w + x) * 4);
+  return { width: w, height: h, data };
+}

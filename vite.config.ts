@@ -1,0 +1,76 @@
+import { defineConfig, type Plugin } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
+import { readFileSync, createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Cross-origin isolation lets onnxruntime-web use WASM threads (SharedArrayBuffer).
+ * A static host must send these same two headers on every response (see README).
+ */
+export const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** onnxruntime-web's WASM runtime files, served from our own origin under /ort/. */
+const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+const ortDist = (f: string) => fileURLToPath(new URL(`./node_modules/onnxruntime-web/dist/${f}`, import.meta.url));
+
+function serveOrtRuntime(): Plugin {
+  return {
+    name: 'heirloom:ort-runtime',
+    configureServer(server) {
+      server.middlewares.use('/ort/', (req, res, next) => {
+        const name = (req.url ?? '').replace(/^\//, '').split('?')[0];
+        if (!ORT_FILES.includes(name)) return next();
+        res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        createReadStream(ortDist(name)).pipe(res);
+      });
+    },
+    generateBundle() {
+      for (const f of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${f}`, source: readFileSync(ortDist(f)) });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [
+    svelte(),
+    serveOrtRuntime(),
+    VitePWA({
+      registerType: 'autoUpdate',
+      injectRegister: false, // we register through workbox-window ourselves (src/app/offline.ts)
+      manifest: {
+        name: 'Heirloom — photo restoration',
+        short_name: 'Heirloom',
+        description: 'Restore and upscale old photos privately, in your browser.',
+        theme_color: '#3b2f2a',
+        background_color: '#faf7f2',
+        display: 'standalone',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+        ],
+      },
+      workbox: {
+        // The app shell, the ORT runtime and the default (fp16-weight) models: all that offline use needs.
+        globPatterns: ['**/*.{js,mjs,css,html,svg,png,webmanifest,wasm,json}', 'models/**/*.fp16.onnx'],
+        maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
+        navigateFallback: 'index.html',
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
+  resolve: {
+    // The extern-wasm build loads its runtime from /ort/ instead of inlining it in our worker
+    // bundle: otherwise ORT's pthread workers would re-run our worker module.
+    alias: [{ find: /^onnxruntime-web$/, replacement: ortDist('ort.min.mjs') }],
+  },
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  worker: { format: 'es' },
+  build: { target: 'es2022', sourcemap: true },
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+});

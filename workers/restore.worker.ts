@@ -1,0 +1,120 @@
+/// <reference lib="webworker" />
+/**
+ * The inference worker: decodes, runs a recipe's stages tile by tile with onnxruntime-web,
+ * and encodes. The page talks to it through Comlink (src/app/worker-bridge.ts); cancelling
+ * terminates this worker, so nothing here needs to poll for cancellation beyond tile borders.
+ */
+import * as Comlink from 'comlink';
+import * as ort from 'onnxruntime-web';
+import { decodeImage, encodeImage, type OutputFormat } from '../src/core/image/browser-codec';
+import type { ModelManifest } from '../src/core/models/types';
+import { loadModelBytes } from '../src/core/models/loader';
+import { createIdbModelCache } from '../src/core/models/idb-cache';
+import { chooseBackend, detectCapabilities, describeBackend, type BackendChoice } from '../src/core/runtime/capabilities';
+import { createSession, runPlanar, type OrtModule } from '../src/core/runtime/session';
+import { chooseTileSize, type TiledModel } from '../src/core/tiling/run-tiled';
+import type { Progress } from '../src/core/pipeline/progress';
+import { runRecipe, type Recipe } from '../src/stages';
+
+const BASE = import.meta.env.BASE_URL;
+const ortModule = ort as unknown as OrtModule;
+
+export interface WorkerInfo {
+  backend: BackendChoice;
+  label: string;
+}
+
+export interface RestoreResult {
+  blob: Blob;
+  width: number;
+  height: number;
+  inputWidth: number;
+  inputHeight: number;
+  backend: string;
+  ms: number;
+}
+
+let info: WorkerInfo | undefined;
+const models = new Map<string, Promise<TiledModel>>();
+const modelCache = createIdbModelCache();
+
+async function init(prefer: 'auto' | 'webgpu' | 'wasm' = 'auto'): Promise<WorkerInfo> {
+  if (info) return info;
+  const caps = await detectCapabilities();
+  const backend = chooseBackend(caps, prefer);
+  // The thread count is fixed once the WASM runtime starts: a different count needs a new worker.
+  ort.env.wasm.numThreads = backend.threads;
+  ort.env.wasm.wasmPaths = `${BASE}ort/`;
+  info = { backend, label: describeBackend(backend, caps) };
+  return info;
+}
+
+function modelBaseUrl(m: ModelManifest): string {
+  return new URL(`${BASE}models/${m.task}/`, self.location.origin).href;
+}
+
+async function openModel(m: ModelManifest, onProgress: (p: Progress) => void): Promise<TiledModel> {
+  const { backend } = await init();
+  const bytes = await loadModelBytes(m, modelBaseUrl(m), {
+    cache: modelCache,
+    onProgress: (loaded, total) => onProgress({ stage: `Loading model ${m.label}`, done: loaded, total }),
+  });
+  let name = backend.name;
+  let session;
+  try {
+    session = await createSession(ortModule, bytes, name);
+  } catch (err) {
+    if (name !== 'webgpu') throw err;
+    // Some graphs fail on the WebGPU EP; WASM runs them all.
+    console.warn(`WebGPU could not run ${m.id}, falling back to WASM:`, err);
+    name = 'wasm';
+    session = await createSession(ortModule, bytes, name);
+  }
+  return {
+    scale: m.scale,
+    tileSize: chooseTileSize(m.tile.size, name, Infinity, Infinity),
+    overlap: m.tile.overlap,
+    inputRange: m.input.range,
+    outputRange: m.output.range,
+    run: (tile) => runPlanar(ortModule, session, m, tile),
+  };
+}
+
+const api = {
+  init,
+
+  async restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void): Promise<RestoreResult> {
+    const started = performance.now();
+    const { label } = await init();
+    onProgress({ stage: 'Reading image', done: 0, total: 1 });
+    const image = await decodeImage(file, name);
+    const result = await runRecipe(image, recipe, {
+      progress: onProgress,
+      loadModel: (m) => {
+        const key = m.id + m.sha256;
+        if (!models.has(key)) models.set(key, openModel(m, onProgress).catch((e) => (models.delete(key), Promise.reject(e))));
+        return models.get(key)!;
+      },
+    });
+    onProgress({ stage: 'Encoding result', done: 0, total: 1 });
+    const blob = await encodeImage(result, 'image/png');
+    return {
+      blob,
+      width: result.width,
+      height: result.height,
+      inputWidth: image.width,
+      inputHeight: image.height,
+      backend: label,
+      ms: performance.now() - started,
+    };
+  },
+
+  /** Re-encodes a finished PNG result as JPEG or WebP for download. */
+  async transcode(blob: Blob, type: OutputFormat, quality = 0.92): Promise<Blob> {
+    if (type === 'image/png' && blob.type === 'image/png') return blob;
+    return encodeImage(await decodeImage(blob, 'the result'), type, quality);
+  },
+};
+
+export type RestoreWorkerApi = typeof api;
+Comlink.expose(api);
