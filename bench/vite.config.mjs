@@ -47,6 +47,7 @@ const benchStatic = {
 export default {
   root: here,
   configFile: false,
+  cacheDir: resolve(repo, 'node_modules/.vite-bench'),
   logLevel: 'warn',
   clearScreen: false,
   plugins: [benchStatic],

@@ -3,7 +3,7 @@
  * Upscale quality on Kodak24: box-downscale each 500x500 PNG by s, upscale back with
  * (a) bicubic and (b) the converted ONNX model (fp16 file, onnxruntime-node, whole image),
  * and report mean PSNR (RGB, 0..255, outputs clamped and rounded to 8 bit, `s` px border cropped).
- * Also measures tile-seam error: model(full image) vs model(crop with m px of context).
+ * Also measures tile-seam error for a range of tile overlaps (see seamError).
  *
  *   node models/eval/upscale-quality.mjs [kodak dir]    (default ../shared/data/eval/kodak24)
  */
@@ -94,17 +94,21 @@ function crop(im, /** @type {number} */ x0, /** @type {number} */ y0, /** @type 
 }
 
 /**
- * Tile-seam error: run on a 64x64 region with `m` px of real context around it (image edge-free),
- * compare that region's output to the full-image output. Max abs diff on 0..255.
+ * Tile-seam error: split the image into two tiles (left 64 px wide, right the rest, sharing
+ * `o` input px), blend them with the app's cosine feather (src/core/tiling/blend.ts) and
+ * return the max abs diff to the whole-image output, on 0..255.
  */
-async function seamError(/** @type {ort.InferenceSession} */ session, /** @type {Img} */ lr, /** @type {Img} */ full, /** @type {number} */ s, /** @type {number} */ m) {
-  const R = 64, x0 = Math.floor((lr.w - R) / 2), y0 = Math.floor((lr.h - R) / 2);
-  const out = await runModel(session, crop(lr, x0 - m, y0 - m, R + 2 * m, R + 2 * m), s);
+async function seamError(/** @type {ort.InferenceSession} */ session, /** @type {Img} */ lr, /** @type {Img} */ full, /** @type {number} */ s, /** @type {number} */ o) {
+  const T = 64, A = await runModel(session, crop(lr, 0, 0, T, lr.h), s), B = await runModel(session, crop(lr, T - o, 0, lr.w - T + o, lr.h), s);
+  const bx = (T - o) * s, ov = o * s;
   let max = 0;
   for (let c = 0; c < 3; c++)
-    for (let y = 0; y < R * s; y++)
-      for (let x = 0; x < R * s; x++)
-        max = Math.max(max, Math.abs(out.data[(c * out.h + m * s + y) * out.w + m * s + x] - full.data[(c * full.h + y0 * s + y) * full.w + x0 * s + x]));
+    for (let y = 0; y < full.h; y++)
+      for (let x = bx; x < T * s; x++) {
+        const wb = 0.5 - 0.5 * Math.cos((Math.PI * (x - bx + 0.5)) / ov);
+        const v = (1 - wb) * A.data[(c * A.h + y) * A.w + x] + wb * B.data[(c * B.h + y) * B.w + x - bx];
+        max = Math.max(max, Math.abs(v - full.data[(c * full.h + y) * full.w + x]));
+      }
   return max;
 }
 
@@ -123,12 +127,12 @@ for (const id of MODELS) {
     const sr = await runModel(session, lr, s);
     pb += psnr(hr, bicubicUp(lr, s), s);
     pm += psnr(hr, sr, s);
-    if (k === 0) seams.push([id, ...(await Promise.all([0, 4, 8, 16, 24].map((m) => seamError(session, lr, sr, s, m))))]);
+    if (k === 0) seams.push([id, ...(await Promise.all([8, 16, 24, 32].map((o) => seamError(session, lr, sr, s, o))))]);
   }
   const n = images.length, b = pb / n, m = pm / n;
   console.log(`| ${id} (fp16) | x${s} | ${images[0].w / s}x${images[0].h / s} | ${b.toFixed(2)} | ${m.toFixed(2)} | ${(m - b >= 0 ? '+' : '') + (m - b).toFixed(2)} |`);
   await session.release();
 }
-console.log('\nTile-seam error on kodim01 (max |diff| on 0..255 vs whole image, 64x64 region) by context margin:');
-console.log('| model | 0 px | 4 px | 8 px | 16 px | 24 px |\n|---|---|---|---|---|---|');
+console.log('\nTile-seam error on kodim01, cosine-feathered two-tile blend vs whole image (max |diff| on 0..255) by overlap:');
+console.log('| model | 8 px | 16 px | 24 px | 32 px |\n|---|---|---|---|---|');
 for (const [id, ...e] of seams) console.log(`| ${id} | ${e.map((v) => Number(v).toFixed(3)).join(' | ')} |`);

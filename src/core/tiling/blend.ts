@@ -9,12 +9,13 @@
  * divides by the summed weight so the result is exactly normalised even when overlaps exceed
  * half a tile. Ramps are sampled at pixel centres, so no weight is ever 0 (no divide by zero).
  *
- * Memory: the accumulator holds 3 float32 (RGB) + 1 float32 (weight) per output pixel, i.e.
- * 16 bytes/px, plus 4 bytes/px for the final RGBA output: peak ~20 bytes per output pixel
- * (+ one tile). Examples: 4 MP -> 80 MB, 16 MP -> 320 MB, 64 MP -> 1.28 GB.
- * Beyond ~64 MP of output this no longer fits comfortably in a browser tab; such outputs
- * need a streaming approach (process one tile row at a time and flush finished strips
- * straight into the RGBA output), which can replace this class behind the same interface.
+ * Memory: the accumulator covers one horizontal strip of the output (one row of tiles), not
+ * the whole image: 16 bytes per strip pixel (3 float32 sums + 1 float32 weight). runTiled
+ * flushes finished rows into the 8-bit output and slides the strip down, so the peak is
+ * 4 bytes per output pixel (the RGBA result) + 16 * outputWidth * stripRows (+ 1 byte per
+ * output pixel of resampled alpha for transparent inputs) + one tile. For a 6000x4000 scan
+ * at 2x with 128 px tiles: 384 MB of result + 24 MB of strip, instead of 1.9 GB for a
+ * whole-image float accumulator.
  */
 import type { PlanarImage, RgbaImage } from '../image/types.js';
 import type { ValueRange } from '../tensor/layout.js';
@@ -22,12 +23,9 @@ import type { Tile } from './tiles.js';
 
 export type RampShape = 'linear' | 'cosine';
 
-/** Output pixels above which the whole-image accumulator is considered too large. */
-export const MAX_ACCUMULATOR_PIXELS = 64 * 1024 * 1024;
-
-/** Bytes held at peak for an output of `pixels` pixels (accumulator + final RGBA). */
-export function accumulatorPeakBytes(pixels: number): number {
-  return pixels * (16 + 4);
+/** Bytes held at peak by runTiled: the RGBA result plus one strip of float sums. */
+export function tiledPeakBytes(outWidth: number, outHeight: number, stripRows: number): number {
+  return outWidth * outHeight * 4 + outWidth * stripRows * 16;
 }
 
 /** Rising ramp f on t in (0, 1), with f(t) + f(1 - t) = 1. */
@@ -59,18 +57,23 @@ export function tileWeights(tile: Tile, scale: number, shape: RampShape = 'cosin
   };
 }
 
-/** Sums weight * value and weight over the output, then normalises into 8-bit RGB. */
+/**
+ * Sums weight * value and weight over output rows [y0, y0 + height), then normalises into
+ * 8-bit RGB. Coordinates passed to add() are absolute output coordinates.
+ */
 export class BlendAccumulator {
   readonly width: number;
   readonly height: number;
+  readonly y0: number;
   /** Planar RGB sums in 0..255 units (R plane, G plane, B plane). */
   readonly rgb: Float32Array;
   /** Summed weight per pixel; exposed so tests can check the feathering covers everything. */
   readonly weight: Float32Array;
 
-  constructor(width: number, height: number) {
+  constructor(width: number, height: number, y0 = 0) {
     this.width = width;
     this.height = height;
+    this.y0 = y0;
     // Throws a RangeError on its own if the allocation is impossible; see header for sizing.
     this.rgb = new Float32Array(width * height * 3);
     this.weight = new Float32Array(width * height);
@@ -85,8 +88,9 @@ export class BlendAccumulator {
     if (tile.channels < 3 || wx.length !== tw || wy.length !== th) {
       throw new RangeError(`Tile ${tw}x${th}x${tile.channels} does not match its ${wx.length}x${wy.length} weights`);
     }
-    if (ox < 0 || oy < 0 || ox + tw > this.width || oy + th > this.height) {
-      throw new RangeError(`Tile at (${ox}, ${oy}) size ${tw}x${th} falls outside the ${this.width}x${this.height} output`);
+    const ly = oy - this.y0;
+    if (ox < 0 || ly < 0 || ox + tw > this.width || ly + th > this.height) {
+      throw new RangeError(`Tile at (${ox}, ${oy}) size ${tw}x${th} falls outside the ${this.width}x${this.height} strip at row ${this.y0}`);
     }
     const [lo, hi] = range;
     const k = 255 / (hi - lo);
@@ -96,7 +100,7 @@ export class BlendAccumulator {
     for (let y = 0; y < th; y++) {
       const wyv = wy[y]!;
       let s = y * tw;
-      let d = (oy + y) * this.width + ox;
+      let d = (ly + y) * this.width + ox;
       for (let x = 0; x < tw; x++, s++, d++) {
         const w = wx[x]! * wyv;
         this.weight[d]! += w;
@@ -107,21 +111,47 @@ export class BlendAccumulator {
     }
   }
 
-  /** Divides by the summed weight, rounds and clamps; alpha from `alpha` or 255. */
-  toRgba(alpha?: Uint8ClampedArray): RgbaImage {
+  /**
+   * Normalises absolute rows [from, to) into `out` (same width): divides by the summed
+   * weight, rounds and clamps; alpha from `alpha` (a full output plane) or 255.
+   */
+  writeRows(out: RgbaImage, from: number, to: number, alpha?: Uint8ClampedArray): void {
     const n = this.width * this.height;
-    const out = new Uint8ClampedArray(n * 4);
     const rgb = this.rgb;
-    for (let i = 0, d = 0; i < n; i++, d += 4) {
+    const dst = out.data;
+    for (let i = (from - this.y0) * this.width, end = (to - this.y0) * this.width, o = from * this.width; i < end; i++, o++) {
       const w = this.weight[i]!;
       // w is > 0 wherever a tile landed; an uncovered pixel (a planning bug) stays black.
       const inv = w > 0 ? 1 / w : 0;
+      const d = o * 4;
       // Round here; the clamped array then clamps to 0..255 (and turns NaN into 0).
-      out[d] = Math.round(rgb[i]! * inv);
-      out[d + 1] = Math.round(rgb[i + n]! * inv);
-      out[d + 2] = Math.round(rgb[i + 2 * n]! * inv);
-      out[d + 3] = alpha ? alpha[i]! : 255;
+      dst[d] = Math.round(rgb[i]! * inv);
+      dst[d + 1] = Math.round(rgb[i + n]! * inv);
+      dst[d + 2] = Math.round(rgb[i + 2 * n]! * inv);
+      dst[d + 3] = alpha ? alpha[o]! : 255;
     }
-    return { width: this.width, height: this.height, data: out };
+  }
+
+  /** A strip over rows [y0, y0 + height) that keeps the sums of the rows both strips share. */
+  slideTo(y0: number, height: number): BlendAccumulator {
+    const next = new BlendAccumulator(this.width, height, y0);
+    const from = Math.max(y0, this.y0);
+    const to = Math.min(y0 + height, this.y0 + this.height);
+    if (to > from) {
+      const w = this.width;
+      const src = (from - this.y0) * w, dst = (from - y0) * w, len = (to - from) * w;
+      next.weight.set(this.weight.subarray(src, src + len), dst);
+      for (let c = 0; c < 3; c++) {
+        next.rgb.set(this.rgb.subarray(c * w * this.height + src, c * w * this.height + src + len), c * w * height + dst);
+      }
+    }
+    return next;
+  }
+
+  /** The whole strip as its own RGBA image (used where the strip is the full output). */
+  toRgba(alpha?: Uint8ClampedArray): RgbaImage {
+    const out: RgbaImage = { width: this.width, height: this.height, data: new Uint8ClampedArray(this.width * this.height * 4) };
+    this.writeRows({ ...out, height: this.y0 + this.height, data: out.data }, this.y0, this.y0 + this.height, alpha);
+    return out;
   }
 }

@@ -101,13 +101,22 @@ export async function runTiled(image: RgbaImage, model: TiledModel, opts: RunTil
   const tiles = planTiles(image.width, image.height, model.tileSize, model.overlap);
   const outWidth = image.width * scale;
   const outHeight = image.height * scale;
-  const acc = new BlendAccumulator(outWidth, outHeight);
+  const out: RgbaImage = { width: outWidth, height: outHeight, data: new Uint8ClampedArray(outWidth * outHeight * 4) };
+  const alpha = isOpaque(image) ? undefined : resizeAlpha(image, outWidth, outHeight);
   const outputRange: ValueRange = model.outputRange;
+  // One strip of float sums per row of tiles; rows above the next tile row are final.
+  let acc: BlendAccumulator | undefined;
   onProgress?.(0, tiles.length);
 
   for (let i = 0; i < tiles.length; i++) {
     throwIfAborted(signal);
     const tile = tiles[i]!;
+    if (tile.col === 0) {
+      const top = tile.y * scale;
+      const rows = tile.height * scale;
+      if (acc) acc.writeRows(out, acc.y0, top, alpha);
+      acc = acc ? acc.slideTo(top, rows) : new BlendAccumulator(outWidth, rows, top);
+    }
     const input = rgbaToPlanar(image, tile, model.inputRange);
     const output = await model.run(input, signal);
     // The model may have finished after an abort; don't spend more time on its result.
@@ -121,10 +130,10 @@ export async function runTiled(image: RgbaImage, model: TiledModel, opts: RunTil
       );
     }
     const { wx, wy } = tileWeights(tile, scale, ramp);
-    acc.add(output, outputRange, tile.x * scale, tile.y * scale, wx, wy);
+    acc!.add(output, outputRange, tile.x * scale, tile.y * scale, wx, wy);
     onProgress?.(i + 1, tiles.length);
   }
 
-  const alpha = isOpaque(image) ? undefined : resizeAlpha(image, outWidth, outHeight);
-  return acc.toRgba(alpha);
+  acc!.writeRows(out, acc!.y0, outHeight, alpha);
+  return out;
 }

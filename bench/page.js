@@ -1,0 +1,105 @@
+// Benchmark page. One page load = one runtime + one thread count (both WASM runtimes fix their
+// thread pool at initialisation): /?engine=ort|tfjs&threads=N. bench/run.mjs then calls
+// window.bench({...}) and gets timings plus the upscaled image (HWC float32 on 0..255, base64).
+const q = new URLSearchParams(location.search);
+const engine = q.get('engine');
+const threads = Number(q.get('threads') ?? 1);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Center crop of a Kodak image as packed RGB bytes (HWC). */
+async function loadCrop(name, size) {
+  const blob = await (await fetch(`/kodak/${name}`)).blob();
+  const bmp = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const ctx = new OffscreenCanvas(size, size).getContext('2d');
+  const x = Math.floor((bmp.width - size) / 2), y = Math.floor((bmp.height - size) / 2);
+  ctx.drawImage(bmp, x, y, size, size, 0, 0, size, size);
+  const rgba = ctx.getImageData(0, 0, size, size).data;
+  const rgb = new Uint8Array(size * size * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) rgb.set(rgba.subarray(i, i + 3), j);
+  return rgb;
+}
+
+async function toBase64(f32) {
+  const url = await new Promise((r) => { const fr = new FileReader(); fr.onload = () => r(fr.result); fr.readAsDataURL(new Blob([f32.buffer])); });
+  return url.slice(url.indexOf(',') + 1);
+}
+
+/** Heirloom's path: onnxruntime-web, WASM EP, NCHW float32 in the manifest's value range. */
+async function setupOrt({ modelFile }) {
+  const ortUrl = '/ort/ort.min.mjs'; // extern-wasm build: loads ort-wasm-simd-threaded.jsep.{mjs,wasm} from wasmPaths
+  const ort = await import(/* @vite-ignore */ ortUrl);
+  ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
+  ort.env.wasm.numThreads = threads;
+  const manifest = await (await fetch('/manifest/models.json')).json();
+  const m = manifest.find((e) => e.file === modelFile); // ids are shared by fp32/fp16 variants; files are not
+  if (!m) throw new Error(`${modelFile} not in src/stages/upscale/models.json`);
+  const [inLo, inHi] = m.input.range, [outLo, outHi] = m.output.range;
+
+  const t0 = performance.now();
+  const bytes = new Uint8Array(await (await fetch(`/models/upscale/${m.file}`)).arrayBuffer());
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const loadMs = performance.now() - t0;
+
+  const run = async (rgb, h, w) => {
+    const hw = h * w, x = new Float32Array(3 * hw), k = (inHi - inLo) / 255;
+    for (let i = 0; i < hw; i++) for (let c = 0; c < 3; c++) x[c * hw + i] = inLo + rgb[i * 3 + c] * k;
+    const out = await session.run({ [m.input.name]: new ort.Tensor('float32', x, [1, 3, h, w]) });
+    const t = out[m.output.name], [, , H, W] = t.dims, o = t.data, HW = H * W, s = 255 / (outHi - outLo);
+    const y = new Float32Array(HW * 3); // back to HWC on 0..255, clipped (as UpscalerJS does)
+    for (let i = 0; i < HW; i++) for (let c = 0; c < 3; c++) y[i * 3 + c] = Math.min(255, Math.max(0, (o[c * HW + i] - outLo) * s));
+    for (const v of Object.values(out)) v.dispose?.();
+    return { out: y, outH: H, outW: W };
+  };
+  return { loadMs, run, info: { id: m.id, file: m.file, precision: m.precision, sizeBytes: bytes.length, ortVersion: ort.env.versions?.web } };
+}
+
+/** UpscalerJS 1.0 on tfjs 4.11 WASM backend, same esrgan-medium x4 weights, served locally. */
+async function setupTfjs() {
+  const t0 = performance.now();
+  const tf = await import('@tensorflow/tfjs');
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  wasm.setWasmPaths(`${location.origin}/tfwasm/`); // otherwise it may go to a CDN
+  wasm.setThreadsCount(threads); // used only by the threaded-simd build (chosen when crossOriginIsolated)
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
+  await tf.ready();
+  const { default: Upscaler } = await import('upscaler');
+  const { default: x4 } = await import('@upscalerjs/esrgan-medium/4x');
+  // Reuse the package's model definition (scale 4, 0..255 ranges, layers model, no custom layers
+  // for the rdn architecture); an explicit `path` makes UpscalerJS skip its jsdelivr/unpkg lookup.
+  const upscaler = new Upscaler({ model: { ...x4, path: '/esrgan/x4/model.json' } });
+  await upscaler.ready;
+  const loadMs = performance.now() - t0;
+
+  const run = async (rgb, h, w) => {
+    const input = tf.tensor3d(Float32Array.from(rgb), [h, w, 3]);
+    // No patchSize => a single full-image pass (same work as ORT's single run).
+    const out = await upscaler.execute(input, { output: 'tensor' });
+    const y = await out.data(); // forces the computation; HWC on 0..255, already clipped
+    const [H, W] = out.shape;
+    input.dispose(); out.dispose();
+    return { out: y, outH: H, outW: W };
+  };
+  return { loadMs, run, info: { tfjsVersion: tf.version.tfjs, backend: tf.getBackend(), tfjsThreads: wasm.getThreadsCount() } };
+}
+
+window.bench = async ({ modelFile, image, size, runs }) => {
+  if (!crossOriginIsolated) throw new Error('page is not crossOriginIsolated: WASM threads unavailable');
+  const rgb = await loadCrop(image, size);
+  const { loadMs, run, info } = engine === 'ort' ? await setupOrt({ modelFile }) : await setupTfjs();
+  let t = performance.now();
+  const first = await run(rgb, size, size); // warm-up (not counted)
+  const warmupMs = performance.now() - t;
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    t = performance.now();
+    await run(rgb, size, size);
+    times.push(performance.now() - t);
+  }
+  return {
+    engine, threads, crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent,
+    info, size, loadMs, warmupMs, times, medianMs: median(times),
+    outH: first.outH, outW: first.outW, out: await toBase64(first.out),
+  };
+};
+window.benchReady = true;
