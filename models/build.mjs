@@ -45,14 +45,15 @@ function buildAll() {
     const model = loadTfjsModel(path);
     const { radius } = analyze(model);
     for (const precision of /** @type {const} */ (['fp32', 'fp16'])) {
-      const id = `esrgan-${variant}-x${scale}`;
-      const file = `${id}${precision === 'fp16' ? '.fp16' : ''}.onnx`;
+      const base = `esrgan-${variant}-x${scale}`;
+      const id = precision === 'fp16' ? `${base}-fp16` : base;
+      const file = `${base}${precision === 'fp16' ? '.fp16' : ''}.onnx`;
       const bytes = convert(model, { fp16: precision === 'fp16', docString: docStringFor(path) });
       const range = /** @type {[number, number]} */ (RANGE[variant]);
       out.push({
         bytes,
         manifest: {
-          // Same id for both precisions: the app picks the variant by `precision` (see stages/upscale/meta.ts).
+          // Ids are unique; the app prefers the "-fp16" one (see src/stages/upscale/meta.ts).
           id,
           label: `ESRGAN ${cap(variant)} ×${scale}${precision === 'fp16' ? ' (fp16)' : ''}`,
           task: 'upscale',
