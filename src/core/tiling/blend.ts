@@ -12,10 +12,10 @@
  * Memory: the accumulator covers one horizontal strip of the output (one row of tiles), not
  * the whole image: 16 bytes per strip pixel (3 float32 sums + 1 float32 weight). runTiled
  * flushes finished rows into the 8-bit output and slides the strip down, so the peak is
- * 4 bytes per output pixel (the RGBA result) + 16 * outputWidth * stripRows (+ 1 byte per
- * output pixel of resampled alpha for transparent inputs) + one tile. For a 6000x4000 scan
- * at 2x with 128 px tiles: 384 MB of result + 24 MB of strip, instead of 1.9 GB for a
- * whole-image float accumulator.
+ * 4 bytes per output pixel (the RGBA result) + 2 * 16 * outputWidth * stripRows (old and new
+ * strip while sliding; + 1 byte per output pixel of resampled alpha for transparent inputs)
+ * + tiles. For a 6000x4000 scan at 2x with 128 px tiles: 384 MB of result + 2 x 49 MB of
+ * strip, instead of 1.9 GB for a whole-image float accumulator.
  */
 import type { PlanarImage, RgbaImage } from '../image/types.js';
 import type { ValueRange } from '../tensor/layout.js';
@@ -23,9 +23,12 @@ import type { Tile } from './tiles.js';
 
 export type RampShape = 'linear' | 'cosine';
 
-/** Bytes held at peak by runTiled: the RGBA result plus one strip of float sums. */
+/**
+ * Bytes held at peak by runTiled: the RGBA result plus two strips of float sums (the old and
+ * the new strip both exist while sliding). Tiles themselves come on top.
+ */
 export function tiledPeakBytes(outWidth: number, outHeight: number, stripRows: number): number {
-  return outWidth * outHeight * 4 + outWidth * stripRows * 16;
+  return outWidth * outHeight * 4 + 2 * outWidth * stripRows * 16;
 }
 
 /** Rising ramp f on t in (0, 1), with f(t) + f(1 - t) = 1. */
