@@ -12,6 +12,17 @@ export const chromiumArgs = [
   '--no-first-run',
 ];
 
+/** REFERENCE.md: a software (SwiftShader) WebGPU adapter, enough to test the WebGPU path on tiny inputs. */
+export const swiftshaderWebGpuArgs = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--use-angle=swiftshader',
+];
+
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
 export default defineConfig({
   testDir: 'tests/e2e',
   timeout: 180_000,
@@ -24,9 +35,12 @@ export default defineConfig({
     baseURL: `http://localhost:${PORT}`,
     browserName: 'chromium',
     headless: true,
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
     acceptDownloads: true,
   },
+  projects: [
+    { name: 'wasm', testIgnore: /webgpu\.spec/, use: { launchOptions: { executablePath, args: chromiumArgs } } },
+    { name: 'webgpu', testMatch: /webgpu\.spec/, use: { launchOptions: { executablePath, args: [...chromiumArgs, ...swiftshaderWebGpuArgs] } } },
+  ],
   webServer: {
     command: `npx vite preview --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,

@@ -36,6 +36,8 @@ export interface RestoreResult {
 
 let info: WorkerInfo | undefined;
 const models = new Map<string, Promise<TiledModel>>();
+/** Models that WebGPU could not run and that run on WASM instead; the user is told. */
+const wasmFallbacks = new Set<string>();
 const modelCache = createIdbModelCache();
 
 async function init(prefer: 'auto' | 'webgpu' | 'wasm' = 'auto'): Promise<WorkerInfo> {
@@ -68,6 +70,7 @@ async function openModel(m: ModelManifest, onProgress: (p: Progress) => void): P
     // Some graphs fail on the WebGPU EP; WASM runs them all.
     console.warn(`WebGPU could not run ${m.id}, falling back to WASM:`, err);
     name = 'wasm';
+    wasmFallbacks.add(m.label);
     session = await createSession(ortModule, bytes, name);
   }
   return {
@@ -104,7 +107,9 @@ const api = {
       height: result.height,
       inputWidth: image.width,
       inputHeight: image.height,
-      backend: label,
+      backend: wasmFallbacks.size
+        ? `${describeBackend({ name: 'wasm', threads: info!.backend.threads })} (WebGPU could not run ${[...wasmFallbacks].join(', ')})`
+        : label,
       ms: performance.now() - started,
     };
   },
