@@ -4,6 +4,7 @@ import { test, expect } from './support/fixtures';
 import { photoFixture, readPng, diffRgb } from './support/images';
 import { referenceRun } from './support/reference';
 import { upscaleModelFor } from '../../src/stages/upscale/meta';
+import { withExifOrientation } from '../support/exif-segment';
 
 async function openApp(page: Page) {
   await page.goto('/');
@@ -97,3 +98,26 @@ function nearest2x(img: { width: number; height: number; data: Uint8Array }) {
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set(img.data.subarray(((y >> 1) * img.width + (x >> 1)) * 4, ((y >> 1) * img.width + (x >> 1)) * 4 + 4), (y * w + x) * 4);
   return { width: w, height: h, data };
 }
+
+test('applies EXIF orientation: a JPEG tagged "rotate 90" comes out upright', async ({ page }) => {
+  await openApp(page);
+  // A 40x24 JPEG made by the browser, tagged with orientation 6 (stored sideways).
+  const jpeg = await page.evaluate(async () => {
+    const c = new OffscreenCanvas(40, 24);
+    const g = c.getContext('2d')!;
+    g.fillStyle = '#c33'; g.fillRect(0, 0, 40, 24);
+    g.fillStyle = '#33c'; g.fillRect(0, 0, 10, 24); // blue on the stored left edge
+    return [...new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.95 })).arrayBuffer())];
+  });
+  const tagged = Buffer.from(withExifOrientation(jpeg, 6));
+  await page.getByTestId('file-input').setInputFiles({ name: 'sideways.jpg', mimeType: 'image/jpeg', buffer: tagged });
+  await page.getByTestId('scale-2').check();
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('download')).toBeVisible({ timeout: 150_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const out = readPng(readFileSync((await download.path())!));
+  expect([out.width, out.height]).toEqual([48, 80]);
+  // Orientation 6 turns the stored left edge into the top: the top rows are blue.
+  const top = out.data.subarray((2 * out.width + 24) * 4, (2 * out.width + 24) * 4 + 3);
+  expect(top[2]).toBeGreaterThan(top[0]!);
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyOrientation, readOrientation } from '../../src/core/image/exif-orientation';
 import type { RgbaImage } from '../../src/core/image/types';
+import { withExifOrientation } from '../support/exif-segment';
 
 /**
  * Stored 3x2 image, pixels labelled by their red value:
@@ -78,20 +79,8 @@ function baselineJpeg(): number[] {
   ];
 }
 
-/** Inserts an APP1 Exif segment whose IFD0 holds only the Orientation tag (0x0112). */
 function jpegWithOrientation(orientation: number, littleEndian: boolean): ArrayBuffer {
-  const u16 = (v: number) => (littleEndian ? [v & 255, v >> 8] : [v >> 8, v & 255]);
-  const u32 = (v: number) => (littleEndian ? [...u16(v & 0xffff), ...u16(v >>> 16)] : [...u16(v >>> 16), ...u16(v & 0xffff)]);
-  const tiff = [
-    ...(littleEndian ? [0x49, 0x49] : [0x4d, 0x4d]), ...u16(42), ...u32(8), // header, IFD0 at 8
-    ...u16(1), // one entry
-    ...u16(0x0112), ...u16(3), ...u32(1), ...u16(orientation), 0, 0, // Orientation, SHORT x1
-    ...u32(0), // no IFD1
-  ];
-  const body = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff]; // "Exif\0\0"
-  const app1 = [0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
-  const jpeg = baselineJpeg();
-  return new Uint8Array([...jpeg.slice(0, 2), ...app1, ...jpeg.slice(2)]).buffer;
+  return withExifOrientation(baselineJpeg(), orientation, littleEndian).buffer as ArrayBuffer;
 }
 
 describe('readOrientation', () => {
