@@ -1,14 +1,21 @@
 import type { RgbaImage } from '../core/image/types';
 import type { StageContext } from '../core/pipeline/stage';
+import { runFade } from './fade/run';
+import type { FadeOptions } from './fade/meta';
 import { runUpscale } from './upscale/run';
 import type { UpscaleOptions } from './upscale/meta';
 
-/** A recipe: which stages to run, with their options. Stages run in the order listed in `stageOrder`. */
+/** A recipe: the stages to run, with their options; a stage left out is skipped. */
 export interface Recipe {
+  fade?: FadeOptions;
   upscale?: UpscaleOptions;
 }
 
-const stageOrder = [{ key: 'upscale', run: runUpscale }] as const;
+/** Restoration order: repair the print first, then enlarge the result. */
+export const stageOrder = [
+  { key: 'fade', run: runFade },
+  { key: 'upscale', run: runUpscale },
+] as const;
 
 export async function runRecipe(image: RgbaImage, recipe: Recipe, ctx: StageContext): Promise<RgbaImage> {
   let current = image;
@@ -16,13 +23,13 @@ export async function runRecipe(image: RgbaImage, recipe: Recipe, ctx: StageCont
     const options = recipe[stage.key];
     if (!options) continue;
     ctx.signal?.throwIfAborted();
-    current = await stage.run(current, options, ctx);
+    current = await (stage.run as (i: RgbaImage, o: typeof options, c: StageContext) => Promise<RgbaImage>)(current, options, ctx);
   }
   return current;
 }
 
 export function recipeSuffix(recipe: Recipe): string {
-  const parts: string[] = [];
+  const parts: string[] = ['heirloom'];
   if (recipe.upscale) parts.push(`x${recipe.upscale.scale}`);
-  return parts.length ? `-heirloom-${parts.join('-')}` : '-heirloom';
+  return `-${parts.join('-')}`;
 }

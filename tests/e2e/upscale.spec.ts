@@ -1,23 +1,15 @@
-import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { test, expect } from './support/fixtures';
-import { photoFixture, readPng, diffRgb } from './support/images';
+import { photoFixture, diffRgb } from './support/images';
+import { openApp, chooseFile, runAndDownload } from './support/app';
 import { referenceRun } from './support/reference';
 import { upscaleModelFor } from '../../src/stages/upscale/meta';
 import { withExifOrientation } from '../support/exif-segment';
 
-async function openApp(page: Page) {
-  await page.goto('/');
-  await expect(page.getByTestId('backend')).toContainText('WASM');
-}
-
 async function upscaleAndDownload(page: Page, png: Buffer, name: string, scale: 2 | 4) {
-  await page.getByTestId('file-input').setInputFiles({ name, mimeType: 'image/png', buffer: png });
+  await chooseFile(page, png, name);
   await page.getByTestId(`scale-${scale}`).check();
-  await page.getByTestId('run').click();
-  await expect(page.getByTestId('download')).toBeVisible({ timeout: 150_000 });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
-  return { name: download.suggestedFilename(), image: readPng(readFileSync((await download.path())!)) };
+  return runAndDownload(page);
 }
 
 test('the page is cross-origin isolated and runs WASM with 2 threads', async ({ page }) => {
@@ -64,7 +56,7 @@ test('works offline after the first visit', async ({ page, context }) => {
 test('cancel stops the work, keeps the photo and the app stays usable', async ({ page }) => {
   const { png } = photoFixture(480, 360);
   await openApp(page);
-  await page.getByTestId('file-input').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: png });
+  await chooseFile(page, png, 'big.png');
   await page.getByTestId('scale-4').check();
   await page.getByTestId('run').click();
   await expect(page.getByTestId('progress-stage')).toContainText('Upscaling', { timeout: 60_000 });
@@ -79,12 +71,12 @@ test('cancel stops the work, keeps the photo and the app stays usable', async ({
 
 test('a zero-byte or corrupt file gets a clear message and the app stays usable', async ({ page }) => {
   await openApp(page);
-  await page.getByTestId('file-input').setInputFiles({ name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0) });
+  await chooseFile(page, Buffer.alloc(0), 'empty.jpg', 'image/jpeg');
   await page.getByTestId('run').click();
   await expect(page.getByTestId('error')).toContainText('empty');
 
   const { png } = photoFixture(40, 30);
-  await page.getByTestId('file-input').setInputFiles({ name: 'cut.png', mimeType: 'image/png', buffer: png.subarray(0, png.length >> 1) });
+  await chooseFile(page, png.subarray(0, png.length >> 1), 'cut.png');
   await page.getByTestId('run').click();
   await expect(page.getByTestId('error')).toContainText('could not be read');
 
@@ -110,12 +102,9 @@ test('applies EXIF orientation: a JPEG tagged "rotate 90" comes out upright', as
     return [...new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.95 })).arrayBuffer())];
   });
   const tagged = Buffer.from(withExifOrientation(jpeg, 6));
-  await page.getByTestId('file-input').setInputFiles({ name: 'sideways.jpg', mimeType: 'image/jpeg', buffer: tagged });
+  await chooseFile(page, tagged, 'sideways.jpg', 'image/jpeg');
   await page.getByTestId('scale-2').check();
-  await page.getByTestId('run').click();
-  await expect(page.getByTestId('download')).toBeVisible({ timeout: 150_000 });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
-  const out = readPng(readFileSync((await download.path())!));
+  const { image: out } = await runAndDownload(page);
   expect([out.width, out.height]).toEqual([48, 80]);
   // Orientation 6 turns the stored left edge into the top: the top rows are blue.
   const top = out.data.subarray((2 * out.width + 24) * 4, (2 * out.width + 24) * 4 + 3);
