@@ -61,35 +61,35 @@ export function tileWeights(tile: Tile, scale: number, shape: RampShape = 'cosin
 }
 
 /**
- * Sums weight * value and weight over output rows [y0, y0 + height), then normalises into
- * 8-bit RGB. Coordinates passed to add() are absolute output coordinates.
+ * Sums weight * value and weight over output rows [y0, y0 + height) for `channels` planes,
+ * then normalises. Values are stored in 0..255 units whatever the model's range, so the
+ * final pass is range-free. Coordinates passed to add() are absolute output coordinates.
  */
 export class BlendAccumulator {
   readonly width: number;
   readonly height: number;
   readonly y0: number;
-  /** Planar RGB sums in 0..255 units (R plane, G plane, B plane). */
-  readonly rgb: Float32Array;
+  readonly channels: number;
+  /** Planar sums, one plane per channel. */
+  readonly sums: Float32Array;
   /** Summed weight per pixel; exposed so tests can check the feathering covers everything. */
   readonly weight: Float32Array;
 
-  constructor(width: number, height: number, y0 = 0) {
+  constructor(width: number, height: number, y0 = 0, channels = 3) {
     this.width = width;
     this.height = height;
     this.y0 = y0;
+    this.channels = channels;
     // Throws a RangeError on its own if the allocation is impossible; see header for sizing.
-    this.rgb = new Float32Array(width * height * 3);
+    this.sums = new Float32Array(width * height * channels);
     this.weight = new Float32Array(width * height);
   }
 
-  /**
-   * Adds a model output tile (values in `range`) whose top-left lands at (ox, oy), weighted
-   * by wx[x] * wy[y]. Values are converted to 0..255 first so the final pass is range-free.
-   */
+  /** Adds a model output tile (values in `range`) whose top-left lands at (ox, oy), weighted by wx[x] * wy[y]. */
   add(tile: PlanarImage, range: ValueRange, ox: number, oy: number, wx: Float32Array, wy: Float32Array): void {
     const { width: tw, height: th } = tile;
-    if (tile.channels < 3 || wx.length !== tw || wy.length !== th) {
-      throw new RangeError(`Tile ${tw}x${th}x${tile.channels} does not match its ${wx.length}x${wy.length} weights`);
+    if (tile.channels < this.channels || wx.length !== tw || wy.length !== th) {
+      throw new RangeError(`Tile ${tw}x${th}x${tile.channels} does not match its ${wx.length}x${wy.length}x${this.channels} weights`);
     }
     const ly = oy - this.y0;
     if (ox < 0 || ly < 0 || ox + tw > this.width || ly + th > this.height) {
@@ -102,25 +102,23 @@ export class BlendAccumulator {
     const src = tile.data;
     for (let y = 0; y < th; y++) {
       const wyv = wy[y]!;
-      let s = y * tw;
-      let d = (ly + y) * this.width + ox;
-      for (let x = 0; x < tw; x++, s++, d++) {
-        const w = wx[x]! * wyv;
-        this.weight[d]! += w;
-        this.rgb[d]! += w * (src[s]! - lo) * k;
-        this.rgb[d + plane]! += w * (src[s + tplane]! - lo) * k;
-        this.rgb[d + 2 * plane]! += w * (src[s + 2 * tplane]! - lo) * k;
+      const s0 = y * tw;
+      const d0 = (ly + y) * this.width + ox;
+      for (let x = 0; x < tw; x++) this.weight[d0 + x]! += wx[x]! * wyv;
+      for (let c = 0; c < this.channels; c++) {
+        const sums = this.sums;
+        for (let x = 0, s = s0 + c * tplane, d = d0 + c * plane; x < tw; x++, s++, d++) sums[d]! += wx[x]! * wyv * (src[s]! - lo) * k;
       }
     }
   }
 
   /**
-   * Normalises absolute rows [from, to) into `out` (same width): divides by the summed
-   * weight, rounds and clamps; alpha from `alpha` (a full output plane) or 255.
+   * Normalises absolute rows [from, to) of the first 3 channels into `out` (same width):
+   * divides by the summed weight, rounds and clamps; alpha from `alpha` (a full output plane) or 255.
    */
   writeRows(out: RgbaImage, from: number, to: number, alpha?: Uint8ClampedArray): void {
     const n = this.width * this.height;
-    const rgb = this.rgb;
+    const sums = this.sums;
     const dst = out.data;
     for (let i = (from - this.y0) * this.width, end = (to - this.y0) * this.width, o = from * this.width; i < end; i++, o++) {
       const w = this.weight[i]!;
@@ -128,24 +126,32 @@ export class BlendAccumulator {
       const inv = w > 0 ? 1 / w : 0;
       const d = o * 4;
       // Round here; the clamped array then clamps to 0..255 (and turns NaN into 0).
-      dst[d] = Math.round(rgb[i]! * inv);
-      dst[d + 1] = Math.round(rgb[i + n]! * inv);
-      dst[d + 2] = Math.round(rgb[i + 2 * n]! * inv);
+      dst[d] = Math.round(sums[i]! * inv);
+      dst[d + 1] = Math.round(sums[i + n]! * inv);
+      dst[d + 2] = Math.round(sums[i + 2 * n]! * inv);
       dst[d + 3] = alpha ? alpha[o]! : 255;
+    }
+  }
+
+  /** Normalises absolute rows [from, to) of channel 0 into a full-size plane, in 0..1 of the model's range. */
+  writePlaneRows(out: Float32Array, from: number, to: number): void {
+    for (let i = (from - this.y0) * this.width, end = (to - this.y0) * this.width, o = from * this.width; i < end; i++, o++) {
+      const w = this.weight[i]!;
+      out[o] = w > 0 ? this.sums[i]! / w / 255 : 0;
     }
   }
 
   /** A strip over rows [y0, y0 + height) that keeps the sums of the rows both strips share. */
   slideTo(y0: number, height: number): BlendAccumulator {
-    const next = new BlendAccumulator(this.width, height, y0);
+    const next = new BlendAccumulator(this.width, height, y0, this.channels);
     const from = Math.max(y0, this.y0);
     const to = Math.min(y0 + height, this.y0 + this.height);
     if (to > from) {
       const w = this.width;
       const src = (from - this.y0) * w, dst = (from - y0) * w, len = (to - from) * w;
       next.weight.set(this.weight.subarray(src, src + len), dst);
-      for (let c = 0; c < 3; c++) {
-        next.rgb.set(this.rgb.subarray(c * w * this.height + src, c * w * this.height + src + len), c * w * height + dst);
+      for (let c = 0; c < this.channels; c++) {
+        next.sums.set(this.sums.subarray(c * w * this.height + src, c * w * this.height + src + len), c * w * height + dst);
       }
     }
     return next;

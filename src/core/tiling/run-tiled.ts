@@ -6,7 +6,7 @@
 import type { PlanarImage, RgbaImage } from '../image/types.js';
 import { rgbaToPlanar, type ValueRange } from '../tensor/layout.js';
 import { BlendAccumulator, tileWeights, type RampShape } from './blend.js';
-import { planTiles } from './tiles.js';
+import { planTiles, type Tile } from './tiles.js';
 
 /** The slice of a model the tiler needs; adapters wrap an ONNX session in this. */
 export interface TiledModel {
@@ -26,6 +26,11 @@ export interface RunTiledOptions {
   onProgress?: (done: number, total: number) => void;
   /** Feathering ramp; raised cosine by default (smoother than linear at the zone ends). */
   ramp?: RampShape;
+}
+
+export interface RunTiledRgbOptions extends RunTiledOptions {
+  /** Builds a tile's model input; by default the tile's RGB in the model's input range. */
+  read?: (tile: Tile) => PlanarImage;
 }
 
 /** The error fetch() and friends throw on abort, so callers can handle both the same way. */
@@ -90,21 +95,28 @@ export function chooseTileSize(manifestTile: number, backend: Backend, width: nu
   return Math.max(1, Math.min(size, Math.max(width, height)));
 }
 
-/** Runs `model` over `image` tile by tile and returns the blended output. */
-export async function runTiled(image: RgbaImage, model: TiledModel, opts: RunTiledOptions = {}): Promise<RgbaImage> {
+/**
+ * The tile loop every tiled model shares: plans tiles over width x height, reads each input
+ * tile with `read`, runs the model, feathers its `channels` output planes into a strip that
+ * slides down the output, and hands finished rows to `flush` (rows above the next row of
+ * tiles are final, since tiles only move down).
+ */
+export async function tileLoop(
+  width: number,
+  height: number,
+  model: TiledModel,
+  channels: number,
+  read: (tile: Tile) => PlanarImage,
+  flush: (acc: BlendAccumulator, from: number, to: number) => void,
+  opts: RunTiledOptions = {},
+): Promise<void> {
   const { signal, onProgress, ramp = 'cosine' } = opts;
   const { scale } = model;
   if (!Number.isInteger(scale) || scale < 1) {
     throw new RangeError(`Model scale must be a positive integer for tiling, got ${scale}`);
   }
   throwIfAborted(signal);
-  const tiles = planTiles(image.width, image.height, model.tileSize, model.overlap);
-  const outWidth = image.width * scale;
-  const outHeight = image.height * scale;
-  const out: RgbaImage = { width: outWidth, height: outHeight, data: new Uint8ClampedArray(outWidth * outHeight * 4) };
-  const alpha = isOpaque(image) ? undefined : resizeAlpha(image, outWidth, outHeight);
-  const outputRange: ValueRange = model.outputRange;
-  // One strip of float sums per row of tiles; rows above the next tile row are final.
+  const tiles = planTiles(width, height, model.tileSize, model.overlap);
   let acc: BlendAccumulator | undefined;
   onProgress?.(0, tiles.length);
 
@@ -114,26 +126,57 @@ export async function runTiled(image: RgbaImage, model: TiledModel, opts: RunTil
     if (tile.col === 0) {
       const top = tile.y * scale;
       const rows = tile.height * scale;
-      if (acc) acc.writeRows(out, acc.y0, top, alpha);
-      acc = acc ? acc.slideTo(top, rows) : new BlendAccumulator(outWidth, rows, top);
+      if (acc) flush(acc, acc.y0, top);
+      acc = acc ? acc.slideTo(top, rows) : new BlendAccumulator(width * scale, rows, top, channels);
     }
-    const input = rgbaToPlanar(image, tile, model.inputRange);
-    const output = await model.run(input, signal);
+    const output = await model.run(read(tile), signal);
     // The model may have finished after an abort; don't spend more time on its result.
     throwIfAborted(signal);
     const ew = tile.width * scale;
     const eh = tile.height * scale;
-    if (output.width !== ew || output.height !== eh || output.channels < 3) {
+    if (output.width !== ew || output.height !== eh || output.channels < channels) {
       throw new Error(
         `Model returned a ${output.width}x${output.height}x${output.channels} tile for a ` +
-          `${tile.width}x${tile.height} input; expected ${ew}x${eh}x3 (scale ${scale})`,
+          `${tile.width}x${tile.height} input; expected ${ew}x${eh}x${channels} (scale ${scale})`,
       );
     }
     const { wx, wy } = tileWeights(tile, scale, ramp);
-    acc!.add(output, outputRange, tile.x * scale, tile.y * scale, wx, wy);
+    acc!.add(output, model.outputRange, tile.x * scale, tile.y * scale, wx, wy);
     onProgress?.(i + 1, tiles.length);
   }
+  flush(acc!, acc!.y0, height * scale);
+}
 
-  acc!.writeRows(out, acc!.y0, outHeight, alpha);
+/** Runs an RGB -> RGB `model` over `image` tile by tile and returns the blended output. */
+export async function runTiled(image: RgbaImage, model: TiledModel, opts: RunTiledRgbOptions = {}): Promise<RgbaImage> {
+  const outWidth = image.width * model.scale;
+  const outHeight = image.height * model.scale;
+  const out: RgbaImage = { width: outWidth, height: outHeight, data: new Uint8ClampedArray(outWidth * outHeight * 4) };
+  const alpha = isOpaque(image) ? undefined : resizeAlpha(image, outWidth, outHeight);
+  await tileLoop(
+    image.width,
+    image.height,
+    model,
+    3,
+    opts.read ?? ((tile) => rgbaToPlanar(image, tile, model.inputRange)),
+    (acc, from, to) => acc.writeRows(out, from, to, alpha),
+    opts,
+  );
+  return out;
+}
+
+/**
+ * Runs a model with a one-channel output (a mask, a probability map) over any planar input
+ * read by `read`, and returns the blended plane in 0..1 of the model's output range.
+ */
+export async function runTiledToPlane(
+  width: number,
+  height: number,
+  read: (tile: Tile) => PlanarImage,
+  model: TiledModel,
+  opts: RunTiledOptions = {},
+): Promise<Float32Array> {
+  const out = new Float32Array(width * model.scale * height * model.scale);
+  await tileLoop(width, height, model, 1, read, (acc, from, to) => acc.writePlaneRows(out, from, to), opts);
   return out;
 }
