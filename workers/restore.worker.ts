@@ -15,6 +15,9 @@ import { createSession, runPlanar, type OrtModule } from '../src/core/runtime/se
 import { chooseTileSize, type TiledModel } from '../src/core/tiling/run-tiled';
 import type { Progress } from '../src/core/pipeline/progress';
 import { runRecipe, type Recipe } from '../src/stages';
+import { detectDamage } from '../src/stages/repair/run';
+import { maskCoverage, type Mask } from '../src/core/image/mask';
+import type { StageContext } from '../src/core/pipeline/stage';
 
 const BASE = import.meta.env.BASE_URL;
 const ortModule = ort as unknown as OrtModule;
@@ -83,22 +86,35 @@ async function openModel(m: ModelManifest, onProgress: (p: Progress) => void): P
   };
 }
 
+function stageContext(onProgress: (p: Progress) => void): StageContext {
+  return {
+    progress: onProgress,
+    loadModel: (m) => {
+      const key = m.id + m.sha256;
+      if (!models.has(key)) models.set(key, openModel(m, onProgress).catch((e) => (models.delete(key), Promise.reject(e))));
+      return models.get(key)!;
+    },
+  };
+}
+
 const api = {
   init,
+
+  /** Finds damage in a photo; the mask's buffer is transferred back, not copied. */
+  async detect(file: Blob, name: string, onProgress: (p: Progress) => void): Promise<{ mask: Mask; coverage: number }> {
+    await init();
+    onProgress({ stage: 'Reading image', done: 0, total: 1 });
+    const image = await decodeImage(file, name);
+    const mask = await detectDamage(image, stageContext(onProgress));
+    return Comlink.transfer({ mask, coverage: maskCoverage(mask) }, [mask.data.buffer]);
+  },
 
   async restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void): Promise<RestoreResult> {
     const started = performance.now();
     const { label } = await init();
     onProgress({ stage: 'Reading image', done: 0, total: 1 });
     const image = await decodeImage(file, name);
-    const result = await runRecipe(image, recipe, {
-      progress: onProgress,
-      loadModel: (m) => {
-        const key = m.id + m.sha256;
-        if (!models.has(key)) models.set(key, openModel(m, onProgress).catch((e) => (models.delete(key), Promise.reject(e))));
-        return models.get(key)!;
-      },
-    });
+    const result = await runRecipe(image, recipe, stageContext(onProgress));
     onProgress({ stage: 'Encoding result', done: 0, total: 1 });
     const blob = await encodeImage(result, 'image/png');
     return {

@@ -3,6 +3,7 @@ import type { RestoreWorkerApi, RestoreResult, WorkerInfo } from '../../workers/
 import type { Progress } from '../core/pipeline/progress';
 import type { OutputFormat } from '../core/image/browser-codec';
 import type { Recipe } from '../stages';
+import type { Mask } from '../core/image/mask';
 
 /** Idle workers are terminated so the memory of models and tiles goes back to the system. */
 const IDLE_MS = 60_000;
@@ -26,6 +27,10 @@ export class WorkerBridge {
 
   restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<RestoreResult> {
     return this.call((w) => w.restore(file, name, recipe, Comlink.proxy(onProgress)), signal);
+  }
+
+  detect(file: Blob, name: string, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<{ mask: Mask; coverage: number }> {
+    return this.call((w) => w.detect(file, name, Comlink.proxy(onProgress)), signal);
   }
 
   transcode(blob: Blob, type: OutputFormat, quality?: number): Promise<Blob> {

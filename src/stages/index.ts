@@ -1,5 +1,9 @@
 import type { RgbaImage } from '../core/image/types';
 import type { StageContext } from '../core/pipeline/stage';
+import { runRepair } from './repair/run';
+import type { RepairOptions } from './repair/meta';
+import { runDenoise } from './denoise/run';
+import type { DenoiseOptions } from './denoise/meta';
 import { runFade } from './fade/run';
 import type { FadeOptions } from './fade/meta';
 import { runUpscale } from './upscale/run';
@@ -7,12 +11,19 @@ import type { UpscaleOptions } from './upscale/meta';
 
 /** A recipe: the stages to run, with their options; a stage left out is skipped. */
 export interface Recipe {
+  repair?: RepairOptions;
+  denoise?: DenoiseOptions;
   fade?: FadeOptions;
   upscale?: UpscaleOptions;
 }
 
-/** Restoration order: repair the print first, then enlarge the result. */
+/**
+ * Restoration order: rebuild damage first (noise and fading would blur what the detector
+ * looks for), then clean grain, then fix tones measured on the repaired photo, then enlarge.
+ */
 export const stageOrder = [
+  { key: 'repair', run: runRepair },
+  { key: 'denoise', run: runDenoise },
   { key: 'fade', run: runFade },
   { key: 'upscale', run: runUpscale },
 ] as const;

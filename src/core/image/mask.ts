@@ -1,0 +1,61 @@
+/** A per-pixel mask at image resolution: 255 where a pixel is marked (damaged), 0 elsewhere. */
+export interface Mask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export function emptyMask(width: number, height: number): Mask {
+  return { width, height, data: new Uint8Array(width * height) };
+}
+
+/** Share of marked pixels, 0..1. */
+export function maskCoverage(mask: Mask): number {
+  let n = 0;
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) n++;
+  return mask.data.length ? n / mask.data.length : 0;
+}
+
+/** Thresholds a probability plane (0..1) into a mask. */
+export function thresholdPlane(plane: Float32Array, width: number, height: number, threshold = 0.5): Mask {
+  const data = new Uint8Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = plane[i]! >= threshold ? 255 : 0;
+  return { width, height, data };
+}
+
+/**
+ * Grows the mask by `radius` pixels (square structuring element, two separable passes):
+ * detected scratches have soft edges that the fill should cover too.
+ */
+export function dilateMask(mask: Mask, radius: number): Mask {
+  if (radius <= 0) return mask;
+  const { width: w, height: h } = mask;
+  const tmp = new Uint8Array(w * h);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let k = Math.max(0, x - radius); k <= Math.min(w - 1, x + radius) && !v; k++) v = mask.data[row + k]!;
+      tmp[row + x] = v;
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < h; y++) {
+      let v = 0;
+      for (let k = Math.max(0, y - radius); k <= Math.min(h - 1, y + radius) && !v; k++) v = tmp[k * w + x]!;
+      out[y * w + x] = v;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Paints (value 255) or erases (0) a filled disc; returns the touched bounding box. */
+export function paintDisc(mask: Mask, cx: number, cy: number, radius: number, value: 0 | 255) {
+  const x0 = Math.max(0, Math.floor(cx - radius)), x1 = Math.min(mask.width - 1, Math.ceil(cx + radius));
+  const y0 = Math.max(0, Math.floor(cy - radius)), y1 = Math.min(mask.height - 1, Math.ceil(cy + radius));
+  const r2 = radius * radius;
+  for (let y = y0; y <= y1; y++)
+    for (let x = x0; x <= x1; x++) if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r2) mask.data[y * mask.width + x] = value;
+  return { x0, y0, x1, y1 };
+}

@@ -1,0 +1,31 @@
+import type { Mask } from '../../core/image/mask';
+import type { ModelManifest } from '../../core/models/types';
+import manifests from './models.json' with { type: 'json' };
+
+/** Options of the "Repair damage" stage: shared by the UI, the worker and the CLI. */
+export interface RepairOptions {
+  /** Find scratches, creases, dust and tears automatically when no mask is given. */
+  detect: boolean;
+  /** The user's mask (detected, then painted/erased); when present it is used as is. */
+  mask?: Mask;
+}
+
+export const repairDefaults: RepairOptions = { detect: true };
+
+export const repairMeta = {
+  id: 'repair',
+  label: 'Repair damage',
+  /** Above this share of damaged pixels the fill is mostly guesswork: the UI warns. */
+  warnCoverage: 0.6,
+  /** Detected damage is grown by this many pixels so the fill also covers soft edges. */
+  dilate: 2,
+};
+
+export const repairManifests = manifests as ModelManifest[];
+
+/** The shipped model for a task; fp16 weights when available. */
+export function repairModel(task: 'repair-detect' | 'inpaint' | 'denoise', all: ModelManifest[] = repairManifests): ModelManifest {
+  const found = all.filter((m) => m.task === task).sort((a, b) => Number(b.precision === 'fp16') - Number(a.precision === 'fp16'))[0];
+  if (!found) throw new Error(`No ${task} model is installed`);
+  return found;
+}

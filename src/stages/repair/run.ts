@@ -1,0 +1,61 @@
+import type { RgbaImage, PlanarImage } from '../../core/image/types';
+import { dilateMask, maskCoverage, thresholdPlane, type Mask } from '../../core/image/mask';
+import type { StageContext, StageRunner } from '../../core/pipeline/stage';
+import { progressReporter } from '../../core/pipeline/progress';
+import { rgbaToPlanar } from '../../core/tensor/layout';
+import { runTiled, runTiledToPlane } from '../../core/tiling/run-tiled';
+import { repairMeta, repairModel, type RepairOptions } from './meta';
+
+/** Finds damage: the detector's probability map, thresholded and grown a little. */
+export async function detectDamage(image: RgbaImage, ctx: StageContext): Promise<Mask> {
+  const manifest = repairModel('repair-detect');
+  const model = await ctx.loadModel(manifest);
+  const plane = await runTiledToPlane(image.width, image.height, (t) => rgbaToPlanar(image, t, manifest.input.range), model, {
+    signal: ctx.signal,
+    onProgress: progressReporter('Finding damage', ctx.progress),
+  });
+  return dilateMask(thresholdPlane(plane, image.width, image.height), repairMeta.dilate);
+}
+
+/** Fills the masked pixels; every pixel outside the mask is returned unchanged. */
+export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext): Promise<RgbaImage> {
+  if (mask.width !== image.width || mask.height !== image.height) {
+    throw new Error(`The damage mask is ${mask.width}x${mask.height} but the photo is ${image.width}x${image.height}`);
+  }
+  if (maskCoverage(mask) === 0) return image;
+  const manifest = repairModel('inpaint');
+  const model = await ctx.loadModel(manifest);
+  const [lo, hi] = manifest.input.range;
+  const filled = await runTiled(image, model, {
+    signal: ctx.signal,
+    onProgress: progressReporter('Rebuilding damaged areas', ctx.progress),
+    // The network sees the photo with the holes blanked, plus the mask as a fourth channel.
+    read: (t): PlanarImage => {
+      const rgb = rgbaToPlanar(image, t, manifest.input.range);
+      const plane = t.width * t.height;
+      const data = new Float32Array(plane * 4);
+      for (let y = 0; y < t.height; y++)
+        for (let x = 0; x < t.width; x++) {
+          const i = y * t.width + x;
+          const hole = mask.data[(t.y + y) * mask.width + t.x + x]! > 0;
+          for (let c = 0; c < 3; c++) data[c * plane + i] = hole ? lo : rgb.data[c * plane + i]!;
+          data[3 * plane + i] = hole ? hi : lo;
+        }
+      return { width: t.width, height: t.height, channels: 4, data };
+    },
+  });
+  const out = new Uint8ClampedArray(image.data);
+  for (let i = 0; i < mask.data.length; i++) {
+    if (!mask.data[i]) continue;
+    const o = i * 4;
+    out[o] = filled.data[o]!;
+    out[o + 1] = filled.data[o + 1]!;
+    out[o + 2] = filled.data[o + 2]!;
+  }
+  return { width: image.width, height: image.height, data: out };
+}
+
+export const runRepair: StageRunner<RepairOptions> = async (image, options, ctx) => {
+  const mask = options.mask ?? (options.detect ? await detectDamage(image, ctx) : undefined);
+  return mask ? inpaint(image, mask, ctx) : image;
+};
