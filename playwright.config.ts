@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4173;
+// Overridable so several checkouts or builds can be tested side by side (`vite build --outDir dist-x`).
+const PORT = Number(process.env.HEIRLOOM_PORT ?? 4173);
+const DIST = process.env.HEIRLOOM_DIST ?? 'dist';
 
 /** Debian's Chromium: Playwright's own browser download cannot run on these machines. */
 export const chromiumArgs = [
@@ -42,7 +44,7 @@ export default defineConfig({
     { name: 'webgpu', testMatch: /webgpu\.spec/, use: { launchOptions: { executablePath, args: [...chromiumArgs, ...swiftshaderWebGpuArgs] } } },
   ],
   webServer: {
-    command: `npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite preview --port ${PORT} --strictPort --outDir ${DIST}`,
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
