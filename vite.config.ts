@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 export const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
+  // Lets a cross-origin isolated site embed /embed.html in an iframe (README, Embedding).
+  'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
 /** onnxruntime-web's WASM runtime files, served from our own origin under /ort/. */
@@ -59,6 +61,9 @@ export default defineConfig({
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,webmanifest,wasm,json}', 'models/**/*.fp16.onnx'],
         maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
         navigateFallback: 'index.html',
+        // The embed page is its own document; the runtime config must never be served stale.
+        navigateFallbackDenylist: [/\/embed\.html/],
+        globIgnores: ['**/node_modules/**/*', 'heirloom.config.json', 'sdk/**'],
         cleanupOutdatedCaches: true,
       },
     }),
@@ -70,7 +75,7 @@ export default defineConfig({
   },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  build: { target: 'es2022', sourcemap: true, rollupOptions: { input: ['index.html', 'embed.html'] } },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
 });

@@ -11,13 +11,14 @@ import type { ModelManifest } from '../src/core/models/types';
 import { loadModelBytes } from '../src/core/models/loader';
 import { createIdbModelCache } from '../src/core/models/idb-cache';
 import { chooseBackend, detectCapabilities, describeBackend, type BackendChoice } from '../src/core/runtime/capabilities';
-import { createSession, runPlanar, type OrtModule } from '../src/core/runtime/session';
-import { chooseTileSize, type TiledModel } from '../src/core/tiling/run-tiled';
+import { createSession, tiledModelFor, type OrtModule } from '../src/core/runtime/session';
+import type { TiledModel } from '../src/core/tiling/run-tiled';
 import type { Progress } from '../src/core/pipeline/progress';
 import { runRecipe, type Recipe } from '../src/stages';
 import { detectDamage } from '../src/stages/repair/run';
 import { maskCoverage, type Mask } from '../src/core/image/mask';
 import type { StageContext } from '../src/core/pipeline/stage';
+import { probeShape, type ModelInspection, type ValueInfo } from '../src/core/models/custom-models';
 
 const BASE = import.meta.env.BASE_URL;
 const ortModule = ort as unknown as OrtModule;
@@ -76,14 +77,7 @@ async function openModel(m: ModelManifest, onProgress: (p: Progress) => void): P
     wasmFallbacks.add(m.label);
     session = await createSession(ortModule, bytes, name);
   }
-  return {
-    scale: m.scale,
-    tileSize: chooseTileSize(m.tile.size, name, Infinity, Infinity),
-    overlap: m.tile.overlap,
-    inputRange: m.input.range,
-    outputRange: m.output.range,
-    run: (tile) => runPlanar(ortModule, session, m, tile),
-  };
+  return tiledModelFor(ortModule, session, m, name);
 }
 
 function stageContext(onProgress: (p: Progress) => void): StageContext {
@@ -128,6 +122,46 @@ const api = {
         : label,
       ms: performance.now() - started,
     };
+  },
+
+  /**
+   * Opens an ONNX file the user picked (on WASM, which runs every graph) and reports its
+   * inputs, outputs and what a small constant image of `probe.channels` channels becomes.
+   * Throws a plain message when the bytes are not a model onnxruntime can load.
+   */
+  async inspectModel(bytes: Uint8Array, probe: { channels: number; range: [number, number] }): Promise<ModelInspection> {
+    await init();
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    } catch (e) {
+      throw new Error(`This file is not an ONNX model (onnxruntime could not load it: ${(e as Error)?.message ?? e}).`);
+    }
+    try {
+      const describe = (names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[] | undefined): ValueInfo[] =>
+        names.map((name, i) => {
+          const m = meta?.[i];
+          return m && m.isTensor ? { name, shape: [...m.shape], type: m.type } : { name, shape: null };
+        });
+      const inputs = describe(session.inputNames, session.inputMetadata);
+      const outputs = describe(session.outputNames, session.outputMetadata);
+      const result: ModelInspection = { inputs, outputs };
+      const input = inputs[0];
+      if (inputs.length === 1 && (!input!.shape || input!.shape.length === 4)) {
+        const shape = probeShape(input, probe.channels);
+        const mid = (probe.range[0] + probe.range[1]) / 2;
+        const tensor = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(mid), shape);
+        try {
+          const out = await session.run({ [input!.name]: tensor });
+          result.probe = { input: shape, outputs: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]])) };
+        } catch (e) {
+          result.probe = { error: String((e as Error)?.message ?? e) };
+        }
+      }
+      return result;
+    } finally {
+      await session.release().catch(() => undefined);
+    }
   },
 
   /** Re-encodes a finished PNG result as JPEG or WebP for download. */

@@ -4,6 +4,7 @@ import type { Progress } from '../core/pipeline/progress';
 import type { OutputFormat } from '../core/image/browser-codec';
 import type { Recipe } from '../stages';
 import type { Mask } from '../core/image/mask';
+import type { ModelInspection } from '../core/models/custom-models';
 
 /** Idle workers are terminated so the memory of models and tiles goes back to the system. */
 const IDLE_MS = 60_000;
@@ -35,6 +36,11 @@ export class WorkerBridge {
 
   transcode(blob: Blob, type: OutputFormat, quality?: number): Promise<Blob> {
     return this.call((w) => w.transcode(blob, type, quality));
+  }
+
+  /** Opens an ONNX file in the worker and reports its inputs, outputs and a probe run. */
+  inspectModel(bytes: Uint8Array, probe: { channels: number; range: [number, number] }): Promise<ModelInspection> {
+    return this.call((w) => w.inspectModel(bytes, probe));
   }
 
   terminate(): void {

@@ -1,6 +1,7 @@
 import type { PlanarImage } from '../image/types';
 import type { ModelManifest } from '../models/types';
 import type { BackendName } from './capabilities';
+import { chooseTileSize, type TiledModel } from '../tiling/run-tiled';
 
 /**
  * The slice of the onnxruntime API we use. Passing the module in keeps the core free of
@@ -22,12 +23,33 @@ export interface OrtModule {
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
 }
 
-/** Creates a session on the requested execution provider; the caller decides about fallbacks. */
-export async function createSession(ort: OrtModule, bytes: Uint8Array, backend: BackendName): Promise<OrtSession> {
+/**
+ * Creates a session on the requested execution provider ('cpu' for onnxruntime-node); the
+ * caller decides about fallbacks. `extra` carries runtime-specific options (thread counts).
+ */
+export async function createSession(
+  ort: OrtModule,
+  bytes: Uint8Array,
+  backend: BackendName | 'cpu',
+  extra: Record<string, unknown> = {},
+): Promise<OrtSession> {
   return ort.InferenceSession.create(bytes, {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
+    ...extra,
   });
+}
+
+/** Wraps a session as a model the tiler can drive, with the manifest's tiling and ranges. */
+export function tiledModelFor(ort: OrtModule, session: OrtSession, m: ModelManifest, backend: BackendName | 'cpu'): TiledModel {
+  return {
+    scale: m.scale,
+    tileSize: chooseTileSize(m.tile.size, backend, Infinity, Infinity),
+    overlap: m.tile.overlap,
+    inputRange: m.input.range,
+    outputRange: m.output.range,
+    run: (tile) => runPlanar(ort, session, m, tile),
+  };
 }
 
 /** Runs one planar RGB tile through a session, checking the output shape against the manifest's scale. */

@@ -1,11 +1,14 @@
 import type { ModelManifest } from '../../core/models/types';
+import { validateManifest } from '../../core/models/manifest';
 import manifests from './models.json' with { type: 'json' };
 
 /** Options of the Upscale stage: shared by the UI (Options.svelte), the worker (run.ts) and the CLI. */
 export interface UpscaleOptions {
   scale: 2 | 4;
-  /** 'fast' = esrgan-slim, 'balanced' = esrgan-medium. */
-  quality: 'fast' | 'balanced';
+  /** 'fast' = esrgan-slim, 'balanced' = esrgan-medium, 'custom:<id>' = a model the user added. */
+  quality: 'fast' | 'balanced' | `custom:${string}`;
+  /** The user-added model's manifest (its bytes are in the model cache), when quality is custom. */
+  model?: ModelManifest;
 }
 
 export const upscaleDefaults: UpscaleOptions = { scale: 2, quality: 'balanced' };
@@ -24,6 +27,15 @@ export const upscaleManifests = manifests as ModelManifest[];
 
 /** The shipped model for these options: fp16 weights (half the download, same fp32 compute). */
 export function upscaleModelFor(opts: UpscaleOptions, all: ModelManifest[] = upscaleManifests): ModelManifest {
+  if (opts.quality.startsWith('custom:')) {
+    const id = opts.quality.slice('custom:'.length);
+    const m = [opts.model, ...all].find((x) => x?.id === id);
+    if (!m) throw new Error(`The model "${id}" is not installed: add it again in Models.`);
+    // Recipes cross into the worker from outside: re-validate.
+    const valid = validateManifest(m);
+    if (valid.task !== 'upscale') throw new Error(`The model "${id}" is not an upscaler.`);
+    return valid;
+  }
   const variant = upscaleMeta.qualities.find((q) => q.value === opts.quality)?.variant;
   const id = `esrgan-${variant}-x${opts.scale}`;
   const found = all.find((m) => m.id === `${id}-fp16`) ?? all.find((m) => m.id === id);

@@ -1,0 +1,94 @@
+/**
+ * One photo, start to finish: read, decode (upright, sRGB RGBA), run the recipe through the
+ * core's stages, encode with the original's metadata, write to a temp name, rename. Used by each
+ * worker thread; holds its opened models for the life of the thread.
+ */
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import type { Progress } from '../src/core/pipeline/progress';
+import type { StageContext } from '../src/core/pipeline/stage';
+import type { TiledModel } from '../src/core/tiling/run-tiled';
+import { runRecipe, type Recipe } from '../src/stages/index';
+import { decodeFile, encodeWithMetadata, type CliFormat } from './codec';
+import { openNodeModel, type NodeOrt } from './models';
+
+export interface ProcessorOptions {
+  recipe: Recipe;
+  modelsDir: string;
+  format: CliFormat;
+  quality: number;
+  /** onnxruntime intra-op threads per session (cores / workers). */
+  threads: number;
+}
+
+export interface FileJob {
+  input: string;
+  output: string;
+  temp: string;
+}
+
+export interface FileResult {
+  inWidth: number;
+  inHeight: number;
+  outWidth: number;
+  outHeight: number;
+  ms: number;
+  bytes: number;
+}
+
+export function createProcessor(opts: ProcessorOptions) {
+  const ort = ortNode as unknown as NodeOrt;
+  const models = new Map<string, Promise<TiledModel>>();
+  let onProgress: (p: Progress) => void = () => undefined;
+  const ctx: StageContext = {
+    progress: (p) => onProgress(p),
+    loadModel: (m) => {
+      const key = m.id + m.sha256;
+      if (!models.has(key)) {
+        models.set(
+          key,
+          openNodeModel(ort, m, opts.modelsDir, opts.threads).catch((e) => (models.delete(key), Promise.reject(e))),
+        );
+      }
+      return models.get(key)!;
+    },
+  };
+
+  return async function processFile(job: FileJob, progress: (p: Progress) => void, signal?: AbortSignal): Promise<FileResult> {
+    const started = performance.now();
+    onProgress = progress;
+    ctx.signal = signal;
+    progress({ stage: 'Reading image', done: 0, total: 1 });
+    const original = await readFile(job.input);
+    const image = await decodeFile(original);
+    const result = await runRecipe(image, opts.recipe, ctx);
+    signal?.throwIfAborted();
+    progress({ stage: 'Encoding result', done: 0, total: 1 });
+    const encoded = await encodeWithMetadata(result, original, { format: opts.format, quality: opts.quality });
+    mkdirSync(dirname(job.output), { recursive: true });
+    try {
+      const fh = await open(job.temp, 'w');
+      try {
+        await fh.writeFile(encoded);
+        await fh.sync(); // on disk before the rename makes it look finished (power loss)
+      } finally {
+        await fh.close();
+      }
+      // rename() is atomic within a filesystem: the output appears complete or not at all.
+      await rename(job.temp, job.output);
+    } catch (e) {
+      await unlink(job.temp).catch(() => undefined);
+      throw e;
+    }
+    return {
+      inWidth: image.width,
+      inHeight: image.height,
+      outWidth: result.width,
+      outHeight: result.height,
+      ms: performance.now() - started,
+      bytes: encoded.byteLength,
+    };
+  };
+}

@@ -1,0 +1,124 @@
+import onnxProto from 'onnx-proto';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/fixtures';
+import { openApp, chooseFile, setStages, runAndDownload } from './support/app';
+import { photoFixture, diffRgb, type Rgba } from './support/images';
+
+const { onnx } = onnxProto;
+const DT = onnx.TensorProto.DataType;
+const AT = onnx.AttributeProto.AttributeType;
+
+/** A real ONNX model: Resize by `scale`, nearest neighbour (floor), input 1 x channels x H x W float. */
+function resizeModel(channels: number, scale: number): Buffer {
+  const str = (name: string, v: string) => ({ name, type: AT.STRING, s: new TextEncoder().encode(v) });
+  const scales = new Float32Array([1, 1, scale, scale]);
+  const vi = (name: string) => ({
+    name,
+    type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: channels }, { dimParam: 'h' }, { dimParam: 'w' }] } } },
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    producerName: 'heirloom-test',
+    graph: {
+      name: 'resize',
+      node: [{ name: 'resize', opType: 'Resize', input: ['input', '', 'scales'], output: ['output'], attribute: [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')] }],
+      initializer: [{ name: 'scales', dims: [4], dataType: DT.FLOAT, rawData: new Uint8Array(scales.buffer) }],
+      input: [vi('input')],
+      output: [vi('output')],
+    },
+  });
+  return Buffer.from(onnx.ModelProto.encode(model).finish());
+}
+
+function nearest2x(img: Rgba): Rgba {
+  const w = img.width * 2, h = img.height * 2;
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const s = ((y >> 1) * img.width + (x >> 1)) * 4;
+    data.set(img.data.subarray(s, s + 4), (y * w + x) * 4);
+  }
+  return { width: w, height: h, data };
+}
+
+async function addModel(page: Page, name: string, buffer: Buffer, preset = 'upscaler-rgb-01') {
+  await page.getByTestId('model-file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer });
+  await page.getByTestId('model-preset').selectOption(preset);
+  await page.getByTestId('model-add').click();
+}
+
+async function upscaleWithCustom(page: Page, label: string, png: Buffer) {
+  await page.goto('/#/restore');
+  await chooseFile(page, png, 'portrait.png');
+  await setStages(page, ['upscale']);
+  await page.getByTestId('quality').selectOption({ label });
+  await expect(page.getByTestId('scale-4')).toBeDisabled();
+  return runAndDownload(page);
+}
+
+test('custom models: verified on adding, used by Upscale, kept across reloads, removable', async ({ page, requests }) => {
+  test.setTimeout(240_000);
+  await openApp(page, '#/models');
+  // Built-in models are listed from the stages' manifests.
+  await expect(page.locator('[data-testid="model-row"][data-id="esrgan-slim-x2-fp16"]')).toContainText('MIT');
+  await expect(page.locator('[data-testid="model-row"][data-id="esrgan-slim-x2-fp16"]')).toContainText('models/cards/esrgan.md');
+  await expect(page.getByTestId('custom-empty')).toBeVisible();
+
+  // Not a model at all.
+  await addModel(page, 'holiday.onnx', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
+  await expect(page.getByTestId('model-error')).toContainText('This file is not an ONNX model');
+  // A real model with the wrong number of channels.
+  await addModel(page, 'gray.onnx', resizeModel(1, 2));
+  await expect(page.getByTestId('model-error')).toContainText("This model's input is 1x1xhxw, but the preset expects 3 colour channels");
+  // A real RGB model that does not enlarge x2/x4.
+  await addModel(page, 'x3.onnx', resizeModel(3, 3));
+  await expect(page.getByTestId('model-error')).toContainText('8x8 image into 24x24');
+  await expect(page.getByTestId('custom-empty')).toBeVisible();
+
+  // The good one.
+  await addModel(page, 'nearest2x.onnx', resizeModel(3, 2));
+  await expect(page.getByTestId('model-added')).toContainText('nearest2x ×2');
+  const row = page.getByTestId('custom-model');
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('Added by the user from nearest2x.onnx');
+  await expect(row).toContainText('user-supplied');
+  const id = await row.getAttribute('data-id');
+  expect(id).toMatch(/^user-[0-9a-f]{12}$/);
+
+  // Upscale with it: the result is exactly a nearest-neighbour 2x of the input.
+  const { png, image } = photoFixture(40, 30);
+  const out = await upscaleWithCustom(page, 'nearest2x ×2', png);
+  expect(out.name).toBe('portrait-heirloom-x2.png');
+  expect(diffRgb(out.image, nearest2x(image)).max).toBeLessThanOrEqual(1);
+
+  // After a reload it is still listed, and still runs: from the model cache, never downloaded.
+  await page.goto('/#/models');
+  await page.reload();
+  await expect(page.getByTestId('custom-model')).toHaveCount(1);
+  const again = await upscaleWithCustom(page, 'nearest2x ×2', png);
+  expect(diffRgb(again.image, nearest2x(image)).max).toBeLessThanOrEqual(1);
+  expect(requests.map((r) => r.url()).filter((u) => u.includes(id!))).toEqual([]);
+
+  // Remove it: gone from the list, from the Upscale choices, and its bytes from the cache.
+  await page.goto('/#/models');
+  await page.getByTestId('custom-model-remove').click();
+  await expect(page.getByTestId('custom-empty')).toBeVisible();
+  await page.goto('/#/restore');
+  await setStages(page, ['upscale']);
+  await expect(page.getByTestId('quality').locator('option')).toHaveText(['Fast', 'Balanced']);
+  const cached = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('heirloom-models');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const keys = await new Promise<IDBValidKey[]>((res, rej) => {
+      const r = db.transaction('files').objectStore('files').getAllKeys();
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    db.close();
+    return keys.map(String);
+  });
+  expect(cached.some((k) => k.startsWith(id!.slice('user-'.length)))).toBe(false);
+});
