@@ -28,7 +28,9 @@ async function toBase64(f32) {
 
 /** Heirloom's path: onnxruntime-web, WASM EP, NCHW float32 in the manifest's value range. */
 async function setupOrt({ modelFile }) {
-  const ortUrl = '/ort/ort.min.mjs'; // extern-wasm build: loads ort-wasm-simd-threaded.jsep.{mjs,wasm} from wasmPaths
+  // extern-wasm builds: ort.min.mjs loads ort-wasm-simd-threaded.jsep.{mjs,wasm} (WebGPU + WASM),
+  // ort.wasm.min.mjs loads ort-wasm-simd-threaded.{mjs,wasm} (WASM only) from wasmPaths.
+  const ortUrl = q.get('build') === 'wasm' ? '/ort/ort.wasm.min.mjs' : '/ort/ort.min.mjs';
   const ort = await import(/* @vite-ignore */ ortUrl);
   ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
   ort.env.wasm.numThreads = threads;

@@ -22,6 +22,8 @@ const MP = (SIZE * SIZE) / 1e6;
 const ALL_CONFIGS = [
   { key: 'ort-fp32', label: 'Heirloom ORT-web fp32', engine: 'ort', modelFile: 'esrgan-medium-x4.onnx' },
   { key: 'ort-fp16', label: 'Heirloom ORT-web fp16-weights', engine: 'ort', modelFile: 'esrgan-medium-x4.fp16.onnx' },
+  // The same fp32 model on ORT's WASM-only runtime (no WebGPU/JSEP glue compiled in).
+  { key: 'ort-wasm-fp32', label: 'Heirloom ORT-web fp32, WASM-only build', engine: 'ort', build: 'wasm', modelFile: 'esrgan-medium-x4.onnx' },
   { key: 'tfjs', label: 'UpscalerJS tfjs-wasm', engine: 'tfjs' },
 ];
 // With BENCH_ONLY the ratios and the output-agreement check (which need all three rows) are skipped.
@@ -60,7 +62,7 @@ try {
       page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
       process.stderr.write(`${c.label}, ${threads} thread(s) ... `);
       try {
-        await page.goto(`${base}?engine=${c.engine}&threads=${threads}`);
+        await page.goto(`${base}?engine=${c.engine}&threads=${threads}${c.build ? `&build=${c.build}` : ''}`);
         await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
         const r = await page.evaluate((a) => window.bench(a), { modelFile: c.modelFile, image: IMAGE, size: SIZE, runs: RUNS, warmup: WARMUP });
         r.wasmFiles = [...wasmFiles];
