@@ -15,6 +15,47 @@ export const isolationHeaders = {
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
+/**
+ * Content-Security-Policy: scripts, workers, WASM and connections from the app's own origin only.
+ * 'wasm-unsafe-eval' lets onnxruntime-web compile its WASM (no 'unsafe-eval': no JS eval);
+ * blob:/data: are for the photos themselves (object URLs, decoded previews). 'unsafe-inline' styles:
+ * vite dev injects CSS as <style> elements (the build has none). The app refuses to
+ * be framed; the embed page (embed.html) may be framed by any site, since its own allowlist
+ * (heirloom.config.json) decides whom it answers. A static host sends the same (README, Hosting).
+ */
+const cspBase = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "connect-src 'self' blob: data:",
+  "img-src 'self' blob: data:",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+];
+export const contentSecurityPolicy = [...cspBase, "frame-ancestors 'self'"].join('; ');
+export const embedContentSecurityPolicy = cspBase.join('; ');
+
+function securityHeaders(): Plugin {
+  const use = (middlewares: { use: (fn: (req: { url?: string }, res: { setHeader(n: string, v: string): void }, next: () => void) => void) => void }) =>
+    middlewares.use((req, res, next) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      res.setHeader('Content-Security-Policy', /\/embed(\.html)?$/.test(path) ? embedContentSecurityPolicy : contentSecurityPolicy);
+      next();
+    });
+  return {
+    name: 'heirloom:security-headers',
+    configureServer(server) {
+      use(server.middlewares);
+    },
+    configurePreviewServer(server) {
+      use(server.middlewares);
+    },
+  };
+}
+
 /** onnxruntime-web's WASM runtime files, served from our own origin under /ort/. */
 const ORT_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
 const ortDist = (f: string) => fileURLToPath(new URL(`./node_modules/onnxruntime-web/dist/${f}`, import.meta.url));
@@ -39,6 +80,7 @@ function serveOrtRuntime(): Plugin {
 export default defineConfig({
   plugins: [
     svelte(),
+    securityHeaders(),
     serveOrtRuntime(),
     VitePWA({
       registerType: 'autoUpdate',

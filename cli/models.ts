@@ -2,6 +2,7 @@
  * Node-side model access: the same manifests, verification and tiling as the browser, but
  * the bytes come from files (public/models/<task>/<file>) and run on onnxruntime-node.
  */
+import { modelFolder } from '../src/core/models/manifest';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ export function recipeModels(recipe: Recipe): { stage: string; manifest: ModelMa
 }
 
 export function modelPath(modelsDir: string, m: ModelManifest): string {
-  return join(modelsDir, m.task, m.file);
+  return join(modelsDir, modelFolder(m.task), m.file);
 }
 
 /**
@@ -92,7 +93,7 @@ export interface NodeOrt extends OrtModule {
 
 /** Reads + verifies (size, sha256) a model through the core loader, then opens it on the CPU. */
 export async function openNodeModel(ort: NodeOrt, m: ModelManifest, modelsDir: string, intraOpNumThreads: number): Promise<TiledModel> {
-  const base = pathToFileURL(join(modelsDir, m.task) + '/').href;
+  const base = pathToFileURL(join(modelsDir, modelFolder(m.task)) + '/').href;
   const bytes = await loadModelBytes(m, base, { fetch: fileFetch });
   const session = await createSession(ort, bytes, 'cpu', { intraOpNumThreads, interOpNumThreads: 1 });
   return tiledModelFor(ort, session, m, 'cpu');

@@ -4,6 +4,7 @@
  * and encodes. The page talks to it through Comlink (src/app/worker-bridge.ts); cancelling
  * terminates this worker, so nothing here needs to poll for cancellation beyond tile borders.
  */
+import { modelFolder } from '../src/core/models/manifest';
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
 import { decodeImage, encodeImage, type OutputFormat } from '../src/core/image/browser-codec';
@@ -56,10 +57,35 @@ async function init(prefer: 'auto' | 'webgpu' | 'wasm' = 'auto'): Promise<Worker
 }
 
 function modelBaseUrl(m: ModelManifest): string {
-  return new URL(`${BASE}models/${m.task}/`, self.location.origin).href;
+  return new URL(`${BASE}models/${modelFolder(m.task)}/`, self.location.origin).href;
 }
 
-async function openModel(m: ModelManifest, onProgress: (p: Progress) => void): Promise<TiledModel> {
+/** Retry hints from the page after a worker died under a job (src/app/worker-bridge.ts). */
+export interface RestoreHints {
+  /** Multiplies every model's tile size (0.5: half-size tiles, a quarter of the memory per tile). */
+  tileScale?: number;
+}
+
+/**
+ * A lost WebGPU device (driver reset, GPU out of memory) leaves sessions that hang or fail; the
+ * worker then closes itself, and the page, which watches this worker's life lock, retries the
+ * job on WASM. A device destroyed on purpose is ignored.
+ */
+async function watchGpuDevice() {
+  type Device = { lost: Promise<{ reason: string; message: string }> };
+  // onnxruntime-web exposes its device as a promise (or the device itself in older versions).
+  const device = (await Promise.resolve((ort.env as unknown as { webgpu?: { device?: Device | Promise<Device> } }).webgpu?.device).catch(() => undefined)) as Device | undefined;
+  if (!device || watchedDevices.has(device)) return;
+  watchedDevices.add(device);
+  void device.lost.then((info) => {
+    if (info.reason === 'destroyed') return;
+    console.error(`WebGPU device lost (${info.message}); closing this worker so the job is retried on WASM.`);
+    self.close();
+  });
+}
+const watchedDevices = new WeakSet<object>();
+
+async function openModel(m: ModelManifest, onProgress: (p: Progress) => void, hints: RestoreHints = {}): Promise<TiledModel> {
   const { backend } = await init();
   const bytes = await loadModelBytes(m, modelBaseUrl(m), {
     cache: modelCache,
@@ -77,15 +103,19 @@ async function openModel(m: ModelManifest, onProgress: (p: Progress) => void): P
     wasmFallbacks.add(m.label);
     session = await createSession(ortModule, bytes, name);
   }
-  return tiledModelFor(ortModule, session, m, name);
+  if (name === 'webgpu') void watchGpuDevice();
+  const model = tiledModelFor(ortModule, session, m, name);
+  const scale = hints.tileScale ?? 1;
+  if (scale !== 1) model.tileSize = Math.max(Math.ceil((2 * model.overlap + 16) / 8) * 8, Math.round((model.tileSize * scale) / 8) * 8);
+  return model;
 }
 
-function stageContext(onProgress: (p: Progress) => void): StageContext {
+function stageContext(onProgress: (p: Progress) => void, hints: RestoreHints = {}): StageContext {
   return {
     progress: onProgress,
     loadModel: (m) => {
-      const key = m.id + m.sha256;
-      if (!models.has(key)) models.set(key, openModel(m, onProgress).catch((e) => (models.delete(key), Promise.reject(e))));
+      const key = `${m.id}${m.sha256}@${hints.tileScale ?? 1}`;
+      if (!models.has(key)) models.set(key, openModel(m, onProgress, hints).catch((e) => (models.delete(key), Promise.reject(e))));
       return models.get(key)!;
     },
   };
@@ -93,6 +123,20 @@ function stageContext(onProgress: (p: Progress) => void): StageContext {
 
 const api = {
   init,
+
+  /**
+   * Takes a Web Lock named by the page and holds it until this worker ends: the browser releases
+   * it when the worker crashes, runs out of memory or closes, which is how the page notices.
+   */
+  holdLifeLock(name: string): Promise<void> {
+    return new Promise<void>((acquired, failed) => {
+      if (!navigator.locks) return failed(new Error('no Web Locks'));
+      navigator.locks.request(name, () => {
+        acquired();
+        return new Promise<never>(() => undefined);
+      }).catch(failed);
+    });
+  },
 
   /** Finds damage in a photo; the mask's buffer is transferred back, not copied. */
   async detect(file: Blob, name: string, onProgress: (p: Progress) => void): Promise<{ mask: Mask; coverage: number }> {
@@ -103,12 +147,12 @@ const api = {
     return Comlink.transfer({ mask, coverage: maskCoverage(mask) }, [mask.data.buffer]);
   },
 
-  async restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void): Promise<RestoreResult> {
+  async restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void, hints: RestoreHints = {}): Promise<RestoreResult> {
     const started = performance.now();
     const { label } = await init();
     onProgress({ stage: 'Reading image', done: 0, total: 1 });
     const image = await decodeImage(file, name);
-    const result = await runRecipe(image, recipe, stageContext(onProgress));
+    const result = await runRecipe(image, recipe, stageContext(onProgress, hints));
     onProgress({ stage: 'Encoding result', done: 0, total: 1 });
     const blob = await encodeImage(result, 'image/png');
     return {

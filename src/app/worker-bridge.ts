@@ -9,6 +9,22 @@ import type { ModelInspection } from '../core/models/custom-models';
 /** Idle workers are terminated so the memory of models and tiles goes back to the system. */
 const IDLE_MS = 60_000;
 
+/** The worker died under a call (crash, out of memory, closed itself after a lost GPU). */
+export class WorkerDiedError extends Error {
+  constructor(message = 'The restoration worker stopped unexpectedly.') {
+    super(message);
+    this.name = 'WorkerDiedError';
+  }
+}
+
+/** Shown (progress text and `onNotice`) when a job is retried after its worker died. */
+export const RETRY_NOTICE = {
+  gpu: 'The GPU stopped responding; retrying on the CPU (WASM) with smaller tiles.',
+  worker: 'The restoration stopped unexpectedly (out of memory?); retrying once with smaller tiles.',
+};
+
+let lifeLockCounter = 0;
+
 /**
  * The page's one handle on the inference worker. Calls run one at a time; an AbortSignal
  * cancels by terminating the worker (the only way to stop a WASM kernel mid-run); the next
@@ -19,15 +35,41 @@ export class WorkerBridge {
   private remote?: Comlink.Remote<RestoreWorkerApi>;
   private idleTimer?: ReturnType<typeof setTimeout>;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Rejects the calls in flight when the current worker dies; replaced with each worker. */
+  private died?: Promise<never>;
+  private stopWatching?: AbortController;
+  /** The backend the current worker reported, to word the retry notice. */
+  private backendName?: string;
 
   constructor(private prefer: 'auto' | 'webgpu' | 'wasm' = 'auto') {}
 
   info(): Promise<WorkerInfo> {
-    return this.call((w) => w.init(this.prefer));
+    return this.call(async (w) => {
+      const info = await w.init(this.prefer);
+      this.backendName = info.backend.name;
+      return info;
+    });
   }
 
-  restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<RestoreResult> {
-    return this.call((w) => w.restore(file, name, recipe, Comlink.proxy(onProgress)), signal);
+  /**
+   * Restores a photo. If the worker dies mid-job (crash, out of memory, lost WebGPU device) the
+   * job is retried once in a fresh worker, on WASM when it was on WebGPU, with half-size tiles;
+   * `onNotice` (and the progress text) say so.
+   */
+  async restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void, signal?: AbortSignal, onNotice?: (message: string) => void): Promise<RestoreResult> {
+    try {
+      return await this.call((w) => w.restore(file, name, recipe, Comlink.proxy(onProgress)), signal);
+    } catch (e) {
+      if ((e as Error)?.name !== 'WorkerDiedError' || signal?.aborted) throw e;
+      const wasGpu = this.backendName === 'webgpu';
+      // The GPU failed once: this page uses WASM from now on.
+      if (wasGpu) this.prefer = 'wasm';
+      const notice = wasGpu ? RETRY_NOTICE.gpu : RETRY_NOTICE.worker;
+      console.warn(notice, e);
+      onNotice?.(notice);
+      onProgress({ stage: notice, done: 0, total: 1 });
+      return this.call((w) => w.restore(file, name, recipe, Comlink.proxy(onProgress), { tileScale: 0.5 }), signal);
+    }
   }
 
   detect(file: Blob, name: string, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<{ mask: Mask; coverage: number }> {
@@ -45,6 +87,9 @@ export class WorkerBridge {
 
   terminate(): void {
     clearTimeout(this.idleTimer);
+    this.stopWatching?.abort();
+    this.stopWatching = undefined;
+    this.died = undefined;
     this.remote?.[Comlink.releaseProxy]();
     this.worker?.terminate();
     this.worker = undefined;
@@ -55,9 +100,41 @@ export class WorkerBridge {
     if (!this.remote) {
       this.worker = new Worker(new URL('../../workers/restore.worker.ts', import.meta.url), { type: 'module', name: 'heirloom-restore' });
       this.remote = Comlink.wrap<RestoreWorkerApi>(this.worker);
-      void this.remote.init(this.prefer);
+      this.watch(this.worker, this.remote);
+      void this.remote.init(this.prefer).then((i) => (this.backendName = i.backend.name), () => undefined);
     }
     return this.remote;
+  }
+
+  /**
+   * Notices the worker's death, which Comlink alone never does (its calls would wait forever):
+   * an uncaught error event, or the release of a Web Lock the worker holds for as long as it
+   * lives (released by the browser when the worker crashes, runs out of memory or closes).
+   */
+  private watch(worker: Worker, remote: Comlink.Remote<RestoreWorkerApi>) {
+    const stop = new AbortController();
+    this.stopWatching = stop;
+    let declare!: (e: Error) => void;
+    this.died = new Promise<never>((_, reject) => (declare = reject));
+    this.died.catch(() => undefined);
+    const onDeath = (why: string) => {
+      if (stop.signal.aborted || this.worker !== worker) return;
+      stop.abort();
+      declare(new WorkerDiedError(`The restoration worker stopped unexpectedly (${why}).`));
+      // Drop the dead worker; the next call starts a fresh one.
+      this.remote = undefined;
+      this.worker = undefined;
+      worker.terminate();
+    };
+    worker.addEventListener('error', (e) => onDeath(e.message || 'uncaught error'), { signal: stop.signal });
+    worker.addEventListener('messageerror', () => onDeath('unreadable message'), { signal: stop.signal });
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    if (!locks) return;
+    const lock = `heirloom-worker-${Date.now()}-${++lifeLockCounter}-${Math.random().toString(36).slice(2)}`;
+    remote.holdLifeLock(lock).then(
+      () => locks.request(lock, { signal: stop.signal }, () => onDeath('it crashed, ran out of memory or was closed')),
+      () => undefined,
+    ).catch(() => undefined);
   }
 
   private call<T>(fn: (w: Comlink.Remote<RestoreWorkerApi>) => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -74,7 +151,7 @@ export class WorkerBridge {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
       try {
-        return await Promise.race([fn(remote), aborted]);
+        return await Promise.race([fn(remote), aborted, this.died!]);
       } finally {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
         clearTimeout(this.idleTimer);

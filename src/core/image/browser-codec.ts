@@ -1,4 +1,5 @@
 import type { RgbaImage } from './types';
+import { sniffImage, megapixels, SNIFF_BYTES, type Sniffed } from './sniff';
 
 /** Browsers' decoders, applied in a worker or the page (createImageBitmap + OffscreenCanvas). */
 
@@ -12,22 +13,63 @@ export class ImageDecodeError extends Error {
 /** Largest input we accept: beyond this a decoded RGBA copy alone would be about 1 GB. */
 export const MAX_INPUT_PIXELS = 250_000_000;
 
-export async function decodeImage(blob: Blob, name = 'this file'): Promise<RgbaImage> {
+const OPENABLE = 'JPEG, PNG, WebP, GIF, AVIF or BMP';
+
+/**
+ * Checks what the file says it is before any decoding: unknown or unsupported formats get a
+ * precise message, and a header declaring more than MAX_INPUT_PIXELS is refused without
+ * allocating anything (image bombs). Returns what was recognised.
+ */
+export async function checkImageHeader(blob: Blob, name = 'this file'): Promise<Sniffed> {
   if (blob.size === 0) throw new ImageDecodeError(`${name} is empty (0 bytes). Choose the photo file again.`);
+  const sniffed = sniffImage(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
+  const limit = `Heirloom handles up to ${megapixels(MAX_INPUT_PIXELS)}`;
+  switch (sniffed.format) {
+    case 'svg':
+      // Never handed to a decoder: nothing in the file (scripts, external references) can run or load.
+      throw new ImageDecodeError(`${name} is an SVG drawing, not a photo, and Heirloom does not open SVG files. Export it as PNG or JPEG and choose that instead.`);
+    case 'heic':
+      throw new ImageDecodeError(`${name} is a HEIC photo, which this browser can't open. Export it as JPEG (on an iPhone: Settings > Camera > Formats > Most Compatible) and choose it again.`);
+    case 'tiff':
+      throw new ImageDecodeError(`${name} is a TIFF image, which this browser can't open. Export it as PNG or JPEG and choose it again (or use the heirloom command line, which reads TIFF).`);
+    case 'pdf':
+      throw new ImageDecodeError(`${name} is a PDF document, not an image. Export the page as PNG or JPEG and choose that instead.`);
+    case 'text':
+      throw new ImageDecodeError(`${name} is not an image: it contains text. Choose a photo (${OPENABLE}).`);
+    case 'unknown':
+      throw new ImageDecodeError(`${name} is not an image format Heirloom can open (${sniffed.label === 'unknown' ? 'its first bytes match no image format' : `it is ${sniffed.label}`}). Choose a photo (${OPENABLE}).`);
+  }
+  const { width, height } = sniffed;
+  if (width !== undefined && height !== undefined) {
+    if (width === 0 || height === 0) {
+      throw new ImageDecodeError(`${name} could not be read as an image: its ${sniffed.label} header declares ${width}x${height} pixels. The file is damaged; export it again as JPEG or PNG.`);
+    }
+    if (width * height > MAX_INPUT_PIXELS) {
+      throw new ImageDecodeError(`${name} declares ${width}x${height} pixels (${megapixels(width * height)}); ${limit}. Reduce it first (or split it into parts) and choose it again.`);
+    }
+  }
+  return sniffed;
+}
+
+export async function decodeImage(blob: Blob, name = 'this file'): Promise<RgbaImage> {
+  const sniffed = await checkImageHeader(blob, name);
   let bitmap: ImageBitmap;
   try {
     // 'from-image' applies the EXIF orientation, so portraits come out upright.
+    // Animated GIF/PNG/WebP: the browser's decoder gives the first frame.
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'default' });
   } catch {
     throw new ImageDecodeError(
-      `${name} could not be read as an image: it may be damaged, incomplete, or in a format this browser cannot open. ` +
-        'Try exporting it as JPEG or PNG.',
+      sniffed.format === 'avif'
+        ? `${name} is an AVIF image that this browser can't open. Export it as JPEG or PNG and choose it again.`
+        : `${name} could not be read as an image: this ${sniffed.label} file is damaged or incomplete (was it fully copied or downloaded?). ` +
+            'Try exporting it again as JPEG or PNG.',
     );
   }
   const { width, height } = bitmap;
   if (width * height > MAX_INPUT_PIXELS) {
     bitmap.close();
-    throw new ImageDecodeError(`${name} is ${width}x${height} pixels, larger than the ${MAX_INPUT_PIXELS / 1e6} megapixels Heirloom can hold in memory. Reduce it first.`);
+    throw new ImageDecodeError(`${name} is ${width}x${height} pixels (${megapixels(width * height)}), larger than the ${megapixels(MAX_INPUT_PIXELS)} Heirloom can hold in memory. Reduce it first.`);
   }
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });

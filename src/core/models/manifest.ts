@@ -133,3 +133,11 @@ export function validateManifest(x: unknown): ModelManifest {
   if (card !== undefined) manifest.card = card;
   return manifest;
 }
+
+/**
+ * The folder under `models/` a task's files are shipped in. The repair stage trains and ships
+ * its detector, inpainter and denoiser together, so they share one folder.
+ */
+export function modelFolder(task: ModelManifest['task']): string {
+  return task === 'repair-detect' || task === 'inpaint' || task === 'denoise' ? 'repair' : task;
+}

@@ -5,7 +5,7 @@ import { test as base, expect, type Request } from '@playwright/test';
  * workers and its service worker make, and fails the test if any goes to another origin or
  * carries a body (the only way image data could leave).
  */
-export const test = base.extend<{ requests: Request[]; allowedOrigins: string[] }>({
+export const test = base.extend<{ requests: Request[]; allowedOrigins: string[]; cspViolations: string[] }>({
   /** Origins besides baseURL's that a spec's pages may load from, e.g. `test.use({ allowedOrigins: ['http://localhost:4182'] })`. */
   allowedOrigins: [[], { option: true }],
   requests: [
@@ -20,6 +20,33 @@ export const test = base.extend<{ requests: Request[]; allowedOrigins: string[] 
         return !origins.includes(new URL(url).origin) || r.postDataBuffer() !== null || !['GET', 'HEAD'].includes(r.method());
       });
       expect(offenders.map((r) => `${r.method()} ${r.url()}`), 'requests that leave the app or carry a body').toEqual([]);
+    },
+    { auto: true },
+  ],
+  /**
+   * The Content-Security-Policy guard: fails the test on any CSP violation in any page or frame
+   * (`securitypolicyviolation` events, reported through a binding) or any console message about
+   * one (workers included). A test that provokes violations on purpose reads and empties this list.
+   */
+  cspViolations: [
+    async ({ context }, use) => {
+      const seen: string[] = [];
+      await context.exposeBinding('__heirloomCspViolation', (_source, v: string) => void seen.push(v));
+      await context.addInitScript(() => {
+        addEventListener('securitypolicyviolation', (e: SecurityPolicyViolationEvent) => {
+          const report = (window as unknown as { __heirloomCspViolation?: (v: string) => void }).__heirloomCspViolation;
+          report?.(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} in ${e.documentURI}${e.sample ? `: ${e.sample}` : ''}`);
+        });
+      });
+      const onConsole = (m: { text(): string }) => {
+        if (/Content[- ]Security[- ]Policy/i.test(m.text())) seen.push(`console: ${m.text()}`);
+      };
+      context.on('console', onConsole);
+      const watchPage = (page: import('@playwright/test').Page) => page.on('worker', (w) => w.on('console', onConsole));
+      context.pages().forEach(watchPage);
+      context.on('page', watchPage);
+      await use(seen);
+      expect([...new Set(seen)], 'Content-Security-Policy violations').toEqual([]);
     },
     { auto: true },
   ],

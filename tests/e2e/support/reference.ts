@@ -1,3 +1,4 @@
+import { modelFolder } from '../../../src/core/models/manifest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { rgbaToPlanar, planarToRgba } from '../../../src/core/tensor/layout';
@@ -6,7 +7,7 @@ import type { Rgba } from './images';
 
 /** The same model run by onnxruntime-node on the whole image at once: no tiling, no browser. */
 export async function referenceRun(manifest: ModelManifest, img: Rgba): Promise<Rgba> {
-  const session = await ort.InferenceSession.create(readFileSync(`public/models/${manifest.task}/${manifest.file}`));
+  const session = await ort.InferenceSession.create(readFileSync(`public/models/${modelFolder(manifest.task)}/${manifest.file}`));
   const planar = rgbaToPlanar({ ...img, data: new Uint8ClampedArray(img.data) }, undefined, manifest.input.range);
   const out = await session.run({ [manifest.input.name]: new ort.Tensor('float32', planar.data, [1, 3, img.height, img.width]) });
   const t = out[manifest.output.name]!;

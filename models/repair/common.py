@@ -1,0 +1,233 @@
+"""Shared pieces of the repair models: architecture, data loading, sample synthesis."""
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'models', 'forge'))
+from forge import forge, preset, random_blobs  # noqa: E402
+
+DATA = os.environ.get('HEIRLOOM_DATA', os.path.abspath(os.path.join(ROOT, '..', 'shared', 'data')))
+
+# ------------------------------------------------------------------------------------------
+# architecture
+# ------------------------------------------------------------------------------------------
+
+# model name -> (in channels, out channels, channel widths per level)
+ARCH = {
+    'detector': dict(cin=3, cout=1, widths=(16, 32, 64, 96)),
+    'denoise': dict(cin=3, cout=3, widths=(16, 32, 64, 96)),
+    'inpaint': dict(cin=4, cout=3, widths=(16, 32, 48, 64, 96)),
+}
+
+
+def block(cin, cout):
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True),
+        nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU(inplace=True))
+
+
+class UNet(nn.Module):
+    """Plain U-Net: conv blocks, 2x2 max-pool down, nearest 2x up, skip concat.
+
+    forward(x) pads H and W (edge replicate) up to a multiple of 2**depth internally and crops the
+    result back, so any input size works (the pad/crop is exported to ONNX as Pad(edge) + Slice).
+    """
+
+    def __init__(self, cin, cout, widths=(16, 32, 64, 96)):
+        super().__init__()
+        self.depth = len(widths) - 1
+        self.enc = nn.ModuleList()
+        c = cin
+        for wd in widths[:-1]:
+            self.enc.append(block(c, wd))
+            c = wd
+        self.mid = block(c, widths[-1])
+        self.dec = nn.ModuleList()
+        c = widths[-1]
+        for wd in reversed(widths[:-1]):
+            self.dec.append(block(c + wd, wd))
+            c = wd
+        self.head = nn.Conv2d(c, cout, 1)
+        self.pool = nn.MaxPool2d(2)
+        self.up = nn.Upsample(scale_factor=2, mode='nearest')
+
+    def core(self, x):
+        skips = []
+        for e in self.enc:
+            x = e(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.mid(x)
+        for d in self.dec:
+            x = self.up(x)
+            x = d(torch.cat([x, skips.pop()], 1))
+        return self.head(x)
+
+    def forward(self, x):
+        m = 2 ** self.depth
+        h, w = x.shape[-2], x.shape[-1]
+        ph = (m - h % m) % m
+        pw = (m - w % m) % m
+        xp = F.pad(x, (0, pw, 0, ph), mode='replicate')
+        y = self.core(xp)
+        return y[:, :, :h, :w]
+
+
+def build(name):
+    a = ARCH[name]
+    return UNet(a['cin'], a['cout'], a['widths'])
+
+
+class Exported(nn.Module):
+    """What goes into ONNX: raw network + the post-processing the app expects (range [0,1])."""
+
+    def __init__(self, name, net):
+        super().__init__()
+        self.name, self.net = name, net
+
+    def forward(self, x):
+        if self.name == 'detector':
+            return torch.sigmoid(self.net(x))
+        if self.name == 'denoise':
+            return torch.clamp(x + self.net(x), 0.0, 1.0)
+        # inpaint: x = [rgb, mask]; rgb inside the hole is ignored
+        rgb, m = x[:, :3], x[:, 3:4]
+        rgb = rgb * (1.0 - m)
+        pred = torch.clamp(self.net(torch.cat([rgb, m], 1)), 0.0, 1.0)
+        return rgb + pred * m
+
+
+def run_model(name, net, x):
+    """Training-time forward (no clamping of logits/residual)."""
+    if name == 'detector':
+        return net(x)
+    if name == 'denoise':
+        return x + net(x)
+    rgb, m = x[:, :3], x[:, 3:4]
+    return net(torch.cat([rgb * (1 - m), m], 1))
+
+
+# ------------------------------------------------------------------------------------------
+# data
+# ------------------------------------------------------------------------------------------
+
+
+def utk_heldout(fname):
+    """The fixed 5% of utkface held out (seeded hash of the file name)."""
+    return int(hashlib.sha256(('heirloom-holdout:' + fname).encode()).hexdigest(), 16) % 100 < 5
+
+
+def train_files(include_faces=False):
+    p = os.path.join(DATA, 'photos')
+    files = sorted(glob.glob(os.path.join(p, 'imagenet-samples', '*')))
+    files += sorted(glob.glob(os.path.join(p, 'bsds500', 'train', '*.jpg')))
+    files += sorted(glob.glob(os.path.join(p, 'bsds500', 'val', '*.jpg')))
+    files += sorted(glob.glob(os.path.join(p, 'sun-hays80', '*')))
+    if include_faces:
+        fs = sorted(glob.glob(os.path.join(DATA, 'faces', 'utkface', '*.jpg')))
+        files += [f for f in fs if not utk_heldout(os.path.basename(f))][:300]
+    files = [f for f in files if f.lower().endswith(('.jpg', '.jpeg', '.png'))]
+    # never train on held-out sets
+    assert not any(('bsds500/test' in f) or ('/eval/' in f) for f in files)
+    return files
+
+
+def load_image(path, short=256):
+    im = Image.open(path).convert('RGB')
+    w, h = im.size
+    s = short / min(w, h)
+    if s < 1:
+        im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BICUBIC)
+    return np.asarray(im)
+
+
+def load_cache(files, short=256, cache=None):
+    """Decode + resize all images once; cached as a pickle in /tmp (not in the repo)."""
+    import pickle
+    key = hashlib.sha1(('|'.join(files) + str(short)).encode()).hexdigest()[:12]
+    cache = cache or os.path.join('/tmp', f'heirloom-repair-cache-{key}.pkl')
+    if os.path.exists(cache):
+        with open(cache, 'rb') as f:
+            return pickle.load(f)
+    imgs = [load_image(f, short) for f in files]
+    try:
+        with open(cache + '.tmp', 'wb') as f:
+            pickle.dump(imgs, f, protocol=4)
+        os.replace(cache + '.tmp', cache)
+    except OSError:
+        pass
+    return imgs
+
+
+def random_crop(img, rng, size):
+    h, w = img.shape[:2]
+    if h < size or w < size:
+        img = np.asarray(Image.fromarray(img).resize((max(w, size), max(h, size)), Image.BICUBIC))
+        h, w = img.shape[:2]
+    y = int(rng.integers(0, h - size + 1))
+    x = int(rng.integers(0, w - size + 1))
+    c = img[y:y + size, x:x + size]
+    if rng.random() < 0.5:
+        c = c[:, ::-1]
+    return np.ascontiguousarray(c)
+
+
+_CFG = {}
+
+
+def _cfg(name):
+    if name not in _CFG:
+        if name == 'inpaint':
+            c = preset('inpaint')
+            # holes are cut from mildly aged photos too (as in the app)
+            base = preset('all')
+            for k in ('fade', 'cast', 'vignette'):
+                c[k] = base[k]
+                c[k]['p'] = 0.3
+            _CFG[name] = c
+        else:
+            _CFG[name] = preset(name)
+    return _CFG[name]
+
+
+def make_sample(name, patch, rng):
+    """patch: HxWx3 uint8 clean -> (input CHW float32, target CHW float32)."""
+    o = forge(patch, rng, _cfg(name))
+    if name == 'detector':
+        x = o['damaged']
+        y = ((o['mask_defect'] | o['mask_missing']) > 0).astype(np.float32)[None]
+        return x.transpose(2, 0, 1).astype(np.float32) / 255.0, y
+    if name == 'denoise':
+        return (o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0,
+                o['clean_target'].transpose(2, 0, 1).astype(np.float32) / 255.0)
+    # inpaint
+    h, w = patch.shape[:2]
+    m = (o['mask_defect'] | o['mask_missing']).astype(np.uint8)
+    if rng.random() < 0.5:
+        m = m | random_blobs(h, w, rng, count=(1, 3), size=(0.05, 0.35))
+    if m.mean() > 0.6:  # keep some context
+        m = random_blobs(h, w, rng, count=(1, 2), size=(0.05, 0.2))
+    tgt = o['aged'].transpose(2, 0, 1).astype(np.float32) / 255.0
+    x = np.concatenate([tgt * (1 - m[None]), m[None].astype(np.float32)], 0)
+    return x.astype(np.float32), tgt
+
+
+def make_batch(name, imgs, rng, bs, size):
+    xs, ys = [], []
+    for _ in range(bs):
+        img = imgs[int(rng.integers(0, len(imgs)))]
+        x, y = make_sample(name, random_crop(img, rng, size), rng)
+        xs.append(x)
+        ys.append(y)
+    return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))

@@ -1,0 +1,175 @@
+"""Export the repair models to ONNX (opset 17) + fp16-weight variants, and write the manifest.
+
+    /usr/bin/python3 models/repair/export.py            # checkpoints -> public/models/repair, models.json
+    /usr/bin/python3 models/repair/export.py --ckpt-dir /tmp/x/checkpoints --out /tmp/x/onnx --no-manifest
+
+Conventions (all three models):
+  input  'input'  float32 NCHW [1,C,H,W], values in [0,1], any H and W >= 1 (the graph pads H and W
+         internally with edge replication to a multiple of 2**depth (8 or 16) and crops back, so no
+         padding is needed in the app); dynamic N, H, W.
+  output 'output' float32 NCHW [1,C',H,W], values in [0,1].
+  detector: C=3 RGB -> C'=1 damage probability (sigmoid).
+  inpaint:  C=4 (RGB, mask; mask 1 = fill) -> C'=3 RGB; pixels with mask 0 are passed through
+            (out = rgb*(1-m) + pred*m, soft masks blend).
+  denoise:  C=3 RGB -> C'=3 RGB (residual network; the app controls strength by blending with input).
+fp16 variant: every float initializer stored as float16 and followed by a Cast(to=float), so the
+compute and I/O stay float32.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+from common import ARCH, HERE, ROOT, Exported, build
+
+MODELS = ('detector', 'inpaint', 'denoise')
+TASK = {'detector': 'repair-detect', 'inpaint': 'inpaint', 'denoise': 'denoise'}
+LABEL = {'detector': 'Damage detector (scratches, dust, creases, tears)', 'inpaint': 'Damage inpainting',
+         'denoise': 'Grain and noise reduction'}
+CIN = {'detector': 3, 'inpaint': 4, 'denoise': 3}
+COUT = {'detector': 1, 'inpaint': 3, 'denoise': 3}
+
+
+def load_net(name, ckpt_dir):
+    net = build(name)
+    ck = torch.load(os.path.join(ckpt_dir, f'{name}.pt'), map_location='cpu')
+    net.load_state_dict(ck['model'])
+    net.eval()
+    return net, ck
+
+
+def export_fp32(name, net, path):
+    model = Exported(name, net).eval()
+    x = torch.rand(1, CIN[name], 64, 80)
+    torch.onnx.export(model, x, path, opset_version=17, input_names=['input'], output_names=['output'],
+                      dynamic_axes={'input': {0: 'n', 2: 'h', 3: 'w'}, 'output': {0: 'n', 2: 'h', 3: 'w'}},
+                      do_constant_folding=True)
+    m = onnx.load(path)
+    m.producer_name = 'heirloom-repair'
+    onnx.checker.check_model(m)
+    check_convs(m)
+    onnx.save(m, path)
+    return m
+
+
+def check_convs(m):
+    for n in m.graph.node:
+        if n.op_type == 'Conv':
+            names = {a.name for a in n.attribute}
+            missing = {'kernel_shape', 'strides', 'dilations', 'pads'} - names
+            assert not missing, f'Conv {n.name} lacks {missing}'
+    ops = sorted({n.op_type for n in m.graph.node})
+    return ops
+
+
+def to_fp16_weights(m: onnx.ModelProto) -> onnx.ModelProto:
+    """Store float initializers as float16, insert Cast(to=FLOAT) after each; compute stays fp32."""
+    m = onnx.ModelProto.FromString(m.SerializeToString())
+    g = m.graph
+    new_inits, casts = [], []
+    for init in g.initializer:
+        if init.data_type == TensorProto.FLOAT and np.prod(init.dims) >= 16:
+            arr = numpy_helper.to_array(init).astype(np.float16)
+            h = numpy_helper.from_array(arr, init.name + '__fp16')
+            new_inits.append(h)
+            casts.append(helper.make_node('Cast', [h.name], [init.name], to=TensorProto.FLOAT,
+                                          name=init.name + '__cast'))
+        else:
+            new_inits.append(init)
+    del g.initializer[:]
+    g.initializer.extend(new_inits)
+    nodes = list(g.node)
+    del g.node[:]
+    g.node.extend(casts + nodes)
+    onnx.checker.check_model(m)
+    return m
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        h.update(f.read())
+    return h.hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ckpt-dir', default=os.path.join(HERE, 'checkpoints'))
+    ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'repair'))
+    ap.add_argument('--manifest', default=os.path.join(ROOT, 'src', 'stages', 'repair', 'models.json'))
+    ap.add_argument('--no-manifest', action='store_true')
+    ap.add_argument('--fp32', action='store_true', help='also keep the fp32 files')
+    ap.add_argument('--metrics', default=os.path.join(HERE, 'logs', 'eval.json'),
+                    help='evaluation results quoted in the manifest descriptions, if present')
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    metrics = {}
+    if os.path.exists(args.metrics):
+        with open(args.metrics) as f:
+            metrics = json.load(f)
+    manifests = []
+    for name in MODELS:
+        net, ck = load_net(name, args.ckpt_dir)
+        p32 = os.path.join(args.out, f'{name}.onnx')
+        m32 = export_fp32(name, net, p32)
+        m16 = to_fp16_weights(m32)
+        p16 = os.path.join(args.out, f'{name}.fp16.onnx')
+        onnx.save(m16, p16)
+        ops = check_convs(m16)
+        print(f'{name}: fp32 {os.path.getsize(p32)} B, fp16 {os.path.getsize(p16)} B, ops {ops}')
+        if not args.fp32:
+            os.remove(p32)
+        depth = len(ARCH[name]['widths']) - 1
+        nparams = sum(p.numel() for p in net.parameters())
+        desc = (f'Heirloom {name} U-Net (widths {list(ARCH[name]["widths"])}, {nparams} params, depth {depth}), '
+                f'trained by the Heirloom project on forge-synthesized damage '
+                f'({ck["step"]} steps of batch {ck["args"]["batch"]} x {ck["args"]["patch"]}px patches, '
+                f'{ck["elapsed"] / 60:.0f} min on 2 CPU cores). Any H and W: the graph pads internally '
+                f'(edge) to a multiple of {2 ** depth} and crops back. ')
+        desc += {
+            'detector': 'Input RGB in [0,1]; output 1-channel damage probability in [0,1] '
+                        '(scratches, creases, dust, hairs, torn/missing areas); threshold 0.5.',
+            'inpaint': 'Input 4 channels: RGB in [0,1] and mask (1 = fill, 0 = keep); output RGB in [0,1] '
+                       'with unmasked pixels passed through (out = rgb*(1-m) + pred*m).',
+            'denoise': 'Input RGB in [0,1]; output denoised RGB in [0,1] (film grain, sensor noise, mild blur, '
+                       'JPEG); blend with the input to control strength.',
+        }[name]
+        if name in metrics and 'summary' in metrics[name]:
+            desc += ' ' + metrics[name]['summary']
+        desc += ' Weights stored as fp16 (Cast to float32 at load; compute and I/O float32).'
+        manifests.append({
+            'id': f'heirloom-{name}',
+            'label': LABEL[name],
+            'task': TASK[name],
+            'file': f'{name}.fp16.onnx',
+            'sha256': sha256(p16),
+            'size': os.path.getsize(p16),
+            'input': {'name': 'input', 'layout': 'NCHW', 'channels': CIN[name], 'range': [0, 1]},
+            'output': {'name': 'output', 'layout': 'NCHW', 'channels': COUT[name], 'range': [0, 1]},
+            'scale': 1,
+            'tile': {'size': 256, 'overlap': 48 if name == 'inpaint' else 32},
+            'precision': 'fp16',
+            'source': {'description': desc},
+            'license': ('Weights trained by the Heirloom project (no third-party weights). Training data: '
+                        'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
+                        '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
+                        'non-commercial research, so treat the weights as non-commercial research use.'),
+            'card': f'models/cards/repair-{name}.md',
+        })
+    if not args.no_manifest:
+        os.makedirs(os.path.dirname(args.manifest), exist_ok=True)
+        with open(args.manifest, 'w') as f:
+            json.dump(manifests, f, indent=2)
+            f.write('\n')
+        print('wrote', args.manifest)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,73 @@
+"""Save deterministic reference inputs/outputs of the repair models for the Node ONNX test.
+
+    /usr/bin/python3 models/repair/reference_outputs.py [--ckpt-dir models/repair/checkpoints]
+
+Writes models/repair/tests/reference/<model>.json:
+{
+  "model": "detector", "file": "public/models/repair/detector.fp16.onnx",
+  "inputName": "input", "outputName": "output", "tolerance": 5e-4,
+  "cases": [ { "seed": 1, "inputDims": [1,3,32,48], "input": "<base64 float32 LE>",
+               "outputDims": [1,1,32,48], "output": "<base64 float32 LE>",
+               "outputFp32": "<base64 float32 LE>" }, ... ]
+}
+"output" is the PyTorch result with the weights rounded to fp16 (exactly what the shipped
+.fp16.onnx stores; compute in float32), so the ONNX file must match it within "tolerance" (max abs, 5e-4; 1/255 = 3.9e-3).
+"outputFp32" is the fp32-weight PyTorch result (for reference; differs from "output" by ~1e-3).
+Cases: 32x48 (multiple of 16) and 21x35 (exercises the internal edge padding + crop).
+Inputs: uniform [0,1) from numpy default_rng(seed); the inpaint mask channel is binary.
+"""
+import argparse
+import base64
+import copy
+import json
+import os
+
+import numpy as np
+import torch
+
+from common import HERE, ROOT, Exported, build
+
+CIN = {'detector': 3, 'inpaint': 4, 'denoise': 3}
+
+
+def b64(a):
+    return base64.b64encode(np.ascontiguousarray(a, dtype='<f4').tobytes()).decode()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ckpt-dir', default=os.path.join(HERE, 'checkpoints'))
+    ap.add_argument('--out', default=os.path.join(HERE, 'tests', 'reference'))
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    os.makedirs(args.out, exist_ok=True)
+    for i, name in enumerate(('detector', 'inpaint', 'denoise')):
+        net = build(name)
+        net.load_state_dict(torch.load(os.path.join(args.ckpt_dir, f'{name}.pt'), map_location='cpu')['model'])
+        net.eval()
+        n16 = copy.deepcopy(net)
+        with torch.no_grad():
+            for p in n16.parameters():
+                p.copy_(p.half().float())
+        m32, m16 = Exported(name, net).eval(), Exported(name, n16).eval()
+        cases = []
+        for j, (h, w) in enumerate(((32, 48), (21, 35))):
+            seed = 100 * (i + 1) + j
+            x = np.random.default_rng(seed).random((1, CIN[name], h, w)).astype(np.float32)
+            if name == 'inpaint':
+                x[:, 3] = (x[:, 3] > 0.7).astype(np.float32)
+            with torch.no_grad():
+                y16 = m16(torch.from_numpy(x)).numpy()
+                y32 = m32(torch.from_numpy(x)).numpy()
+            cases.append({'seed': seed, 'inputDims': list(x.shape), 'input': b64(x),
+                          'outputDims': list(y16.shape), 'output': b64(y16), 'outputFp32': b64(y32)})
+        ref = {'model': name, 'file': f'public/models/repair/{name}.fp16.onnx', 'inputName': 'input',
+               'outputName': 'output', 'tolerance': 5e-4, 'cases': cases}
+        p = os.path.join(args.out, f'{name}.json')
+        with open(p, 'w') as f:
+            json.dump(ref, f)
+        print(p, os.path.getsize(p))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,129 @@
+"""Forge + training-script tests. Run: /usr/bin/python3 models/repair/tests/test_forge.py
+Exits non-zero on failure. Needs numpy, PIL, torch (Debian's python3), ../shared/data for the
+tiny training runs (skipped with a message if the data folder is absent)."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPAIR = os.path.dirname(HERE)
+ROOT = os.path.abspath(os.path.join(REPAIR, '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'models', 'forge'))
+from forge import PRESETS, forge, preset, random_blobs  # noqa: E402
+
+FAILED = []
+
+
+def check(cond, msg):
+    if not cond:
+        FAILED.append(msg)
+        print('FAIL', msg)
+    else:
+        print('ok  ', msg)
+
+
+def photo(seed=7, h=120, w=160):
+    """A smooth synthetic 'photo' (gradients + blobs) so defects are visible against it."""
+    r = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+    img = np.stack([0.3 + 0.4 * xx, 0.2 + 0.5 * yy, 0.5 + 0.2 * np.sin(6 * xx + 3 * yy)], 2)
+    img += 0.05 * r.standard_normal((h, w, 3))
+    return (np.clip(img, 0, 1) * 255).astype(np.uint8)
+
+
+def all_on():
+    c = preset('all')
+    for k in ('stain', 'fade', 'cast', 'vignette', 'tear', 'crease', 'scratch', 'dust', 'blur', 'grain', 'jpeg', 'halftone'):
+        c[k]['p'] = 1.0
+    return c
+
+
+def test_determinism():
+    x = photo()
+    for cfg_name, cfg in [('all-on', all_on())] + [(p, preset(p)) for p in PRESETS]:
+        a = forge(x, np.random.default_rng(42), cfg)
+        b = forge(x, np.random.default_rng(42), cfg)
+        same = all(np.array_equal(a[k], b[k]) for k in ('damaged', 'mask_defect', 'mask_missing', 'clean_target'))
+        check(same, f'determinism: same seed -> identical arrays ({cfg_name})')
+    a = forge(x, np.random.default_rng(1), all_on())
+    b = forge(x, np.random.default_rng(2), all_on())
+    check(not np.array_equal(a['damaged'], b['damaged']), 'different seeds -> different damaged images')
+    check(not np.array_equal(a['mask_defect'], b['mask_defect']), 'different seeds -> different masks')
+    m1 = random_blobs(64, 64, np.random.default_rng(3))
+    m2 = random_blobs(64, 64, np.random.default_rng(3))
+    check(np.array_equal(m1, m2) and m1.any(), 'random_blobs deterministic and non-empty')
+
+
+def test_shapes():
+    x = photo()
+    o = forge(x, np.random.default_rng(0), all_on())
+    check(o['damaged'].shape == x.shape and o['damaged'].dtype == np.uint8, 'damaged HxWx3 uint8')
+    check(o['mask_defect'].shape == x.shape[:2] and o['mask_defect'].dtype == np.uint8, 'mask_defect HxW uint8')
+    check(o['mask_missing'].shape == x.shape[:2] and set(np.unique(o['mask_missing'])) <= {0, 1}, 'mask_missing HxW {0,1}')
+    check(np.array_equal(o['clean_target'], x), 'clean_target is the input')
+    check(not (o['mask_defect'] & o['mask_missing']).any(), 'defect and missing masks are disjoint')
+
+
+def test_masks():
+    x = photo()
+    n_def = n_mis = 0
+    for seed in range(12):
+        o = forge(x, np.random.default_rng(seed), preset('defects_only'))
+        d = o['damaged'].astype(int)
+        c = x.astype(int)
+        union = (o['mask_defect'] | o['mask_missing']).astype(bool)
+        diff = np.abs(d - c).max(axis=2)
+        check(np.array_equal(d[~union], c[~union]), f'seed {seed}: pixels outside the masks unchanged')
+        md = o['mask_defect'].astype(bool)
+        if md.any():
+            check((diff[md] > 0).all(), f'seed {seed}: every mask_defect pixel changed')
+        mm = o['mask_missing'].astype(bool)
+        if mm.any():
+            check((diff[mm] > 0).mean() > 0.9, f'seed {seed}: missing regions replaced')
+        n_def += md.sum()
+        n_mis += mm.sum()
+    check(n_def > 0 and n_mis > 0, 'defects_only produced both defect and missing pixels')
+    o = forge(x, np.random.default_rng(5), preset('denoise'))
+    check(not o['mask_defect'].any() and not o['mask_missing'].any(), 'denoise preset has empty masks')
+
+
+def test_training_scripts():
+    data = os.environ.get('HEIRLOOM_DATA', os.path.abspath(os.path.join(ROOT, '..', 'shared', 'data')))
+    if not os.path.isdir(os.path.join(data, 'photos')):
+        print('skip training-script tests: no data at', data)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for m in ('detector', 'denoise', 'inpaint'):
+            t = time.time()
+            cmd = [sys.executable, os.path.join(REPAIR, 'train.py'), '--model', m, '--steps', '2',
+                   '--max-images', '2', '--batch', '2', '--patch', '48', '--out', tmp]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            ok = r.returncode == 0 and os.path.exists(os.path.join(tmp, 'checkpoints', f'{m}.pt'))
+            check(ok, f'train.py --model {m} --steps 2 ({time.time() - t:.1f}s)')
+            if not ok:
+                print(r.stdout[-2000:], r.stderr[-2000:])
+                continue
+            r = subprocess.run(cmd[:5] + ['3'] + cmd[6:] + ['--resume'], capture_output=True, text=True)
+            check(r.returncode == 0 and 'resumed' in r.stdout and 'done ' + m + ': 3 steps' in r.stdout,
+                  f'train.py --model {m} --resume continues from step 2')
+            if r.returncode:
+                print(r.stdout[-2000:], r.stderr[-2000:])
+        r = subprocess.run([sys.executable, os.path.join(REPAIR, 'export.py'), '--ckpt-dir', os.path.join(tmp, 'checkpoints'),
+                            '--out', os.path.join(tmp, 'onnx'), '--no-manifest'], capture_output=True, text=True)
+        check(r.returncode == 0 and all(os.path.exists(os.path.join(tmp, 'onnx', f'{m}.fp16.onnx'))
+                                        for m in ('detector', 'denoise', 'inpaint')), 'export.py on the tiny checkpoints')
+        if r.returncode:
+            print(r.stdout[-2000:], r.stderr[-2000:])
+
+
+if __name__ == '__main__':
+    test_determinism()
+    test_shapes()
+    test_masks()
+    test_training_scripts()
+    print(f'{len(FAILED)} failure(s)')
+    sys.exit(1 if FAILED else 0)

@@ -1,0 +1,177 @@
+"""Train one repair model on forge-synthesized samples (CPU).
+
+    /usr/bin/python3 models/repair/train.py --model detector --minutes 25
+    /usr/bin/python3 models/repair/train.py --model detector --minutes 25 --resume   # continue
+    /usr/bin/python3 models/repair/train.py --model denoise --steps 2 --max-images 2 --out /tmp/x  # smoke
+
+Stops at --steps or --minutes (cumulative over resumes), whichever comes first. Checkpoints
+(model + optimizer + step + data-RNG state, a few MB) go to <out>/checkpoints/<model>.pt every
+--ckpt-minutes; metrics to <out>/logs/<model>.csv. The LR follows a cosine schedule over the
+planned budget (--minutes, or --steps if no time budget).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from common import HERE, build, load_cache, make_batch, run_model, train_files
+
+
+def loss_fn(name, pred, y, x):
+    if name == 'detector':
+        bce = F.binary_cross_entropy_with_logits(pred, y, pos_weight=torch.tensor(3.0))
+        p = torch.sigmoid(pred)
+        inter = (p * y).sum((1, 2, 3))
+        dice = 1 - (2 * inter + 1) / (p.sum((1, 2, 3)) + y.sum((1, 2, 3)) + 1)
+        return bce + dice.mean()
+    if name == 'denoise':
+        return torch.sqrt((pred - y) ** 2 + 1e-6).mean()
+    m = x[:, 3:4]
+    hole = (torch.abs(pred - y) * m).sum() / (m.sum() * 3 + 1)
+    return hole + 0.1 * torch.abs(pred - y).mean()
+
+
+@torch.no_grad()
+def val_metric(name, net, vx, vy):
+    net.eval()
+    pred = run_model(name, net, vx)
+    net.train()
+    if name == 'detector':
+        p = (pred > 0).float()
+        tp = (p * vy).sum().item()
+        fp = (p * (1 - vy)).sum().item()
+        fn = ((1 - p) * vy).sum().item()
+        return {'val_f1': 2 * tp / max(1.0, 2 * tp + fp + fn), 'val_iou': tp / max(1.0, tp + fp + fn)}
+    pred = pred.clamp(0, 1)
+    if name == 'denoise':
+        mse = ((pred - vy) ** 2).mean().item()
+        base = ((vx - vy) ** 2).mean().item()
+        return {'val_psnr': 10 * math.log10(1 / max(mse, 1e-10)), 'val_psnr_input': 10 * math.log10(1 / max(base, 1e-10))}
+    m = vx[:, 3:4]
+    mse = (((pred - vy) ** 2) * m).sum().item() / max(1.0, m.sum().item() * 3)
+    return {'val_psnr_hole': 10 * math.log10(1 / max(mse, 1e-10))}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--model', required=True, choices=['detector', 'denoise', 'inpaint'])
+    ap.add_argument('--steps', type=int, default=10 ** 9)
+    ap.add_argument('--minutes', type=float, default=0.0, help='wall-clock budget (cumulative over resumes)')
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--patch', type=int, default=96)
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--seed', type=int, default=1234)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--max-images', type=int, default=0, help='use only the first N training images (tests)')
+    ap.add_argument('--out', default=HERE, help='folder for checkpoints/ and logs/')
+    ap.add_argument('--ckpt-minutes', type=float, default=3.0)
+    ap.add_argument('--val-every', type=int, default=200)
+    ap.add_argument('--resume', action='store_true')
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    os.makedirs(os.path.join(args.out, 'checkpoints'), exist_ok=True)
+    os.makedirs(os.path.join(args.out, 'logs'), exist_ok=True)
+    ckpt_path = os.path.join(args.out, 'checkpoints', f'{args.model}.pt')
+    log_path = os.path.join(args.out, 'logs', f'{args.model}.csv')
+
+    files = train_files()
+    # a fixed slice of the training folders is used only for validation during training
+    val_files = files[::50]
+    tr_files = [f for i, f in enumerate(files) if i % 50 != 0]
+    if args.max_images:
+        tr_files, val_files = tr_files[:args.max_images], val_files[:1]
+        imgs = [__import__('common').load_image(f) for f in tr_files]
+        vimgs = [__import__('common').load_image(f) for f in val_files]
+    else:
+        t0 = time.time()
+        imgs = load_cache(tr_files)
+        vimgs = load_cache(val_files)
+        print(f'loaded {len(imgs)} train / {len(vimgs)} val images in {time.time() - t0:.1f}s', flush=True)
+
+    vrng = np.random.default_rng(999)
+    vx, vy = make_batch(args.model, vimgs, vrng, 8 if args.max_images else 48, args.patch)
+
+    net = build(args.model)
+    nparams = sum(p.numel() for p in net.parameters())
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    rng = np.random.default_rng(args.seed)
+    step, elapsed = 0, 0.0
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        net.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['opt'])
+        step, elapsed = ck['step'], ck['elapsed']
+        rng.bit_generator.state = ck['rng']
+        torch.set_rng_state(ck['torch_rng'])
+        print(f'resumed {args.model} at step {step}, {elapsed / 60:.1f} min', flush=True)
+    elif os.path.exists(log_path):
+        os.remove(log_path)
+    print(f'{args.model}: {nparams} params, patch {args.patch}, batch {args.batch}', flush=True)
+
+    def save():
+        ck = {'model': net.state_dict(), 'opt': opt.state_dict(), 'step': step, 'elapsed': elapsed,
+              'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(),
+              'args': vars(args), 'nparams': nparams}
+        torch.save(ck, ckpt_path + '.tmp')
+        os.replace(ckpt_path + '.tmp', ckpt_path)
+
+    new_log = not os.path.exists(log_path)
+    logf = open(log_path, 'a', newline='')
+    wr = csv.writer(logf)
+    if new_log:
+        wr.writerow(['step', 'minutes', 'lr', 'loss', 'metric', 'value'])
+    budget = args.minutes * 60 if args.minutes > 0 else None
+    t_start = time.time() - elapsed
+    last_ckpt = time.time()
+    run_loss, n_loss = 0.0, 0
+    net.train()
+    while step < args.steps:
+        elapsed = time.time() - t_start
+        if budget is not None and elapsed >= budget:
+            break
+        frac = elapsed / budget if budget else step / max(1, args.steps)
+        lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+        for g in opt.param_groups:
+            g['lr'] = lr
+        x, y = make_batch(args.model, imgs, rng, args.batch, args.patch)
+        pred = run_model(args.model, net, x)
+        loss = loss_fn(args.model, pred, y, x)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        run_loss += loss.item()
+        n_loss += 1
+        if step % 25 == 0 or step == args.steps:
+            wr.writerow([step, f'{elapsed / 60:.2f}', f'{lr:.2e}', f'{run_loss / n_loss:.5f}', '', ''])
+            print(f'step {step} {elapsed / 60:.1f}min lr {lr:.1e} loss {run_loss / n_loss:.4f}', flush=True)
+            run_loss, n_loss = 0.0, 0
+        if step % args.val_every == 0:
+            for k, v in val_metric(args.model, net, vx, vy).items():
+                wr.writerow([step, f'{elapsed / 60:.2f}', '', '', k, f'{v:.4f}'])
+                print(f'  {k} {v:.4f}', flush=True)
+            logf.flush()
+        if time.time() - last_ckpt > args.ckpt_minutes * 60:
+            save()
+            last_ckpt = time.time()
+            logf.flush()
+    elapsed = time.time() - t_start
+    for k, v in val_metric(args.model, net, vx, vy).items():
+        wr.writerow([step, f'{elapsed / 60:.2f}', '', '', k, f'{v:.4f}'])
+        print(f'final {k} {v:.4f}', flush=True)
+    save()
+    logf.close()
+    print(f'done {args.model}: {step} steps, {elapsed / 60:.1f} min -> {ckpt_path}', flush=True)
+
+
+if __name__ == '__main__':
+    main()

