@@ -18,6 +18,7 @@
  * (structured clone): nothing is uploaded anywhere.
  */
 import type { Recipe } from '../stages';
+import type { RestoreResult } from '../../workers/restore.worker';
 
 export type { Recipe };
 
@@ -75,18 +76,10 @@ export interface ProgressMessage extends Envelope {
   progress: EmbedProgress;
 }
 
-export interface ResultMessage extends Envelope {
+/** The worker's result (the restored PNG, sizes, backend, time), tagged with its job. */
+export interface ResultMessage extends Envelope, RestoreResult {
   type: 'result';
   id: string;
-  /** The restored photo, PNG. */
-  blob: Blob;
-  width: number;
-  height: number;
-  inputWidth: number;
-  inputHeight: number;
-  /** The backend that ran it, e.g. "WASM SIMD · 2 threads". */
-  backend: string;
-  ms: number;
 }
 
 export interface EmbedError {
