@@ -24,6 +24,7 @@ const ALL_CONFIGS = [
   { key: 'ort-fp16', label: 'Heirloom ORT-web fp16-weights', engine: 'ort', modelFile: 'esrgan-medium-x4.fp16.onnx' },
   // The same fp32 model on ORT's WASM-only runtime (no WebGPU/JSEP glue compiled in).
   { key: 'ort-wasm-fp32', label: 'Heirloom ORT-web fp32, WASM-only build', engine: 'ort', build: 'wasm', modelFile: 'esrgan-medium-x4.onnx' },
+  { key: 'ort-wasm-fp16', label: 'Heirloom ORT-web fp16-weights, WASM-only build', engine: 'ort', build: 'wasm', modelFile: 'esrgan-medium-x4.fp16.onnx' },
   { key: 'tfjs', label: 'UpscalerJS tfjs-wasm', engine: 'tfjs' },
 ];
 // With BENCH_ONLY the ratios and the output-agreement check (which need all three rows) are skipped.

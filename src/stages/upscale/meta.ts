@@ -25,7 +25,10 @@ export const upscaleMeta = {
 
 export const upscaleManifests = manifests as ModelManifest[];
 
-/** The shipped model for these options: fp16 weights (half the download, same fp32 compute). */
+/**
+ * The shipped model for these options: the fp32 file. The fp16-weight file is half the download,
+ * but onnxruntime-web re-casts its weights on every run: 1.6-1.7x slower on WASM (npm run bench).
+ */
 export function upscaleModelFor(opts: UpscaleOptions, all: ModelManifest[] = upscaleManifests): ModelManifest {
   if (opts.quality.startsWith('custom:')) {
     const id = opts.quality.slice('custom:'.length);
@@ -38,7 +41,7 @@ export function upscaleModelFor(opts: UpscaleOptions, all: ModelManifest[] = ups
   }
   const variant = upscaleMeta.qualities.find((q) => q.value === opts.quality)?.variant;
   const id = `esrgan-${variant}-x${opts.scale}`;
-  const found = all.find((m) => m.id === `${id}-fp16`) ?? all.find((m) => m.id === id);
+  const found = all.find((m) => m.id === id) ?? all.find((m) => m.id === `${id}-fp16`);
   if (!found) throw new Error(`No upscaling model for ${opts.scale}x ${opts.quality}`);
   return found;
 }
