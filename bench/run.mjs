@@ -1,23 +1,32 @@
-// npm run bench — ms per input megapixel for 4x super-resolution (esrgan-medium x4) in headless
-// Chromium: Heirloom's onnxruntime-web WASM path (fp32 and fp16-weights ONNX) vs UpscalerJS on
-// tfjs-backend-wasm, same weights, same input crop, 1 and 2 threads. Benchmark, not a test.
+// npm run bench — two parts, in headless Chromium, 1 and 2 WASM threads (and WebGPU when the
+// browser has an adapter). Benchmark, not a test.
+//  stages:  every stage and the full pipeline on a ~1 MP photo, through Heirloom's own stage code:
+//           ms/MP, peak memory of Chromium's processes, model load time, and achieved GFLOP/s as
+//           a share of the machine's WASM SIMD GEMM peak (an ORT MatMul microbenchmark).
+//  upscale: 4x super-resolution (esrgan-medium x4) on Heirloom's onnxruntime-web path (fp32 and
+//           fp16-weights ONNX) vs UpscalerJS on tfjs-backend-wasm, same weights, same input crop.
 //
-// Env: BENCH_SIZE (crop side, default 128), BENCH_RUNS (timed runs, default 3),
+// Env: BENCH_PARTS (default "stages,upscale"), BENCH_STAGE_MP (default 1), BENCH_STAGE_RUNS
+//      (default 1), BENCH_STAGES (subset of stage keys, see bench/stages.mjs),
+//      BENCH_SIZE (crop side, default 128), BENCH_RUNS (timed runs, default 3),
 //      BENCH_WARMUP (untimed runs before timing, default 1), BENCH_THREADS (default "1,2"),
 //      BENCH_IMAGE (default kodim05.png), BENCH_ONLY (subset of row keys, e.g. "ort-fp32,tfjs").
-import { createServer } from 'vite';
-import { chromium } from '@playwright/test';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import config from './vite.config.mjs';
+import { startBench } from './browser.mjs';
+import { benchStagesAt, STAGE_LABELS } from './stages.mjs';
 
+const PARTS = (process.env.BENCH_PARTS ?? 'stages,upscale').split(',');
 const SIZE = Number(process.env.BENCH_SIZE ?? 128);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const THREADS = (process.env.BENCH_THREADS ?? '1,2').split(',').map(Number);
 const IMAGE = process.env.BENCH_IMAGE ?? 'kodim05.png';
 const MP = (SIZE * SIZE) / 1e6;
+const STAGE_MP = Number(process.env.BENCH_STAGE_MP ?? 1);
+const STAGE_RUNS = Number(process.env.BENCH_STAGE_RUNS ?? 1);
+const STAGES = (process.env.BENCH_STAGES ?? Object.keys(STAGE_LABELS).join(',')).split(',');
 
 const ALL_CONFIGS = [
   { key: 'ort-fp32', label: 'Heirloom ORT-web fp32', engine: 'ort', modelFile: 'esrgan-medium-x4.onnx' },
@@ -27,51 +36,43 @@ const ALL_CONFIGS = [
   { key: 'ort-wasm-fp16', label: 'Heirloom ORT-web fp16-weights, WASM-only build', engine: 'ort', build: 'wasm', modelFile: 'esrgan-medium-x4.fp16.onnx' },
   { key: 'tfjs', label: 'UpscalerJS tfjs-wasm', engine: 'tfjs' },
 ];
-// With BENCH_ONLY the ratios and the output-agreement check (which need all three rows) are skipped.
-const CONFIGS = ALL_CONFIGS.filter((c) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(c.key));
+// With BENCH_ONLY the ratios and the output-agreement check (which need all rows) are skipped.
+const CONFIGS = !PARTS.includes('upscale') ? [] : ALL_CONFIGS.filter((c) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(c.key));
 
 const loadBefore = loadavg()[0]; // other work on this box skews the figures: report it
 if (loadBefore > 1) console.warn(`warning: 1-min load average is ${loadBefore.toFixed(2)} on ${cpus().length} cores; timings will be noisy`);
-const server = await createServer(config);
-await server.listen();
-const base = server.resolvedUrls.local[0];
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-});
+const bench = await startBench();
+const { browser } = bench;
+const chromiumVersion = browser.version();
 
 const results = [];
-const offsite = []; // any request that leaves localhost makes the whole bench fail
+const stageResults = [];
 try {
+  if (PARTS.includes('stages')) {
+    for (const threads of THREADS) {
+      process.stderr.write(`stages, ${threads} thread(s) ... `);
+      const r = await benchStagesAt(bench, threads, { image: IMAGE, megapixels: STAGE_MP, stages: STAGES, runs: STAGE_RUNS, gemmSizes: [512, 1024] });
+      stageResults.push(r);
+      process.stderr.write(`GEMM ${r.peakGflops.toFixed(1)} GFLOP/s\n`);
+    }
+    const gpu = await (await bench.open('/stages.html')).page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
+    if (gpu) {
+      process.stderr.write('stages, WebGPU ... ');
+      stageResults.push(await benchStagesAt(bench, 1, { image: IMAGE, megapixels: STAGE_MP, stages: STAGES, runs: STAGE_RUNS, gemmSizes: [1024], backend: 'webgpu' }));
+      process.stderr.write('done\n');
+    } else stageResults.webgpu = 'no WebGPU adapter in this browser';
+  }
   for (const threads of THREADS) {
     for (const c of CONFIGS) {
-      const context = await browser.newContext();
-      const wasmFiles = new Set();
-      // route() sees page *and* worker requests; block and record anything not served by us.
-      await context.route('**/*', (route) => {
-        const u = new URL(route.request().url());
-        if (/^(https?|wss?):$/.test(u.protocol) && !['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) {
-          offsite.push(u.href);
-          return route.abort();
-        }
-        if (u.pathname.endsWith('.wasm')) wasmFiles.add(u.pathname);
-        return route.continue();
-      });
-      const page = await context.newPage();
-      const logs = [];
-      page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
-      page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
       process.stderr.write(`${c.label}, ${threads} thread(s) ... `);
+      const { context, page, logs, wasmFiles } = await bench.open(`/?engine=${c.engine}&threads=${threads}${c.build ? `&build=${c.build}` : ''}`);
       try {
-        await page.goto(`${base}?engine=${c.engine}&threads=${threads}${c.build ? `&build=${c.build}` : ''}`);
-        await page.waitForFunction(() => window.benchReady, null, { timeout: 60_000 });
         const r = await page.evaluate((a) => window.bench(a), { modelFile: c.modelFile, image: IMAGE, size: SIZE, runs: RUNS, warmup: WARMUP });
         r.wasmFiles = [...wasmFiles];
         results.push({ ...c, ...r });
         process.stderr.write(`median ${r.medianMs.toFixed(0)} ms\n`);
       } catch (e) {
         process.stderr.write('FAILED\n' + logs.join('\n') + '\n');
-        if (offsite.length) process.stderr.write(`blocked non-localhost requests:\n${offsite.join('\n')}\n`);
         throw e;
       } finally {
         await context.close();
@@ -79,10 +80,34 @@ try {
     }
   }
 } finally {
-  await browser.close();
-  await server.close();
+  await bench.close();
 }
-if (offsite.length) throw new Error(`non-localhost requests were made:\n${[...new Set(offsite)].join('\n')}`);
+
+const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? cpus()[0]?.model;
+const memGiB = Number((readFileSync('/proc/meminfo', 'utf8').match(/^MemTotal:\s*(\d+)/m) ?? [])[1] ?? 0) / 2 ** 20;
+const outDir = fileURLToPath(new URL('../.bench/', import.meta.url));
+mkdirSync(outDir, { recursive: true });
+const row = (cells, w) => cells.map((x, i) => (i === 0 ? String(x).padEnd(w[i]) : String(x).padStart(w[i]))).join('  ');
+
+if (stageResults.length) {
+  const first = stageResults[0];
+  console.log(`\nMachine: ${cpu}, ${cpus().length} cores, ${memGiB.toFixed(0)} GiB, Chromium ${chromiumVersion}, onnxruntime-web ${first.ortVersion}, ` +
+    `crossOriginIsolated=${first.crossOriginIsolated}, load avg ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
+  console.log(`Stages on ${IMAGE} resized to ${first.width}x${first.height} (${first.megapixels.toFixed(2)} MP); inpaint mask ${(first.maskShare * 100).toFixed(1)} % ` +
+    `(scratches + a blob); ${STAGE_RUNS} timed run(s) after a warm-up on a small photo. WebGPU: ${stageResults.webgpu ?? 'measured'}`);
+  for (const r of stageResults) {
+    console.log(`\n${r.backend === 'webgpu' ? 'WebGPU' : `WASM, ${r.threads} thread(s)`}: GEMM peak ${r.peakGflops.toFixed(1)} GFLOP/s (${r.gemm.map((g) => `n=${g.n}: ${g.gflops.toFixed(1)}`).join(', ')})`);
+    const W = [46, 10, 10, 9, 10, 9, 30];
+    console.log(row(['stage', 'median ms', 'ms/MP', 'GFLOP/s', '% of GEMM', 'peak MB', ' model load ms'], W));
+    for (const s of r.rows)
+      console.log(row([STAGE_LABELS[s.key], s.medianMs.toFixed(0), s.msPerMP.toFixed(0), s.gflops?.toFixed(1) ?? '-', s.peakFraction ? `${(s.peakFraction * 100).toFixed(0)} %` : '-',
+        s.peakRssMB.toFixed(0), ' ' + (s.models.map((m) => `${m.file.split('/').pop()} ${m.loadMs.toFixed(0)}`).join(', ') || '-')], W));
+  }
+  writeFileSync(`${outDir}stages.json`, JSON.stringify({ date: new Date().toISOString(), machine: { cpu, cores: cpus().length, memGiB, chromium: chromiumVersion },
+    image: IMAGE, results: stageResults, webgpu: stageResults.webgpu ?? 'measured' }, null, 2) + '\n');
+  console.log('\nWrote .bench/stages.json');
+}
+if (!CONFIGS.length) process.exit(0);
 
 // ---- output agreement (so that the timings compare equal work) ----
 const f32 = (b64) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
@@ -108,8 +133,7 @@ for (const [k, st] of Object.entries(outputStats)) if (!(st.std > 5)) throw new 
 for (const r of results) delete r.out;
 
 // ---- report ----
-const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? cpus()[0]?.model;
-const machine = { cpu, cores: cpus().length, chromium: browser.version(), userAgent: results[0]?.userAgent,
+const machine = { cpu, cores: cpus().length, chromium: chromiumVersion, userAgent: results[0]?.userAgent,
   hardwareConcurrency: results[0]?.hardwareConcurrency, loadavg1m: { before: loadBefore, after: loadavg()[0] }, crossOriginIsolated: results.every((r) => r.crossOriginIsolated) };
 const ort = results.find((r) => r.engine === 'ort')?.info.ortVersion;
 const tfjs = results.find((r) => r.engine === 'tfjs')?.info;
@@ -117,7 +141,6 @@ const tfjs = results.find((r) => r.engine === 'tfjs')?.info;
 console.log(`\nMachine: ${machine.cpu}, ${machine.cores} cores, Chromium ${machine.chromium}, crossOriginIsolated=${machine.crossOriginIsolated}, load avg ${loadBefore.toFixed(2)} -> ${machine.loadavg1m.after.toFixed(2)}`);
 console.log(`Runtimes: onnxruntime-web ${ort} (wasm EP) | UpscalerJS + tfjs ${tfjs?.tfjsVersion} backend=${tfjs?.backend}`);
 console.log(`Input: ${IMAGE} center crop ${SIZE}x${SIZE} (${MP.toFixed(4)} MP) -> x4 ${SIZE * 4}x${SIZE * 4}; ${WARMUP} warm-up + ${RUNS} timed runs, median\n`);
-const row = (cells, w) => cells.map((x, i) => (i === 0 ? String(x).padEnd(w[i]) : String(x).padStart(w[i]))).join('  ');
 const W = [30, 7, 8, 10, 10, 8, 8, 18, 0];
 console.log(row(['engine', 'threads', 'load ms', 'warmup ms', 'median ms', 'ms/MP', 'min ms', 'runs ms', ' wasm'], W));
 for (const r of results) {
@@ -137,8 +160,6 @@ console.log(`\nOutput agreement on 0..255 (${t0}-thread runs, clipped, ${SIZE * 
 console.log(`  output mean/std: ${Object.entries(outputStats).map(([k, v]) => `${k} ${v.mean.toFixed(1)}/${v.std.toFixed(1)}`).join(', ')}`);
 for (const [k, v] of Object.entries(agreement)) console.log(`  ${k}: mean |diff| ${v.meanAbs.toPrecision(3)}, max ${v.maxAbs.toPrecision(3)}`);
 
-const outDir = fileURLToPath(new URL('../.bench/', import.meta.url));
-mkdirSync(outDir, { recursive: true });
 writeFileSync(`${outDir}upscale.json`, JSON.stringify({ date: new Date().toISOString(), machine, image: IMAGE, size: SIZE, megapixels: MP,
   runs: RUNS, results, ratios, agreement, outputStats }, null, 2) + '\n');
 console.log(`\nWrote .bench/upscale.json`);

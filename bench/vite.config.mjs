@@ -54,7 +54,7 @@ export default {
   server: { host: '127.0.0.1', strictPort: false, headers: ISOLATION, hmr: false, fs: { allow: [repo] } },
   // Pre-bundle everything the page imports so the optimizer never reloads the page mid-run.
   optimizeDeps: {
-    entries: ['page.js'],
+    entries: ['page.js', 'stages-page.ts'],
     include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'upscaler', '@upscalerjs/esrgan-medium/4x'],
   },
 };

@@ -50,8 +50,18 @@ const models = new Map<string, Promise<TiledModel>>();
 const wasmFallbacks = new Set<string>();
 const modelCache = createIdbModelCache();
 
-async function init(prefer: 'auto' | 'webgpu' | 'wasm' = 'auto'): Promise<WorkerInfo> {
-  if (info) return info;
+/**
+ * Picks the backend and loads its runtime, once: the first call's preference wins. Calls made
+ * while that is still under way (the page's init(prefer) and a job's init() arrive together)
+ * share the same promise rather than racing to a different backend.
+ */
+let initialized: Promise<WorkerInfo> | undefined;
+function init(prefer: 'auto' | 'webgpu' | 'wasm' = 'auto'): Promise<WorkerInfo> {
+  initialized ??= start(prefer).catch((e) => ((initialized = undefined), Promise.reject(e)));
+  return initialized;
+}
+
+async function start(prefer: 'auto' | 'webgpu' | 'wasm'): Promise<WorkerInfo> {
   const caps = await detectCapabilities();
   const backend = chooseBackend(caps, prefer);
   ort = backend.name === 'webgpu' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm');

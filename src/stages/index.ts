@@ -6,7 +6,7 @@ import { runDenoise } from './denoise/run';
 import type { DenoiseOptions } from './denoise/meta';
 import { runFade } from './fade/run';
 import type { FadeOptions } from './fade/meta';
-import { runUpscale } from './upscale/run';
+import { checkUpscaleSize, runUpscale } from './upscale/run';
 import type { UpscaleOptions } from './upscale/meta';
 
 /** A recipe: the stages to run, with their options; a stage left out is skipped. */
@@ -29,6 +29,8 @@ export const stageOrder = [
 ] as const;
 
 export async function runRecipe(image: RgbaImage, recipe: Recipe, ctx: StageContext): Promise<RgbaImage> {
+  // Refuse what cannot finish before spending minutes on the stages before it.
+  if (recipe.upscale) checkUpscaleSize(image.width, image.height, recipe.upscale);
   let current = image;
   for (const stage of stageOrder) {
     const options = recipe[stage.key];

@@ -1,3 +1,4 @@
+import type { Worker } from '@playwright/test';
 import { test, expect } from './support/fixtures';
 import { photoFixture, diffRgb } from './support/images';
 import { chooseFile, runAndDownload } from './support/app';
@@ -19,4 +20,71 @@ test('with a WebGPU adapter the app picks WebGPU and its output matches onnxrunt
   const expected = await referenceRun(upscaleModelFor({ scale: 2, quality: 'fast' }), image);
   const d = diffRgb(out, expected);
   expect(d.max).toBeLessThanOrEqual(2);
+});
+
+/**
+ * A lost GPU (driver reset, GPU out of memory) mid-job. Headless Chromium cannot lose a device on
+ * request, so the test injects the fault at the platform boundary: reaching into the worker from
+ * outside (DevTools protocol), it wraps GPUAdapter.requestDevice so the device onnxruntime gets
+ * has a `lost` promise the test resolves, as Chromium does on a reset, and is destroyed with it.
+ * Everything after that (noticing, closing, retrying on WASM, telling the user) is the app's code.
+ */
+test('a WebGPU device lost mid-job: the job is retried on WASM and the user is told', async ({ page, context }) => {
+  test.setTimeout(240_000);
+  const workers: Worker[] = [];
+  page.on('worker', (w) => workers.push(w));
+  // Hold the second job's model download so the worker is waiting (reachable) when the GPU goes.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let arrived!: () => void;
+  const x4Requested = new Promise<void>((r) => (arrived = r));
+  let first = true;
+  await context.route(/\/models\/upscale\/esrgan-slim-x4\.onnx$/, async (route) => {
+    if (!first) return route.continue();
+    first = false;
+    arrived();
+    await held;
+    await route.abort().catch(() => undefined);
+  });
+
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('WebGPU');
+  const worker = workers.find((w) => /restore\.worker/.test(w.url()));
+  expect(worker, 'the inference worker').toBeTruthy();
+  await worker!.evaluate(() => {
+    type Lost = { reason: string; message: string };
+    const adapterProto = (self as unknown as { GPUAdapter: { prototype: { requestDevice: (...a: unknown[]) => Promise<object> } } }).GPUAdapter.prototype;
+    const requestDevice = adapterProto.requestDevice;
+    adapterProto.requestDevice = async function (this: unknown, ...args: unknown[]) {
+      const device = (await requestDevice.apply(this, args)) as { destroy(): void };
+      let lose!: (info: Lost) => void;
+      Object.defineProperty(device, 'lost', { value: new Promise<Lost>((r) => (lose = r)) });
+      (self as unknown as { loseGpu: () => void }).loseGpu = () => {
+        lose({ reason: 'unknown', message: 'GPU reset (injected by the test)' });
+        device.destroy();
+      };
+      return device;
+    };
+  });
+
+  // First job on WebGPU: creates the (wrapped) device.
+  const { png } = photoFixture(24, 16);
+  await chooseFile(page, png, 'tiny.png');
+  await page.getByTestId('scale-2').check();
+  await page.getByTestId('quality').selectOption('fast');
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('result-size')).toHaveText('48×32', { timeout: 170_000 });
+  await expect(page.getByTestId('backend')).toHaveText(/^WebGPU/);
+
+  // Second job: the GPU is lost while it runs.
+  await page.getByTestId('scale-4').check();
+  await page.getByTestId('run').click();
+  await x4Requested;
+  await worker!.evaluate(() => (self as unknown as { loseGpu: () => void }).loseGpu());
+  release();
+
+  await expect(page.getByTestId('notice')).toHaveText('The GPU stopped responding; retrying on the CPU (WASM) with smaller tiles.', { timeout: 30_000 });
+  await expect(page.getByTestId('result-size')).toHaveText('96×64', { timeout: 170_000 });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await expect(page.getByTestId('backend')).toContainText('WASM');
 });

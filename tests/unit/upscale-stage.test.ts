@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateManifest } from '../../src/core/models/manifest';
 import { upscaleManifests, upscaleModelFor } from '../../src/stages/upscale/meta';
-import { recipeSuffix } from '../../src/stages';
+import { recipeSuffix, runRecipe } from '../../src/stages';
+import { checkUpscaleSize } from '../../src/stages/upscale/run';
 import { outputName } from '../../src/app/download';
 
 describe('upscale stage', () => {
@@ -24,5 +25,20 @@ describe('upscale stage', () => {
     expect(outputName('Grandma 1962.jpeg', suffix, 'image/webp')).toBe('Grandma 1962-heirloom-x4.webp');
     expect(outputName('scan.tar.png', suffix, 'image/png')).toBe('scan.tar-heirloom-x4.png');
     expect(outputName('.png', suffix, 'image/jpeg')).toBe('photo-heirloom-x4.jpg');
+  });
+});
+
+describe('upscale size limit', () => {
+  it('refuses results over the limit before running any stage, and says what to do', async () => {
+    const image = { width: 8660, height: 5774, data: new Uint8ClampedArray(0) }; // 50 MP: pixels are never read
+    let loaded = 0;
+    const ctx = { progress: () => undefined, loadModel: async () => { loaded++; throw new Error('no model needed'); } };
+    await expect(runRecipe(image, { fade: { strength: 1, keepTone: false }, upscale: { scale: 2, quality: 'fast' } }, ctx))
+      .rejects.toThrow(/50 MP\) 2x would make a 200 MP image.*up to 150 MP.*Turn Upscale off/);
+    expect(loaded).toBe(0);
+    expect(() => checkUpscaleSize(4000, 3000, { scale: 4, quality: 'fast' })).toThrow(/192 MP.*Choose 2x/);
+    expect(() => checkUpscaleSize(4000, 3000, { scale: 2, quality: 'fast' })).not.toThrow();
+    expect(() => checkUpscaleSize(8700, 4330, { scale: 2, quality: 'fast' })).toThrow(); // 150.7 MP
+    expect(() => checkUpscaleSize(6000, 6000, { scale: 2, quality: 'fast' }) ).not.toThrow(); // 144 MP
   });
 });

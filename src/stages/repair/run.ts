@@ -3,7 +3,7 @@ import { dilateMask, maskCoverage, thresholdPlane, type Mask } from '../../core/
 import type { StageContext, StageRunner } from '../../core/pipeline/stage';
 import { progressReporter } from '../../core/pipeline/progress';
 import { rgbaToPlanar } from '../../core/tensor/layout';
-import { runTiled, runTiledToPlane } from '../../core/tiling/run-tiled';
+import { runTiled, runTiledToPlane, type TiledModel } from '../../core/tiling/run-tiled';
 import { repairMeta, repairModel, type RepairOptions } from './meta';
 
 /** Finds damage: the detector's probability map, thresholded and grown a little. */
@@ -26,7 +26,7 @@ export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext): 
   const manifest = repairModel('inpaint');
   const model = await ctx.loadModel(manifest);
   const [lo, hi] = manifest.input.range;
-  const filled = await runTiled(image, model, {
+  const filled = await runTiled(image, skipUndamagedTiles(model), {
     signal: ctx.signal,
     onProgress: progressReporter('Rebuilding damaged areas', ctx.progress),
     // The network sees the photo with the holes blanked, plus the mask as a fourth channel.
@@ -53,6 +53,25 @@ export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext): 
     out[o + 2] = filled.data[o + 2]!;
   }
   return { width: image.width, height: image.height, data: out };
+}
+
+/**
+ * Tiles without a single masked pixel come back as their own RGB without running the network:
+ * damage usually covers a few per cent of a photo, so most tiles of a large scan are skipped.
+ * (Only masked pixels are taken from the result anyway.)
+ */
+function skipUndamagedTiles(model: TiledModel): TiledModel {
+  const [lo, hi] = model.inputRange;
+  if (lo !== model.outputRange[0] || hi !== model.outputRange[1]) return model; // RGB could not pass through as is
+  return {
+    ...model,
+    run: (tile, signal) => {
+      const plane = tile.width * tile.height;
+      const maskPlane = tile.data.subarray(3 * plane, 4 * plane);
+      if (maskPlane.some((v) => v !== lo)) return model.run(tile, signal);
+      return Promise.resolve({ width: tile.width, height: tile.height, channels: 3, data: tile.data.slice(0, 3 * plane) });
+    },
+  };
 }
 
 export const runRepair: StageRunner<RepairOptions> = async (image, options, ctx) => {

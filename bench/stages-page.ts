@@ -1,0 +1,165 @@
+// Stage benchmark page: runs Heirloom's own stage code (src/stages, src/core) on the main thread
+// with onnxruntime-web, one runtime + thread count per page load (/stages.html?threads=N&backend=
+// wasm|webgpu). bench/stages.mjs drives it and samples the renderer's memory from outside.
+import type * as OrtWeb from 'onnxruntime-web';
+import { createSession, tiledModelFor, type OrtModule } from '../src/core/runtime/session';
+import { modelFolder } from '../src/core/models/manifest';
+import type { ModelManifest } from '../src/core/models/types';
+import type { RgbaImage } from '../src/core/image/types';
+import type { StageContext } from '../src/core/pipeline/stage';
+import type { TiledModel } from '../src/core/tiling/run-tiled';
+import { runRecipe, type Recipe } from '../src/stages';
+import { detectDamage, inpaint } from '../src/stages/repair/run';
+import { runDenoise } from '../src/stages/denoise/run';
+import { runFade } from '../src/stages/fade/run';
+import { runUpscale } from '../src/stages/upscale/run';
+import { denoiseDefaults } from '../src/stages/denoise/meta';
+import { fadeDefaults } from '../src/stages/fade/meta';
+import type { Mask } from '../src/core/image/mask';
+
+const q = new URLSearchParams(location.search);
+const threads = Number(q.get('threads') ?? 1);
+const backend = (q.get('backend') ?? 'wasm') as 'wasm' | 'webgpu';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+declare global {
+  interface Window {
+    benchReady?: boolean;
+    benchStages?: typeof benchStages;
+    benchGemm?: typeof benchGemm;
+    /** Exposed by the driver: marks where a measured section starts and ends (memory sampling). */
+    benchMark?: (label: string) => Promise<void>;
+  }
+}
+
+let ort: typeof OrtWeb;
+async function loadOrt() {
+  // The app's choice (workers/restore.worker.ts): WASM-only runtime on CPU, JSEP build for WebGPU.
+  ort = (await import(/* @vite-ignore */ backend === 'webgpu' ? '/ort/ort.min.mjs' : '/ort/ort.wasm.min.mjs')) as typeof OrtWeb;
+  ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
+  ort.env.wasm.numThreads = threads;
+  return ort;
+}
+
+/** A test photo of about `mp` megapixels: a Kodak image resized (browser bilinear). */
+async function loadPhoto(name: string, mp: number): Promise<RgbaImage> {
+  const bmp = await createImageBitmap(await (await fetch(`/kodak/${name}`)).blob());
+  const k = Math.sqrt((mp * 1e6) / (bmp.width * bmp.height));
+  const width = Math.round(bmp.width * k), height = Math.round(bmp.height * k);
+  const ctx = new OffscreenCanvas(width, height).getContext('2d')!;
+  ctx.drawImage(bmp, 0, 0, width, height);
+  return { width, height, data: ctx.getImageData(0, 0, width, height).data };
+}
+
+/** Thin diagonal scratches every 150 px plus a 120 px blob: about 3 % of the photo. */
+function syntheticDamage(w: number, h: number): Mask {
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const scratch = (x + Math.round(0.3 * y)) % 150 < 3;
+      const blob = (x - w * 0.6) ** 2 + (y - h * 0.4) ** 2 < 60 ** 2;
+      if (scratch || blob) data[y * w + x] = 1;
+    }
+  return { width: w, height: h, data };
+}
+
+interface LoadedModel { model: TiledModel; loadMs: number; file: string }
+const loaded = new Map<string, Promise<LoadedModel>>();
+/** Model files to use instead of the manifest's (BENCH: fp32 vs fp16-weights variants). */
+let fileOverride: Record<string, string> = {};
+/** A tile size to use instead of the tiler's choice (BENCH: tile-size experiments). */
+let tileOverride: number | undefined;
+
+function context(onLoad: (l: LoadedModel) => void): StageContext {
+  return {
+    progress: () => undefined,
+    loadModel: async (m0: ModelManifest) => {
+      const m = fileOverride[m0.task] ? { ...m0, file: fileOverride[m0.task]! } : m0;
+      const key = `${m.task}/${m.file}`;
+      if (!loaded.has(key)) {
+        loaded.set(key, (async () => {
+          const t0 = performance.now();
+          const bytes = new Uint8Array(await (await fetch(`/models/${modelFolder(m.task)}/${m.file}`)).arrayBuffer());
+          const session = await createSession(ort as unknown as OrtModule, bytes, backend);
+          const model = tiledModelFor(ort as unknown as OrtModule, session, m, backend);
+          if (tileOverride) model.tileSize = tileOverride;
+          return { model, loadMs: performance.now() - t0, file: `${modelFolder(m.task)}/${m.file}` };
+        })());
+      }
+      const l = await loaded.get(key)!;
+      onLoad(l);
+      return l.model;
+    },
+  };
+}
+
+type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all' | 'pipeline-default';
+
+const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) => Promise<unknown>> = {
+  detect: (img, ctx) => detectDamage(img, ctx),
+  inpaint: (img, ctx, mask) => inpaint(img, mask, ctx),
+  denoise: (img, ctx) => runDenoise(img, { ...denoiseDefaults }, ctx),
+  fade: (img, ctx) => runFade(img, { ...fadeDefaults }, ctx),
+  'upscale-x2-balanced': (img, ctx) => runUpscale(img, { scale: 2, quality: 'balanced' }, ctx),
+  'upscale-x2-fast': (img, ctx) => runUpscale(img, { scale: 2, quality: 'fast' }, ctx),
+  // Every stage on (repair with detection, denoise, fade, 2x balanced upscale).
+  'pipeline-all': (img, ctx) => runRecipe(img, { repair: { detect: true }, denoise: { ...denoiseDefaults }, fade: { ...fadeDefaults },
+    upscale: { scale: 2, quality: 'balanced' } } satisfies Recipe, ctx),
+  // What the app runs when the user changes nothing: 2x balanced upscale.
+  'pipeline-default': (img, ctx) => runRecipe(img, { upscale: { scale: 2, quality: 'balanced' } }, ctx),
+};
+
+interface StageArgs { image: string; megapixels: number; stages: StageKey[]; runs: number; files?: Record<string, string>; tileSize?: number }
+
+async function benchStages({ image, megapixels, stages, runs, files, tileSize }: StageArgs) {
+  if (!ort) await loadOrt();
+  fileOverride = files ?? {};
+  tileOverride = tileSize;
+  loaded.clear();
+  const photo = await loadPhoto(image, megapixels);
+  const small = await loadPhoto(image, 0.06);
+  const mask = syntheticDamage(photo.width, photo.height);
+  const smallMask = syntheticDamage(small.width, small.height);
+  const rows = [];
+  for (const key of stages) {
+    const models: LoadedModel[] = [];
+    const ctx = context((l) => { if (!models.includes(l)) models.push(l); });
+    // Warm-up on a small photo: loads the models (timed separately) and lets the WASM tier up.
+    await STAGES[key](small, ctx, smallMask);
+    const times: number[] = [];
+    await window.benchMark?.(`start:${key}`);
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      await STAGES[key](photo, ctx, mask);
+      times.push(performance.now() - t);
+    }
+    await window.benchMark?.(`end:${key}`);
+    rows.push({ key, times, medianMs: median(times), models: models.map((m) => ({ file: m.file, loadMs: m.loadMs })) });
+  }
+  const maskShare = mask.data.reduce((a, b) => a + b, 0) / mask.data.length;
+  return { threads, backend, crossOriginIsolated, width: photo.width, height: photo.height, megapixels: (photo.width * photo.height) / 1e6, maskShare, rows,
+    ortVersion: ort.env.versions?.web, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency };
+}
+
+/**
+ * The machine's WASM SIMD matrix-multiply throughput: an n x n x n MatMul through the same
+ * runtime (MLAS, the kernels ORT's convolutions end up in). The graph is built by the driver.
+ */
+async function benchGemm({ model, n, runs }: { model: string; n: number; runs: number }) {
+  if (!ort) await loadOrt();
+  const bytes = Uint8Array.from(atob(model), (c) => c.charCodeAt(0));
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+  const a = new ort.Tensor('float32', Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), [n, n]);
+  const b = new ort.Tensor('float32', Float32Array.from({ length: n * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), [n, n]);
+  const run = async () => { const o = await session.run({ a, b }); for (const t of Object.values(o)) t.dispose(); };
+  await run(); await run(); // warm-up, WASM tier-up
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) { const t = performance.now(); await run(); times.push(performance.now() - t); }
+  await session.release();
+  const best = Math.min(...times);
+  return { n, times, bestMs: best, gflops: (2 * n ** 3) / (best / 1000) / 1e9 };
+}
+
+window.benchStages = benchStages;
+window.benchGemm = benchGemm;
+window.benchReady = true;
