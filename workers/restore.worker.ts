@@ -7,7 +7,7 @@
 import { modelFolder } from '../src/core/models/manifest';
 import * as Comlink from 'comlink';
 import type * as OrtWeb from 'onnxruntime-web';
-import { decodeImage, encodeImage, type OutputFormat } from '../src/core/image/browser-codec';
+import { decodeImage, encodeImage, encodePreview, type OutputFormat } from '../src/core/image/browser-codec';
 import type { ModelManifest } from '../src/core/models/types';
 import { loadModelBytes } from '../src/core/models/loader';
 import { createIdbModelCache } from '../src/core/models/idb-cache';
@@ -36,6 +36,8 @@ export interface WorkerInfo {
 
 export interface RestoreResult {
   blob: Blob;
+  /** A smaller JPEG to show on screen when the result is very large (the blob is what is saved). */
+  preview: Blob | null;
   width: number;
   height: number;
   inputWidth: number;
@@ -172,8 +174,10 @@ const api = {
     const result = await runRecipe(image, recipe, stageContext(onProgress, hints));
     onProgress({ stage: 'Encoding result', done: 0, total: 1 });
     const blob = await encodeImage(result, 'image/png');
+    const preview = await encodePreview(result);
     return {
       blob,
+      preview,
       width: result.width,
       height: result.height,
       inputWidth: image.width,

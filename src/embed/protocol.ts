@@ -77,7 +77,7 @@ export interface ProgressMessage extends Envelope {
 }
 
 /** The worker's result (the restored PNG, sizes, backend, time), tagged with its job. */
-export interface ResultMessage extends Envelope, RestoreResult {
+export interface ResultMessage extends Envelope, Omit<RestoreResult, 'preview'> {
   type: 'result';
   id: string;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dilateMask, emptyMask, maskCoverage, paintDisc, thresholdPlane } from '../../src/core/image/mask';
+import { dilateMask, emptyMask, maskCoverage, maskView, paintDisc, thresholdPlane } from '../../src/core/image/mask';
 
 describe('masks', () => {
   it('paints and erases a disc and reports the touched box', () => {
@@ -37,5 +37,40 @@ describe('masks', () => {
   it('thresholds probabilities at 0.5 by default', () => {
     const m = thresholdPlane(new Float32Array([0, 0.49, 0.5, 1]), 2, 2);
     expect([...m.data]).toEqual([0, 0, 255, 255]);
+  });
+});
+
+describe('maskView (the editor overlay of a large mask)', () => {
+  /** Reference: a view pixel is on iff a mask pixel whose position maps into it is on. */
+  function brute(mask: ReturnType<typeof emptyMask>, vw: number, vh: number) {
+    const on = new Uint8Array(vw * vh);
+    for (let y = 0; y < mask.height; y++)
+      for (let x = 0; x < mask.width; x++)
+        if (mask.data[y * mask.width + x]) on[Math.min(vh - 1, Math.floor((y * vh) / mask.height)) * vw + Math.min(vw - 1, Math.floor((x * vw) / mask.width))] = 1;
+    return on;
+  }
+
+  it('keeps one-pixel scratches visible when shrinking, whole and by regions', () => {
+    const mask = emptyMask(6000, 4000);
+    for (let y = 0; y < 4000; y++) mask.data[y * 6000 + 1234] = 1; // a 1 px vertical scratch
+    for (let i = 0; i < 500; i++) mask.data[(i * 7919) % mask.data.length] = 1; // dust
+    const [vw, vh] = [2048, 1365];
+    const want = brute(mask, vw, vh);
+    const all = maskView(mask, { x0: 0, y0: 0, x1: 5999, y1: 3999 }, vw, vh);
+    expect([all.x, all.y, all.width, all.height]).toEqual([0, 0, vw, vh]);
+    expect(Array.from(all.on)).toEqual(Array.from(want));
+    // A region redraw agrees with the full view where they overlap.
+    const part = maskView(mask, { x0: 1200, y0: 100, x1: 1300, y1: 333 }, vw, vh);
+    expect(part.width).toBeGreaterThan(0);
+    for (let y = 0; y < part.height; y++)
+      for (let x = 0; x < part.width; x++) expect(part.on[y * part.width + x]).toBe(want[(part.y + y) * vw + part.x + x]);
+    expect(part.on.some((v) => v)).toBe(true);
+  });
+
+  it('is the mask itself at full size', () => {
+    const mask = emptyMask(30, 20);
+    paintDisc(mask, 10, 10, 4, 255);
+    const v = maskView(mask, { x0: 0, y0: 0, x1: 29, y1: 19 }, 30, 20);
+    expect(Array.from(v.on)).toEqual(Array.from(mask.data, (m) => (m ? 1 : 0)));
   });
 });

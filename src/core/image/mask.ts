@@ -59,3 +59,29 @@ export function paintDisc(mask: Mask, cx: number, cy: number, radius: number, va
     for (let x = x0; x <= x1; x++) if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r2) mask.data[y * mask.width + x] = value;
   return { x0, y0, x1, y1 };
 }
+
+/**
+ * The mask as seen on a viewWidth x viewHeight grid (the editor's overlay, smaller than the
+ * photo): a view pixel is on when any mask pixel under it is, so one-pixel scratches stay
+ * visible. Only the view pixels covering the mask region x0..x1, y0..y1 (inclusive) are
+ * computed; `x`, `y` place the returned block in the view.
+ */
+export function maskView(mask: Mask, region: { x0: number; y0: number; x1: number; y1: number }, viewWidth: number, viewHeight: number) {
+  const kx = mask.width / viewWidth, ky = mask.height / viewHeight;
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v)); // float rounding at block edges
+  const cx0 = clamp(Math.floor(region.x0 / kx), 0, viewWidth - 1), cx1 = clamp(Math.floor(region.x1 / kx), cx0, viewWidth - 1);
+  const cy0 = clamp(Math.floor(region.y0 / ky), 0, viewHeight - 1), cy1 = clamp(Math.floor(region.y1 / ky), cy0, viewHeight - 1);
+  const width = cx1 - cx0 + 1, height = cy1 - cy0 + 1;
+  // every mask pixel under those view pixels
+  const bx0 = Math.floor(cx0 * kx), bx1 = Math.min(mask.width - 1, Math.ceil((cx1 + 1) * kx) - 1);
+  const by0 = Math.floor(cy0 * ky), by1 = Math.min(mask.height - 1, Math.ceil((cy1 + 1) * ky) - 1);
+  const col = new Int32Array(bx1 - bx0 + 1);
+  for (let x = bx0; x <= bx1; x++) col[x - bx0] = clamp(Math.floor(x / kx), cx0, cx1) - cx0;
+  const on = new Uint8Array(width * height);
+  for (let y = by0; y <= by1; y++) {
+    const row = (clamp(Math.floor(y / ky), cy0, cy1) - cy0) * width;
+    const m = y * mask.width;
+    for (let x = bx0; x <= bx1; x++) if (mask.data[m + x]) on[row + col[x - bx0]!] = 1;
+  }
+  return { x: cx0, y: cy0, width, height, on };
+}
