@@ -93,20 +93,19 @@ function context(onLoad: (l: LoadedModel) => void): StageContext {
   };
 }
 
-type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all' | 'pipeline-default';
+type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all';
 
 const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) => Promise<unknown>> = {
   detect: (img, ctx) => detectDamage(img, ctx),
   inpaint: (img, ctx, mask) => inpaint(img, mask, ctx),
   denoise: (img, ctx) => runDenoise(img, { ...denoiseDefaults }, ctx),
   fade: (img, ctx) => runFade(img, { ...fadeDefaults }, ctx),
+  // also what the app runs when the user changes nothing
   'upscale-x2-balanced': (img, ctx) => runUpscale(img, { scale: 2, quality: 'balanced' }, ctx),
   'upscale-x2-fast': (img, ctx) => runUpscale(img, { scale: 2, quality: 'fast' }, ctx),
   // Every stage on (repair with detection, denoise, fade, 2x balanced upscale).
   'pipeline-all': (img, ctx) => runRecipe(img, { repair: { detect: true }, denoise: { ...denoiseDefaults }, fade: { ...fadeDefaults },
     upscale: { scale: 2, quality: 'balanced' } } satisfies Recipe, ctx),
-  // What the app runs when the user changes nothing: 2x balanced upscale.
-  'pipeline-default': (img, ctx) => runRecipe(img, { upscale: { scale: 2, quality: 'balanced' } }, ctx),
 };
 
 interface StageArgs { image: string; megapixels: number; stages: StageKey[]; runs: number; files?: Record<string, string>; tileSize?: number }

@@ -11,10 +11,9 @@ export const STAGE_LABELS = {
   inpaint: 'Rebuild damage (inpaint)',
   denoise: 'Reduce noise',
   fade: 'Fix fading (classical)',
-  'upscale-x2-balanced': 'Upscale 2x balanced (esrgan-medium)',
+  'upscale-x2-balanced': 'Upscale 2x balanced = the default pipeline',
   'upscale-x2-fast': 'Upscale 2x fast (esrgan-slim)',
   'pipeline-all': 'Full pipeline: every stage, 2x balanced',
-  'pipeline-default': 'Default pipeline (app defaults: 2x balanced)',
 };
 
 /** An n x n by n x n MatMul graph (inputs a, b; output c), base64. */
