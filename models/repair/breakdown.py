@@ -6,7 +6,7 @@
 """
 import json, os, sys
 import cv2, numpy as np, torch
-from evaluate import SETS, samples, load_models, infer, psnr, telea, tune_telea, nlm, TUNE
+from evaluate import SETS, samples, load_models, infer, psnr, pushpull, telea, tune_telea, nlm, TUNE
 from common import HERE
 
 torch.set_num_threads(2)
@@ -30,7 +30,7 @@ print('denoise', json.dumps(out['denoise'], indent=1))
 # inpaint
 ms, _ = load_models('inpaint', os.path.join(HERE, 'checkpoints'))
 rad = json.load(open(os.path.join(HERE, 'logs', 'eval.json')))['inpaint']['baseline']['radius']
-acc = {k: np.zeros(4) for k in ('thin', 'large')}  # model se, telea se, count, (unused)
+acc = {k: np.zeros(4) for k in ('thin', 'large')}  # model se, telea se, count, push-pull se
 for s, files in allf.items():
     for x, y in samples('inpaint', files, 256, 'eval'):
         m = (x[3] > 0.5).astype(np.uint8)
@@ -38,10 +38,11 @@ for s, files in allf.items():
             continue
         large = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))).astype(bool)
         thin = m.astype(bool) & ~large
-        o, t = infer(ms['fp32'], x), telea(x, rad)
+        o, t, p = infer(ms['fp32'], x), telea(x, rad), pushpull(x)
         for k, sel in (('thin', thin), ('large', large)):
-            acc[k] += [((o - y) ** 2)[:, sel].sum(), ((t - y) ** 2)[:, sel].sum(), 3 * sel.sum(), 0]
+            acc[k] += [((o - y) ** 2)[:, sel].sum(), ((t - y) ** 2)[:, sel].sum(), 3 * sel.sum(), ((p - y) ** 2)[:, sel].sum()]
 out['inpaint'] = {k: {'pixels': int(v[2] / 3), 'model_psnr': round(10 * np.log10(v[2] / v[0]), 2),
-                      'telea_psnr': round(10 * np.log10(v[2] / v[1]), 2)} for k, v in acc.items()}
+                      'telea_psnr': round(10 * np.log10(v[2] / v[1]), 2),
+                      'pushpull_psnr': round(10 * np.log10(v[2] / v[3]), 2)} for k, v in acc.items()}
 print('inpaint', out['inpaint'])
 json.dump(out, open(os.path.join(HERE, 'logs', 'breakdown.json'), 'w'), indent=1)

@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 import torch
 
-from common import DATA, HERE, Exported, build, load_image, make_sample
+from common import DATA, HERE, Exported, build, load_image, make_sample, push_pull
 
 SETS = {
     'bsds500-test': lambda: sorted(glob.glob(os.path.join(DATA, 'photos', 'bsds500', 'test', '*.jpg'))),
@@ -132,6 +132,14 @@ def telea(x_chw, radius):
     return out.transpose(2, 0, 1).astype(np.float32) / 255.0
 
 
+def pushpull(x_chw):
+    """The network's own prefill alone (common.push_pull), as an ablation."""
+    x = torch.from_numpy(x_chw)[None]
+    m = x[:, 3:4]
+    with torch.no_grad():
+        return push_pull(x[:, :3] * (1 - m), 1 - m)[0].numpy()
+
+
 def tune_telea(tune):
     best = None
     for r in (1, 3, 5, 9):
@@ -194,13 +202,13 @@ def eval_inpaint(sets, models, tune):
     base = tune_telea(tune)
     rows = {}
     for sname, data in sets.items():
-        acc = {k: [] for k in ('model', 'model_fp16w', 'telea')}
+        acc = {k: [] for k in ('model', 'model_fp16w', 'telea', 'pushpull')}
         for x, y in data:
             m = x[3:4]
             if m.sum() < 1:
                 continue
             outs = {'model': infer(models['fp32'], x), 'model_fp16w': infer(models['fp16w'], x),
-                    'telea': telea(x, base['radius'])}
+                    'telea': telea(x, base['radius']), 'pushpull': pushpull(x)}
             for k, o in outs.items():
                 sm = ssim_map(o, y)
                 acc[k].append((psnr(o, y, m), float((sm * m[0]).sum() / m[0].sum())))
@@ -237,12 +245,13 @@ def table(name, res):
             lines.append(f"| {s} | {r['n']} | {m['f1']:.3f} | {m['iou']:.3f} | {r['model_fp16w']['f1']:.3f} | "
                          f"{b['f1']:.3f} | {b['iou']:.3f} | {m['f1'] - b['f1']:+.3f} | {m['iou'] - b['iou']:+.3f} |")
     elif name == 'inpaint':
-        lines.append('| set | n | model PSNR (hole) | model SSIM (hole) | fp16-weights PSNR | Telea PSNR | Telea SSIM | ΔPSNR dB | ΔSSIM |')
-        lines.append('|---|---|---|---|---|---|---|---|---|')
+        lines.append('| set | n | model PSNR (hole) | model SSIM (hole) | fp16-weights PSNR | Telea PSNR | Telea SSIM | push-pull alone PSNR | ΔPSNR dB vs Telea | ΔSSIM |')
+        lines.append('|---|---|---|---|---|---|---|---|---|---|')
         for s, r in res['sets'].items():
             m, b = r['model'], r['telea']
             lines.append(f"| {s} | {r['n']} | {m['psnr_hole']:.2f} | {m['ssim_hole']:.3f} | {r['model_fp16w']['psnr_hole']:.2f} | "
-                         f"{b['psnr_hole']:.2f} | {b['ssim_hole']:.3f} | {m['psnr_hole'] - b['psnr_hole']:+.2f} | {m['ssim_hole'] - b['ssim_hole']:+.3f} |")
+                         f"{b['psnr_hole']:.2f} | {b['ssim_hole']:.3f} | {r['pushpull']['psnr_hole']:.2f} | "
+                         f"{m['psnr_hole'] - b['psnr_hole']:+.2f} | {m['ssim_hole'] - b['ssim_hole']:+.3f} |")
     else:
         lines.append('| set | n | input PSNR | model PSNR | model SSIM | fp16-weights PSNR | NLM PSNR | NLM SSIM | ΔPSNR dB vs NLM | ΔSSIM |')
         lines.append('|---|---|---|---|---|---|---|---|---|---|')

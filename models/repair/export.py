@@ -12,6 +12,9 @@ Conventions (all three models):
   inpaint:  C=4 (RGB, mask; mask 1 = fill) -> C'=3 RGB; pixels with mask 0 are passed through
             (out = rgb*(1-m) + pred*m, soft masks blend).
   denoise:  C=3 RGB -> C'=3 RGB (residual network; the app controls strength by blending with input).
+Both files of each model are shipped and listed in the manifest: the app runs the fp32 file
+(onnxruntime-web re-casts fp16 weights on every run, which made the detector 1.4x slower on
+WASM: npm run bench); the fp16 file (half the download) is there for hosts that prefer size.
 fp16 variant: every float initializer stored as float16 and followed by a Cast(to=float), so the
 compute and I/O stay float32.
 """
@@ -105,7 +108,6 @@ def main():
     ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'repair'))
     ap.add_argument('--manifest', default=os.path.join(ROOT, 'src', 'stages', 'repair', 'models.json'))
     ap.add_argument('--no-manifest', action='store_true')
-    ap.add_argument('--fp32', action='store_true', help='also keep the fp32 files')
     ap.add_argument('--metrics', default=os.path.join(HERE, 'logs', 'eval.json'),
                     help='evaluation results quoted in the manifest descriptions, if present')
     args = ap.parse_args()
@@ -124,8 +126,6 @@ def main():
         onnx.save(m16, p16)
         ops = check_convs(m16)
         print(f'{name}: fp32 {os.path.getsize(p32)} B, fp16 {os.path.getsize(p16)} B, ops {ops}')
-        if not args.fp32:
-            os.remove(p32)
         depth = len(ARCH[name]['widths']) - 1
         nparams = sum(p.numel() for p in net.parameters())
         desc = (f'Heirloom {name} U-Net (widths {list(ARCH[name]["widths"])}, {nparams} params, depth {depth}), '
@@ -143,26 +143,27 @@ def main():
         }[name]
         if name in metrics and 'summary' in metrics[name]:
             desc += ' ' + metrics[name]['summary']
-        desc += ' Weights stored as fp16 (Cast to float32 at load; compute and I/O float32).'
-        manifests.append({
-            'id': f'heirloom-{name}',
-            'label': LABEL[name],
-            'task': TASK[name],
-            'file': f'{name}.fp16.onnx',
-            'sha256': sha256(p16),
-            'size': os.path.getsize(p16),
-            'input': {'name': 'input', 'layout': 'NCHW', 'channels': CIN[name], 'range': [0, 1]},
-            'output': {'name': 'output', 'layout': 'NCHW', 'channels': COUT[name], 'range': [0, 1]},
-            'scale': 1,
-            'tile': {'size': 256, 'overlap': 48 if name == 'inpaint' else 32},
-            'precision': 'fp16',
-            'source': {'description': desc},
-            'license': ('Weights trained by the Heirloom project (no third-party weights). Training data: '
-                        'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
-                        '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
-                        'non-commercial research, so treat the weights as non-commercial research use.'),
-            'card': f'models/cards/repair-{name}.md',
-        })
+        for precision, path in (('fp32', p32), ('fp16', p16)):
+            manifests.append({
+                'id': f'heirloom-{name}' + ('-fp16' if precision == 'fp16' else ''),
+                'label': LABEL[name] + (' (fp16 weights)' if precision == 'fp16' else ''),
+                'task': TASK[name],
+                'file': os.path.basename(path),
+                'sha256': sha256(path),
+                'size': os.path.getsize(path),
+                'input': {'name': 'input', 'layout': 'NCHW', 'channels': CIN[name], 'range': [0, 1]},
+                'output': {'name': 'output', 'layout': 'NCHW', 'channels': COUT[name], 'range': [0, 1]},
+                'scale': 1,
+                'tile': {'size': 256, 'overlap': 48 if name == 'inpaint' else 32},
+                'precision': precision,
+                'source': {'description': desc + (' Weights stored as fp16 (Cast to float32 at load; compute and I/O float32).'
+                                                  if precision == 'fp16' else '')},
+                'license': ('Weights trained by the Heirloom project (no third-party weights). Training data: '
+                            'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
+                            '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
+                            'non-commercial research, so treat the weights as non-commercial research use.'),
+                'card': f'models/cards/repair-{name}.md',
+            })
     if not args.no_manifest:
         os.makedirs(os.path.dirname(args.manifest), exist_ok=True)
         with open(args.manifest, 'w') as f:

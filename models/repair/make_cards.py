@@ -48,7 +48,7 @@ Holes = forge preset `inpaint` (masked defects only: tears 30 %, creases 50 %, s
 full opacity, dust 80 %), united in half of the samples with 1-3 random blobs / brush strokes
 (5-35 % of the patch). The photo under the hole is the target; 30 % of the samples are first aged
 (fading / colour cast / vignetting) so the model fills faded photos consistently. The network sees
-`rgb * (1 - m)` and `m`.
+the push-pull prefill of `rgb * (1 - m)` (see Architecture) and `m`.
 """,
     'denoise': """## Forge settings
 
@@ -60,7 +60,17 @@ towards mid-tones, 40 % colour noise, optionally clumped by a Gaussian of up to 
 
 ARCH_TXT = {
     'detector': 'RGB in [0,1] → 1-channel logits; the exported graph applies a sigmoid (damage probability). Loss: BCE (pos_weight 3) + soft Dice.',
-    'inpaint': 'Input 4 channels (RGB with the hole zeroed, mask) → RGB; the exported graph clamps the prediction to [0,1] and composites `out = rgb*(1-m) + pred*m`. Loss: L1 inside the hole (normalised by hole area) + 0.1 × L1 over the whole patch.',
+    'inpaint': ('Two parts, both inside the ONNX graph. (1) A classical multi-scale **push-pull fill** '
+                '(`common.push_pull`): the known pixels and their coverage are averaged down an 8-level 2×2 '
+                'pyramid (AveragePool; odd sizes edge-padded first, as ceil-mode pooling would, which '
+                'onnxruntime-web\'s WebGPU kernel lacks), then pulled back up, each level keeping its own average where '
+                'coverage × 16 ≥ 1 and the bilinear upsampling of the coarser fill elsewhere; holes of any size get a '
+                'smooth continuation of the colours around them (alone it already beats Telea, see below). '
+                '(2) The U-Net takes that prefill and the mask (4 channels) and predicts a **residual** added to the '
+                'prefill (1×1 head initialised at zero, so training starts from the prefill and can only learn '
+                'corrections: edges, shading, structure continuing into the hole). The graph clamps to [0,1] and '
+                'composites `out = rgb*(1-m) + pred*m`. Loss: L1 inside the hole (normalised by hole area) + '
+                '0.1 × L1 over the whole patch.'),
     'denoise': 'RGB → residual; the exported graph returns `clamp(x + net(x), 0, 1)`. Loss: Charbonnier (smooth L1). The app controls strength by blending output with input.',
 }
 
@@ -73,10 +83,11 @@ LIMITS = {
 - Trained on 64 px patches at ≤ 256 px image scale; on very high-resolution scans damage is
   larger in pixels than in training: run it on a downscaled image and upscale the mask.
 """,
-    'inpaint': """- A small CPU-trained U-Net: large holes (> ~60 px) come out blurry / smooth; it continues
-  colours and coarse structure, not texture or semantic content (no faces, no text).
-- Receptive field radius ≈ 100 px; tile overlap 48 does not fully cover it, so very large holes
-  that straddle tile borders can show seams: dilate the mask a little and prefer bigger tiles.
+    'inpaint': """- A small CPU-trained U-Net on a smooth prefill: large holes (> ~60 px) come out smooth; it
+  continues colours, shading and coarse structure, not texture or semantic content (no faces, no
+  text).
+- The prefill sees the whole tile (256 px in the app), the U-Net about 100 px around a pixel; a
+  hole larger than a tile is filled per tile and blended at the overlaps, so it can show seams.
 - Trained on patches of 96 px at ≤ 256 px image scale.
 """,
     'denoise': """- Trained on synthetic Gaussian-like grain, blur and JPEG; real film grain or halftone screens
@@ -85,8 +96,13 @@ LIMITS = {
 """,
 }
 
+INIT_TXT = {
+    'inpaint': (' The U-Net weights (all but the head) started from the previous inpainting model, an '
+                'absolute-output U-Net on zero-filled holes trained for 6,321 steps (96 min) the same way, which '
+                'by itself was 0.73 dB behind Telea; that model is in the git history.'),
+}
+
 TITLE = {'detector': 'damage detector', 'inpaint': 'damage inpainting', 'denoise': 'denoiser'}
-FILES = {'detector': 'detector.fp16.onnx', 'inpaint': 'inpaint.fp16.onnx', 'denoise': 'denoise.fp16.onnx'}
 
 
 def last_val(name):
@@ -99,10 +115,62 @@ def last_val(name):
     return out
 
 
+BENCH = os.path.join(ROOT, '.bench', 'stages.json')
+BENCH_KEY = {'detector': 'detect', 'inpaint': 'inpaint', 'denoise': 'denoise'}
+
+
+def browser_speed(name):
+    """'Speed in the browser' lines from the last `npm run bench` (.bench/stages.json), if any."""
+    if not os.path.exists(BENCH):
+        return []
+    b = json.load(open(BENCH))
+    flops = json.load(open(os.path.join(ROOT, 'bench', 'model-flops.json')))['flopsPerPixel']
+    rows = []
+    for r in b['results']:
+        for row in r['rows']:
+            if row['key'] != BENCH_KEY[name]:
+                continue
+            where = 'WebGPU' if r['backend'] == 'webgpu' else f"WASM, {r['threads']} thread{'s' if r['threads'] > 1 else ''}"
+            load = ', '.join(f"{m['file'].split('/')[-1]} {m['loadMs']:.0f} ms" for m in row['models'])
+            fpp = flops.get(row['models'][0]['file']) if name != 'inpaint' and row['models'] else None  # inpaint skips undamaged tiles
+            g = fpp * r['megapixels'] * 1e6 / (row['medianMs'] / 1000) / 1e9 if fpp else None
+            frac = f" ({g:.1f} GFLOP/s, {g / r['peakGflops'] * 100:.0f} % of the {r['peakGflops']:.1f} GFLOP/s GEMM peak)" if g else ''
+            rows.append(f"| {where} | {row['medianMs']:.0f} | {row['msPerMP']:,.0f}{frac} | {load} |")
+    if not rows:
+        return []
+    r0 = b['results'][0]
+    note = (f"`npm run bench` on {b['machine']['cpu']} ({b['machine']['cores']} cores, no GPU), Chromium "
+            f"{b['machine']['chromium']}, {b['date'][:10]}: the app's stage code on {b['image']} resized to "
+            f"{r0['width']}x{r0['height']} ({r0['megapixels']:.2f} MP)")
+    if name == 'inpaint':
+        note += f"; the mask covers {r0['maskShare'] * 100:.1f} % (scratches + a blob) and tiles without damage are skipped"
+    return ['## Speed in the browser', '', note + '.', '', '| backend | ms | ms per MP | model load |', '|---|---|---|---|'] + rows + ['']
+
+
+def inpaint_verdict(e):
+    """The verdict line, from the evaluation figures (so it cannot drift from them)."""
+    sets = e['sets']
+    d = {k: r['model']['psnr_hole'] - r['telea']['psnr_hole'] for k, r in sets.items()}
+    ds = {k: r['model']['ssim_hole'] - r['telea']['ssim_hole'] for k, r in sets.items()}
+    pp = {k: r['model']['psnr_hole'] - r['pushpull']['psnr_hole'] for k, r in sets.items() if 'pushpull' in r}
+    mean = sum(d.values()) / len(d)
+    txt = ', '.join(f'{k} {v:+.2f} dB' for k, v in d.items())
+    if all(v > 0 for v in d.values()):
+        head = f'**Verdict: beats the Telea baseline on every held-out set** (hole PSNR {txt}; mean {mean:+.2f} dB'
+    else:
+        head = f'**Verdict: does NOT beat the Telea baseline on every set** (hole PSNR {txt}; mean {mean:+.2f} dB'
+    head += '; hole SSIM ' + ', '.join(f'{k} {v:+.3f}' for k, v in ds.items()) + ').'
+    if pp:
+        head += (' The network adds ' + ', '.join(f'{k} {v:+.2f} dB' for k, v in pp.items()) +
+                 ' over its own push-pull prefill.')
+    return head
+
+
 def main():
     ev = json.load(open(os.path.join(HERE, 'logs', 'eval.json')))
-    manifest = {m['card'].split('repair-')[1][:-3]: m for m in
-                json.load(open(os.path.join(ROOT, 'src', 'stages', 'repair', 'models.json')))}
+    manifests = json.load(open(os.path.join(ROOT, 'src', 'stages', 'repair', 'models.json')))
+    manifest = {m['card'].split('repair-')[1][:-3]: m for m in manifests if m['precision'] == 'fp32'}
+    half = {m['card'].split('repair-')[1][:-3]: m for m in manifests if m['precision'] == 'fp16'}
     for name in ('detector', 'inpaint', 'denoise'):
         ck = torch.load(os.path.join(HERE, 'checkpoints', f'{name}.pt'), map_location='cpu')
         a = ck['args']
@@ -113,7 +181,9 @@ def main():
         depth = len(widths) - 1
         txt = [f'# Model card: Heirloom {TITLE[name]} (`{man["id"]}`)', '']
         txt += ['| | |', '|---|---|',
-                f'| File | `public/models/repair/{FILES[name]}` ({man["size"]:,} bytes, fp16 weights, fp32 compute) |',
+                f'| Files | `public/models/repair/{man["file"]}` ({man["size"]:,} bytes, fp32: what the app runs) and '
+                f'`{half[name]["file"]}` ({half[name]["size"]:,} bytes, fp16 weights, fp32 compute: half the download, '
+                'but onnxruntime-web re-casts the weights on every run) |',
                 f'| Task | `{man["task"]}` |',
                 f'| Input | `input` float32 NCHW [1,{man["input"]["channels"]},H,W], range [0,1], any H, W |',
                 f'| Output | `output` float32 NCHW [1,{man["output"]["channels"]},H,W], range [0,1] |',
@@ -128,15 +198,18 @@ def main():
                 f'{2 ** depth} (ONNX `Pad` mode `edge`, computed from `Shape`) and slices the output back, '
                 'so the app does not need to pad. ONNX opset 17; ops: Conv (explicit kernel_shape/strides/'
                 'dilations/pads), Relu, MaxPool, Resize (nearest), Concat, Pad, Slice, Shape/Gather/Mod/Sub/'
-                'Concat/Cast for the pad amounts, plus Sigmoid/Clip/Mul/Add for post-processing. fp16 file: '
+                'Concat/Cast for the pad amounts, plus Sigmoid/Clip/Mul/Add for post-processing'
+                + (' and AveragePool/Div/Resize (linear) for the push-pull fill' if name == 'inpaint' else '') + '. fp16 file: '
                 'float initializers stored as float16, each followed by `Cast(to=float)`.', '']
         txt += ['## Training', '',
-                f'`/usr/bin/python3 models/repair/train.py --model {name} --minutes {a["minutes"]:g} --threads 1 '
-                f'--patch {a["patch"]}` (resumable with `--resume`; checkpoint `models/repair/checkpoints/{name}.pt`, '
+                f'`/usr/bin/python3 models/repair/train.py --model {name} --minutes {a["minutes"]:g} --threads {a["threads"]} '
+                f'--patch {a["patch"]} --lr {a["lr"]:g}' + (' --init <previous checkpoint>' if a.get('init') else '') +
+                f'` (resumable with `--resume`; checkpoint `models/repair/checkpoints/{name}.pt`, '
                 f'log `models/repair/logs/{name}.csv`). Adam, lr {a["lr"]:g} with cosine decay over the time '
                 f'budget, batch {a["batch"]} of {a["patch"]}×{a["patch"]} random crops (random flips), seed {a["seed"]}. '
-                f'**{ck["step"]:,} steps in {ck["elapsed"] / 60:.0f} min** on 1 CPU thread (2-core machine shared with '
-                f'another training job), fp32.', '']
+                f'**{ck["step"]:,} steps in {ck["elapsed"] / 60:.0f} min** on {a["threads"]} CPU thread(s) of a 2-core '
+                'machine that was running other work at the same time, fp32.'
+                + (INIT_TXT.get(name, '') if a.get('init') else ''), '']
         v = last_val(name)
         if v:
             txt += ['Last validation (fixed batch of patches from the 28 validation images): '
@@ -171,12 +244,10 @@ def main():
                         f"thin structures (removed by a 7×7 opening: scratches, dust, creases; {r['thin']['pixels']:,} px) "
                         f"model {r['thin']['model_psnr']:.2f} dB vs Telea {r['thin']['telea_psnr']:.2f} dB; large holes "
                         f"(tears, blobs; {r['large']['pixels']:,} px) model {r['large']['model_psnr']:.2f} dB vs Telea "
-                        f"{r['large']['telea_psnr']:.2f} dB.", '',
-                        '**Verdict: does NOT beat the Telea baseline yet** (ties on thin defects, 0.2-1.0 dB behind on '
-                        'whole-set hole PSNR, lower hole SSIM). It was trained for only ~3,000 steps on one shared CPU '
-                        'thread; resume with `train.py --model inpaint --minutes <more> --resume` (a GPU or a few CPU '
-                        'hours) and re-run `evaluate.py` before relying on it; until then a classical diffusion fill is '
-                        'at least as good.', '']
+                        f"{r['large']['telea_psnr']:.2f} dB" + (f" (push-pull alone: thin {r['thin']['pushpull_psnr']:.2f}, large "
+                        f"{r['large']['pushpull_psnr']:.2f} dB)" if 'pushpull_psnr' in r['thin'] else '') + '.', '',
+                        inpaint_verdict(e), '']
+        txt += browser_speed(name)
         txt += ['## Limitations', '', LIMITS[name]]
         with open(os.path.join(CARDS, f'repair-{name}.md'), 'w') as f:
             f.write('\n'.join(txt))

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import HERE, build, load_cache, make_batch, run_model, train_files
+from common import HERE, build, load_cache, make_batch, push_pull, run_model, train_files
 
 
 def loss_fn(name, pred, y, x):
@@ -55,8 +55,11 @@ def val_metric(name, net, vx, vy):
         base = ((vx - vy) ** 2).mean().item()
         return {'val_psnr': 10 * math.log10(1 / max(mse, 1e-10)), 'val_psnr_input': 10 * math.log10(1 / max(base, 1e-10))}
     m = vx[:, 3:4]
-    mse = (((pred - vy) ** 2) * m).sum().item() / max(1.0, m.sum().item() * 3)
-    return {'val_psnr_hole': 10 * math.log10(1 / max(mse, 1e-10))}
+    out = {}
+    for k, p in (('val_psnr_hole', pred), ('val_psnr_prefill', push_pull(vx[:, :3] * (1 - m), 1 - m))):
+        mse = (((p - vy) ** 2) * m).sum().item() / max(1.0, m.sum().item() * 3)
+        out[k] = 10 * math.log10(1 / max(mse, 1e-10))
+    return out
 
 
 def main():
@@ -74,6 +77,8 @@ def main():
     ap.add_argument('--ckpt-minutes', type=float, default=3.0)
     ap.add_argument('--val-every', type=int, default=200)
     ap.add_argument('--resume', action='store_true')
+    ap.add_argument('--init', default='', help='start from this checkpoint\'s weights (all but the 1x1 head, '
+                    'which starts at zero so a residual model starts as its prefill); fresh optimizer and step 0')
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -113,8 +118,17 @@ def main():
         rng.bit_generator.state = ck['rng']
         torch.set_rng_state(ck['torch_rng'])
         print(f'resumed {args.model} at step {step}, {elapsed / 60:.1f} min', flush=True)
-    elif os.path.exists(log_path):
-        os.remove(log_path)
+    else:
+        if args.init:
+            sd = {k: v for k, v in torch.load(args.init)['model'].items() if not k.startswith('head.')}
+            net.load_state_dict(sd, strict=False)
+            print(f'initialised from {args.init}', flush=True)
+        if args.init or args.model == 'inpaint':
+            # residual heads start at zero: the model starts as exactly its prefill / input
+            torch.nn.init.zeros_(net.head.weight)
+            torch.nn.init.zeros_(net.head.bias)
+        if os.path.exists(log_path):
+            os.remove(log_path)
     print(f'{args.model}: {nparams} params, patch {args.patch}, batch {args.batch}', flush=True)
 
     def save():

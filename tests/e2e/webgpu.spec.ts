@@ -1,7 +1,8 @@
 import type { Worker } from '@playwright/test';
 import { test, expect } from './support/fixtures';
 import { photoFixture, diffRgb } from './support/images';
-import { chooseFile, runAndDownload } from './support/app';
+import { chooseFile, runAndDownload, setStages } from './support/app';
+import { denoiseModel } from '../../src/stages/denoise/meta';
 import { referenceRun } from './support/reference';
 import { upscaleModelFor } from '../../src/stages/upscale/meta';
 
@@ -87,4 +88,55 @@ test('a WebGPU device lost mid-job: the job is retried on WASM and the user is t
   await expect(page.getByTestId('result-size')).toHaveText('96×64', { timeout: 170_000 });
   await expect(page.getByTestId('error')).toHaveCount(0);
   await expect(page.getByTestId('backend')).toContainText('WASM');
+});
+
+// The repair models (U-Nets with edge padding, pooling and resizing inside the graph) on the
+// WebGPU execution provider: no fallback to WASM, and the same result as onnxruntime-node.
+test('the denoiser runs on WebGPU and matches onnxruntime-node', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('WebGPU');
+  const { png, image } = photoFixture(24, 16);
+  await chooseFile(page, png, 'tiny.png');
+  await setStages(page, ['denoise']);
+  await page.getByTestId('denoise-strength').fill('1');
+  const { image: out } = await runAndDownload(page);
+  await expect(page.getByTestId('backend')).toHaveText(/^WebGPU/);
+  expect([out.width, out.height]).toEqual([24, 16]);
+  const expected = await referenceRun(denoiseModel(), image);
+  expect(diffRgb(out, expected).max).toBeLessThanOrEqual(2);
+});
+
+// The inpainting graph (push-pull fill: AveragePool in ceil mode, linear Resize, then the U-Net)
+// on the WebGPU execution provider: no fallback to WASM, only the painted pixels change.
+test('the inpainting network runs on WebGPU and changes only the painted pixels', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('WebGPU');
+  const { png, image } = photoFixture(40, 30);
+  await chooseFile(page, png, 'tiny.png');
+  await setStages(page, ['repair']);
+  await page.getByTestId('repair-detect').uncheck();
+  await page.getByTestId('repair-paint').click();
+  const canvas = page.getByTestId('mask-canvas');
+  await expect(canvas).toBeVisible();
+  await page.getByTestId('mask-brush').fill('4');
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 8 });
+  await page.mouse.up();
+  await expect(page.getByTestId('repair-coverage')).not.toContainText(' 0.0%');
+  const { image: out } = await runAndDownload(page);
+  await expect(page.getByTestId('backend')).toHaveText(/^WebGPU/);
+  expect([out.width, out.height]).toEqual([40, 30]);
+  let changedTop = 0, changedMiddle = 0;
+  for (let y = 0; y < 30; y++)
+    for (let x = 0; x < 40; x++) {
+      const i = (y * 40 + x) * 4;
+      const changed = [0, 1, 2].some((c) => out.data[i + c] !== image.data[i + c]);
+      if (!changed) continue;
+      if (Math.abs(y - 15) <= 4) changedMiddle++;
+      else changedTop++;
+    }
+  expect(changedMiddle).toBeGreaterThan(10); // the stroke was rebuilt
+  expect(changedTop).toBe(0); // nothing away from it changed
 });

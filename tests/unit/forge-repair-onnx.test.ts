@@ -1,6 +1,7 @@
 /**
  * Repair models (detector, inpaint, denoise): the shipped ONNX files match their manifests and
- * reproduce the PyTorch reference outputs written by models/repair/reference_outputs.py.
+ * reproduce the PyTorch reference outputs written by models/repair/reference_outputs.py
+ * (fp32 files against the fp32 weights, fp16 files against the weights rounded to fp16).
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
@@ -11,12 +12,13 @@ import { validateManifest } from '../../src/core/models/manifest';
 
 const root = join(__dirname, '..', '..');
 const manifests = JSON.parse(readFileSync(join(root, 'src/stages/repair/models.json'), 'utf8')) as Array<{
-  id: string; task: string; file: string; sha256: string; size: number;
+  id: string; task: string; file: string; sha256: string; size: number; precision: string;
   input: { name: string; channels: number; range: [number, number] };
   output: { name: string; channels: number; range: [number, number] };
 }>;
 
-interface RefCase { seed: number; inputDims: number[]; input: string; outputDims: number[]; output: string }
+/** output: PyTorch with weights rounded to fp16 (what .fp16.onnx stores); outputFp32: with fp32 weights. */
+interface RefCase { seed: number; inputDims: number[]; input: string; outputDims: number[]; output: string; outputFp32: string }
 interface Ref { model: string; file: string; inputName: string; outputName: string; tolerance: number; cases: RefCase[] }
 
 function f32(b64: string): Float32Array {
@@ -28,7 +30,9 @@ function f32(b64: string): Float32Array {
 
 describe('repair models', () => {
   it('has a manifest per model', () => {
-    expect(manifests.map((m) => m.task).sort()).toEqual(['denoise', 'inpaint', 'repair-detect']);
+    // fp32 (what the app runs) and fp16-weight files of each
+    expect(manifests.map((m) => `${m.task}:${m.precision}`).sort()).toEqual(
+      ['denoise:fp16', 'denoise:fp32', 'inpaint:fp16', 'inpaint:fp32', 'repair-detect:fp16', 'repair-detect:fp32']);
     for (const m of manifests) expect(validateManifest(m)).toEqual(m);
   });
 
@@ -51,7 +55,7 @@ describe('repair models', () => {
         const out = (await session.run(feeds))[m.output.name];
         expect(Array.from(out.dims)).toEqual(c.outputDims);
         expect(c.outputDims[1]).toBe(m.output.channels);
-        const want = f32(c.output);
+        const want = f32(m.precision === 'fp16' ? c.output : c.outputFp32);
         const got = out.data as Float32Array;
         let maxDiff = 0;
         for (let i = 0; i < want.length; i++) {

@@ -23,9 +23,12 @@ export const repairMeta = {
 
 export const repairManifests = manifests as ModelManifest[];
 
-/** The shipped model for a task; fp16 weights when available. */
+/**
+ * The shipped model for a task: the fp32 file. The fp16-weight file is half the download, but
+ * onnxruntime-web re-casts its weights on every run (the detector ran 1.4x slower: npm run bench).
+ */
 export function repairModel(task: 'repair-detect' | 'inpaint' | 'denoise', all: ModelManifest[] = repairManifests): ModelManifest {
-  const found = all.filter((m) => m.task === task).sort((a, b) => Number(b.precision === 'fp16') - Number(a.precision === 'fp16'))[0];
+  const found = all.filter((m) => m.task === task).sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
   if (!found) throw new Error(`No ${task} model is installed`);
   return found;
 }
