@@ -1,4 +1,4 @@
-"""Train the colorization network (CPU), resumable.
+"""Train the colorization network (CPU), resumable; the loop is models/training.py.
 
     /usr/bin/python3 models/colorize/train.py --minutes 60            # train (cumulative budget)
     /usr/bin/python3 models/colorize/train.py --minutes 90 --resume   # continue
@@ -14,16 +14,18 @@ the true bin, averaged by the weights' sum.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
-import time
+import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import HERE, TEMPERATURE, build, colour_prior, grid_index, load_cache, load_image, make_batch, make_bins, train_files
+from common import HERE, ROOT, TEMPERATURE, build, colour_prior, grid_index, load_cache, load_image, make_batch, make_bins, train_files
+
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from training import resume, train  # noqa: E402
 
 
 
@@ -66,36 +68,29 @@ def main():
     print(f'{len(imgs)} train / {len(vimgs)} val images', flush=True)
 
     rng = np.random.default_rng(args.seed)
-    step, elapsed, ck = 0, 0.0, None
-    if args.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
-        bins = ck['bins']
-    else:
-        bins = make_bins(colour_prior(imgs, np.random.default_rng(7), samples=40 if args.max_images else 400))
+    # the colour bins decide the network's output size: a resumed run takes the checkpoint's
+    ck = torch.load(ckpt_path) if args.resume and os.path.exists(ckpt_path) else None
+    bins = ck['bins'] if ck else make_bins(colour_prior(imgs, np.random.default_rng(7), samples=40 if args.max_images else 400))
     centers = torch.from_numpy(bins['centers'])
     weights = torch.from_numpy(bins['weights'])
     lut = torch.from_numpy(bins['lut'])
     net = build(len(centers))
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    step, elapsed = 0, 0.0
     if ck:
-        net.load_state_dict(ck['model'])
-        opt.load_state_dict(ck['opt'])
+        ck = resume(ckpt_path, net, opt, rng)
         step, elapsed = ck['step'], ck['elapsed']
-        rng.bit_generator.state = ck['rng']
-        torch.set_rng_state(ck['torch_rng'])
         print(f'resumed at step {step}, {elapsed / 60:.1f} min', flush=True)
-    elif os.path.exists(log_path):
-        os.remove(log_path)
-    nparams = sum(p.numel() for p in net.parameters())
-    print(f'colorize: {nparams} params, {len(centers)} colour bins, patch {args.patch}, batch {args.batch}', flush=True)
+    print(f'colorize: {sum(p.numel() for p in net.parameters())} params, {len(centers)} colour bins, '
+          f'patch {args.patch}, batch {args.batch}', flush=True)
 
     vx, vy = make_batch(vimgs, np.random.default_rng(999), 8 if args.max_images else 32, args.patch)
+    mean_ab = (centers * torch.from_numpy(bins['prior'])[:, None]).sum(0).view(1, 2, 1, 1)
 
-    def save():
-        torch.save({'model': net.state_dict(), 'opt': opt.state_dict(), 'step': step, 'elapsed': elapsed,
-                    'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'bins': bins,
-                    'args': vars(args), 'nparams': nparams}, ckpt_path + '.tmp')
-        os.replace(ckpt_path + '.tmp', ckpt_path)
+    def loss(net, x, y):
+        target = lut[grid_index(y)]  # N H W bin indices
+        w = weights[target]
+        return (F.cross_entropy(net(x), target, reduction='none') * w).sum() / w.sum()
 
     @torch.no_grad()
     def validate():
@@ -103,58 +98,14 @@ def main():
         ab = annealed_mean(net(vx), centers)
         net.train()
         mse = ((ab - vy) ** 2).mean().item()
-        mean_ab = (centers * torch.from_numpy(bins['prior'])[:, None]).sum(0).view(1, 2, 1, 1)
         base = ((mean_ab - vy) ** 2).mean().item()
         # PSNR on a/b with a peak of 255 (a/b span about [-128, 127])
         return {'val_ab_psnr': 10 * math.log10(255 ** 2 / mse), 'val_ab_psnr_meanchroma': 10 * math.log10(255 ** 2 / base),
                 'val_chroma': ab.norm(dim=1).mean().item(), 'val_chroma_true': vy.norm(dim=1).mean().item()}
 
-    new_log = not os.path.exists(log_path)
-    logf = open(log_path, 'a', newline='')
-    wr = csv.writer(logf)
-    if new_log:
-        wr.writerow(['step', 'minutes', 'lr', 'loss', 'metric', 'value'])
-    budget = args.minutes * 60 if args.minutes > 0 else None
-    t_start, last_ckpt = time.time() - elapsed, time.time()
-    run_loss, n_loss = 0.0, 0
-    while step < args.steps:
-        elapsed = time.time() - t_start
-        if budget is not None and elapsed >= budget:
-            break
-        frac = elapsed / budget if budget else step / max(1, args.steps)
-        lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
-        for g in opt.param_groups:
-            g['lr'] = lr
-        x, y = make_batch(imgs, rng, args.batch, args.patch)
-        target = lut[grid_index(y)]                      # N H W bin indices
-        w = weights[target]
-        ce = F.cross_entropy(net(x), target, reduction='none')
-        loss = (ce * w).sum() / w.sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        step += 1
-        run_loss, n_loss = run_loss + loss.item(), n_loss + 1
-        if step % 25 == 0 or step == args.steps:
-            wr.writerow([step, f'{elapsed / 60:.2f}', f'{lr:.2e}', f'{run_loss / n_loss:.5f}', '', ''])
-            print(f'step {step} {elapsed / 60:.1f}min lr {lr:.1e} loss {run_loss / n_loss:.4f}', flush=True)
-            run_loss, n_loss = 0.0, 0
-        if step % args.val_every == 0:
-            for k, v in validate().items():
-                wr.writerow([step, f'{elapsed / 60:.2f}', '', '', k, f'{v:.4f}'])
-                print(f'  {k} {v:.4f}', flush=True)
-            logf.flush()
-        if time.time() - last_ckpt > args.ckpt_minutes * 60:
-            save()
-            last_ckpt = time.time()
-    elapsed = time.time() - t_start
-    for k, v in validate().items():
-        wr.writerow([step, f'{elapsed / 60:.2f}', '', '', k, f'{v:.4f}'])
-        print(f'final {k} {v:.4f}', flush=True)
-    save()
-    logf.close()
-    print(f'done: {step} steps, {elapsed / 60:.1f} min -> {ckpt_path}', flush=True)
-
+    train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, extra={'bins': bins}, label='colorize',
+          batch=lambda r: make_batch(imgs, r, args.batch, args.patch), loss=loss, validate=validate,
+          ckpt_path=ckpt_path, log_path=log_path)
 
 if __name__ == '__main__':
     main()

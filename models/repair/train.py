@@ -1,27 +1,28 @@
-"""Train one repair model on forge-synthesized samples (CPU).
+"""Train one repair model on forge-synthesized samples (CPU); the loop is models/training.py.
 
     /usr/bin/python3 models/repair/train.py --model detector --minutes 25
     /usr/bin/python3 models/repair/train.py --model detector --minutes 25 --resume   # continue
     /usr/bin/python3 models/repair/train.py --model denoise --steps 2 --max-images 2 --out /tmp/x  # smoke
 
-Stops at --steps or --minutes (cumulative over resumes), whichever comes first. Checkpoints
-(model + optimizer + step + data-RNG state, a few MB) go to <out>/checkpoints/<model>.pt every
---ckpt-minutes; metrics to <out>/logs/<model>.csv. The LR follows a cosine schedule over the
-planned budget (--minutes, or --steps if no time budget).
+Stops at --steps or --minutes (cumulative over resumes), whichever comes first. Checkpoints go to
+<out>/checkpoints/<model>.pt every --ckpt-minutes; metrics to <out>/logs/<model>.csv.
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
+import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import HERE, build, load_cache, make_batch, push_pull, run_model, train_files
+from common import HERE, ROOT, build, load_cache, make_batch, push_pull, run_model, train_files
+
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from training import resume, train  # noqa: E402
 
 
 def loss_fn(name, pred, y, x):
@@ -106,17 +107,12 @@ def main():
     vx, vy = make_batch(args.model, vimgs, vrng, 8 if args.max_images else 48, args.patch)
 
     net = build(args.model)
-    nparams = sum(p.numel() for p in net.parameters())
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     step, elapsed = 0, 0.0
     if args.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
-        net.load_state_dict(ck['model'])
-        opt.load_state_dict(ck['opt'])
+        ck = resume(ckpt_path, net, opt, rng)
         step, elapsed = ck['step'], ck['elapsed']
-        rng.bit_generator.state = ck['rng']
-        torch.set_rng_state(ck['torch_rng'])
         print(f'resumed {args.model} at step {step}, {elapsed / 60:.1f} min', flush=True)
     else:
         if args.init:
@@ -127,65 +123,13 @@ def main():
             # residual heads start at zero: the model starts as exactly its prefill / input
             torch.nn.init.zeros_(net.head.weight)
             torch.nn.init.zeros_(net.head.bias)
-        if os.path.exists(log_path):
-            os.remove(log_path)
-    print(f'{args.model}: {nparams} params, patch {args.patch}, batch {args.batch}', flush=True)
+    print(f'{args.model}: {sum(p.numel() for p in net.parameters())} params, patch {args.patch}, batch {args.batch}', flush=True)
 
-    def save():
-        ck = {'model': net.state_dict(), 'opt': opt.state_dict(), 'step': step, 'elapsed': elapsed,
-              'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(),
-              'args': vars(args), 'nparams': nparams}
-        torch.save(ck, ckpt_path + '.tmp')
-        os.replace(ckpt_path + '.tmp', ckpt_path)
-
-    new_log = not os.path.exists(log_path)
-    logf = open(log_path, 'a', newline='')
-    wr = csv.writer(logf)
-    if new_log:
-        wr.writerow(['step', 'minutes', 'lr', 'loss', 'metric', 'value'])
-    budget = args.minutes * 60 if args.minutes > 0 else None
-    t_start = time.time() - elapsed
-    last_ckpt = time.time()
-    run_loss, n_loss = 0.0, 0
-    net.train()
-    while step < args.steps:
-        elapsed = time.time() - t_start
-        if budget is not None and elapsed >= budget:
-            break
-        frac = elapsed / budget if budget else step / max(1, args.steps)
-        lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
-        for g in opt.param_groups:
-            g['lr'] = lr
-        x, y = make_batch(args.model, imgs, rng, args.batch, args.patch)
-        pred = run_model(args.model, net, x)
-        loss = loss_fn(args.model, pred, y, x)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        step += 1
-        run_loss += loss.item()
-        n_loss += 1
-        if step % 25 == 0 or step == args.steps:
-            wr.writerow([step, f'{elapsed / 60:.2f}', f'{lr:.2e}', f'{run_loss / n_loss:.5f}', '', ''])
-            print(f'step {step} {elapsed / 60:.1f}min lr {lr:.1e} loss {run_loss / n_loss:.4f}', flush=True)
-            run_loss, n_loss = 0.0, 0
-        if step % args.val_every == 0:
-            for k, v in val_metric(args.model, net, vx, vy).items():
-                wr.writerow([step, f'{elapsed / 60:.2f}', '', '', k, f'{v:.4f}'])
-                print(f'  {k} {v:.4f}', flush=True)
-            logf.flush()
-        if time.time() - last_ckpt > args.ckpt_minutes * 60:
-            save()
-            last_ckpt = time.time()
-            logf.flush()
-    elapsed = time.time() - t_start
-    for k, v in val_metric(args.model, net, vx, vy).items():
-        wr.writerow([step, f'{elapsed / 60:.2f}', '', '', k, f'{v:.4f}'])
-        print(f'final {k} {v:.4f}', flush=True)
-    save()
-    logf.close()
-    print(f'done {args.model}: {step} steps, {elapsed / 60:.1f} min -> {ckpt_path}', flush=True)
-
+    train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=args.model,
+          batch=lambda r: make_batch(args.model, imgs, r, args.batch, args.patch),
+          loss=lambda n, x, y: loss_fn(args.model, run_model(args.model, n, x), y, x),
+          validate=lambda: val_metric(args.model, net, vx, vy),
+          ckpt_path=ckpt_path, log_path=log_path)
 
 if __name__ == '__main__':
     main()

@@ -1,0 +1,83 @@
+"""The training loop the project's models share (repair models, colorization).
+
+Stops at --steps or --minutes (cumulative over resumes), whichever comes first. Checkpoints
+(model + optimizer + step + data-RNG state + whatever `extra` the model needs, a few MB) are
+written every `ckpt_minutes` and at the end; training loss and validation metrics go to a CSV.
+The LR follows a cosine schedule over the planned budget (--minutes, or --steps without one).
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+
+import torch
+
+
+def resume(ckpt_path, net, opt, rng):
+    """Loads a checkpoint into net/opt/rng; returns it (for step, elapsed and extras)."""
+    ck = torch.load(ckpt_path)
+    net.load_state_dict(ck['model'])
+    opt.load_state_dict(ck['opt'])
+    rng.bit_generator.state = ck['rng']
+    torch.set_rng_state(ck['torch_rng'])
+    return ck
+
+
+def train(args, *, net, opt, rng, batch, loss, validate, ckpt_path, log_path, step=0, elapsed=0.0, extra=None, label='model'):
+    """batch(rng) -> (x, y); loss(net, x, y) -> scalar tensor; validate() -> {metric: value}."""
+    nparams = sum(p.numel() for p in net.parameters())
+
+    def save():
+        torch.save({'model': net.state_dict(), 'opt': opt.state_dict(), 'step': step, 'elapsed': elapsed,
+                    'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(),
+                    'args': vars(args), 'nparams': nparams, **(extra or {})}, ckpt_path + '.tmp')
+        os.replace(ckpt_path + '.tmp', ckpt_path)
+
+    if step == 0 and os.path.exists(log_path):
+        os.remove(log_path)  # a fresh run starts a fresh log
+    new_log = not os.path.exists(log_path)
+    with open(log_path, 'a', newline='') as logf:
+        wr = csv.writer(logf)
+        if new_log:
+            wr.writerow(['step', 'minutes', 'lr', 'loss', 'metric', 'value'])
+
+        def log_validation(prefix=''):
+            for k, v in validate().items():
+                wr.writerow([step, f'{elapsed / 60:.2f}', '', '', k, f'{v:.4f}'])
+                print(f'{prefix}{k} {v:.4f}', flush=True)
+            logf.flush()
+
+        budget = args.minutes * 60 if args.minutes > 0 else None
+        t_start, last_ckpt = time.time() - elapsed, time.time()
+        run_loss, n_loss = 0.0, 0
+        net.train()
+        while step < args.steps:
+            elapsed = time.time() - t_start
+            if budget is not None and elapsed >= budget:
+                break
+            frac = elapsed / budget if budget else step / max(1, args.steps)
+            lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+            for g in opt.param_groups:
+                g['lr'] = lr
+            x, y = batch(rng)
+            value = loss(net, x, y)
+            opt.zero_grad()
+            value.backward()
+            opt.step()
+            step += 1
+            run_loss, n_loss = run_loss + value.item(), n_loss + 1
+            if step % 25 == 0 or step == args.steps:
+                wr.writerow([step, f'{elapsed / 60:.2f}', f'{lr:.2e}', f'{run_loss / n_loss:.5f}', '', ''])
+                print(f'step {step} {elapsed / 60:.1f}min lr {lr:.1e} loss {run_loss / n_loss:.4f}', flush=True)
+                run_loss, n_loss = 0.0, 0
+            if step % args.val_every == 0:
+                log_validation('  ')
+            if time.time() - last_ckpt > args.ckpt_minutes * 60:
+                save()
+                last_ckpt = time.time()
+        elapsed = time.time() - t_start
+        log_validation('final ')
+        save()
+    print(f'done {label}: {step} steps, {elapsed / 60:.1f} min -> {ckpt_path}', flush=True)
