@@ -23,6 +23,7 @@ import zlib
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 from common import DATA, HERE, Exported, build, lab_to_rgb, network_input, rgb_to_lab, sample_hints, utk_heldout
@@ -100,6 +101,8 @@ def main():
                     'mean_chroma': mean_ab.expand(1, 2, *lab.shape[2:]),
                 }
             for k, ab in outs.items():
+                # the network's a/b is at 1/4 size: bilinear back up (the app's upsampling is edge-aware)
+                ab = F.interpolate(ab, size=lab.shape[-2:], mode='bilinear', align_corners=False)
                 acc[k]['psnr'].append(ab_psnr(ab, lab[:, 1:]))
                 acc[k]['colour_ratio'].append(colourfulness(lab_to_rgb(torch.cat([lab[:, :1], ab], 1))) / true_c)
         results[name] = {k: {m: float(np.mean(v)) for m, v in d.items()} for k, d in acc.items()}

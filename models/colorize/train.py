@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import HERE, ROOT, TEMPERATURE, build, colour_prior, grid_index, load_cache, load_image, make_batch, make_bins, train_files
+from common import HERE, ROOT, TEMPERATURE, build, coarse_ab, colour_prior, grid_index, load_cache, load_image, make_batch, make_bins, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import resume, train  # noqa: E402
@@ -88,14 +88,14 @@ def main():
     mean_ab = (centers * torch.from_numpy(bins['prior'])[:, None]).sum(0).view(1, 2, 1, 1)
 
     def loss(net, x, y):
-        target = lut[grid_index(y)]  # N H W bin indices
+        target = lut[grid_index(coarse_ab(y))]  # N h w bin indices at the output resolution
         w = weights[target]
         return (F.cross_entropy(net(x), target, reduction='none') * w).sum() / w.sum()
 
     @torch.no_grad()
     def validate():
         net.eval()
-        ab = annealed_mean(net(vx), centers)
+        ab = F.interpolate(annealed_mean(net(vx), centers), size=vy.shape[-2:], mode='bilinear', align_corners=False)
         net.train()
         mse = ((ab - vy) ** 2).mean().item()
         base = ((mean_ab - vy) ** 2).mean().item()
