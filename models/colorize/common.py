@@ -173,18 +173,6 @@ class CoarseUNet(UNet):
         self.dec = self.dec[:self.n_up]
         self.head = nn.Conv2d(widths[-1 - self.n_up], cout, 1)
 
-    def core(self, x):
-        skips = []
-        for e in self.enc:
-            x = e(x)
-            skips.append(x)
-            x = self.pool(x)
-        x = self.mid(x)
-        for d in self.dec:
-            x = self.up(x)
-            x = d(torch.cat([x, skips.pop()], 1))
-        return self.head(x)
-
     def forward(self, x):
         m = 2 ** self.depth
         h, w = x.shape[-2], x.shape[-1]
