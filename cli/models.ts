@@ -15,6 +15,7 @@ import type { Recipe } from '../src/stages/index';
 import { repairModel } from '../src/stages/repair/meta';
 import { denoiseModel } from '../src/stages/denoise/meta';
 import { upscaleModelFor } from '../src/stages/upscale/meta';
+import { colorizeModelFor } from '../src/stages/colorize/meta';
 
 /** A stage's model cannot be used: not installed (no manifest) or its file is missing. */
 export class ModelMissingError extends Error {
@@ -43,6 +44,7 @@ export function recipeModels(recipe: Recipe): { stage: string; manifest: ModelMa
     want('repair', () => repairModel('inpaint'));
   }
   if (recipe.denoise && recipe.denoise.strength > 0) want('denoise', () => denoiseModel());
+  if (recipe.colorize && recipe.colorize.strength > 0) want('colorize', () => colorizeModelFor(recipe.colorize!));
   if (recipe.upscale) want('upscale', () => upscaleModelFor(recipe.upscale!));
   return out;
 }

@@ -7,13 +7,14 @@
  *
  * Stages are comma-separated; each stage's options follow its name, colon-separated and
  * positional (see STAGES below). Left-out options take the app's defaults. Stages always run
- * in the core's fixed order (repair, denoise, fade, upscale) whatever order they are written in.
+ * in the core's fixed order (repair, denoise, fade, colorize, upscale) whatever order they are written in.
  */
 import type { Recipe } from '../src/stages/index';
 import type { UpscaleOptions } from '../src/stages/upscale/meta';
 import { repairDefaults } from '../src/stages/repair/meta';
 import { denoiseDefaults } from '../src/stages/denoise/meta';
 import { fadeDefaults } from '../src/stages/fade/meta';
+import { colorizeDefaults } from '../src/stages/colorize/meta';
 import { upscaleDefaults, upscaleMeta } from '../src/stages/upscale/meta';
 
 export class RecipeError extends Error {
@@ -73,6 +74,14 @@ export const STAGES: Record<StageKey, StageSyntax> = {
       });
       if (rest.length > 1) throw new RecipeError(`"${spec}": unknown option "${rest[1]}" (usage: ${this.usage})`);
       return { strength: strength(rest[0], fadeDefaults.strength, spec), keepTone };
+    },
+  },
+  colorize: {
+    usage: 'colorize[:STRENGTH]',
+    help: `colour black-and-white or sepia photos automatically; STRENGTH 0..1 (default ${colorizeDefaults.strength})`,
+    parse(args, spec) {
+      tooMany(args, 1, spec, this.usage);
+      return { ...colorizeDefaults, hints: [], strength: strength(args[0], colorizeDefaults.strength, spec) };
     },
   },
   upscale: {
@@ -143,6 +152,7 @@ export function formatRecipe(recipe: Recipe): string {
   if (recipe.repair) parts.push('repair');
   if (recipe.denoise) parts.push(`denoise:${recipe.denoise.strength}`);
   if (recipe.fade) parts.push(`fade:${recipe.fade.strength}${recipe.fade.keepTone ? ':keep-tone' : ''}`);
+  if (recipe.colorize) parts.push(`colorize:${recipe.colorize.strength}`);
   if (recipe.upscale) parts.push(`upscale:${recipe.upscale.scale}:${recipe.upscale.quality}`);
   return parts.join(',');
 }

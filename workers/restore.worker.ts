@@ -7,7 +7,11 @@
 import { modelFolder } from '../src/core/models/manifest';
 import * as Comlink from 'comlink';
 import type * as OrtWeb from 'onnxruntime-web';
-import { decodeImage, encodeImage, encodePreview, type OutputFormat } from '../src/core/image/browser-codec';
+import { decodeImage, downscaleImage, encodeImage, encodePreview, type OutputFormat } from '../src/core/image/browser-codec';
+import type { RgbaImage } from '../src/core/image/types';
+import { analyzeTone, type ToneAnalysis } from '../src/core/color/monochrome';
+import { runColorize } from '../src/stages/colorize/run';
+import type { ColorizeOptions } from '../src/stages/colorize/meta';
 import type { ModelManifest } from '../src/core/models/types';
 import { loadModelBytes } from '../src/core/models/loader';
 import { createIdbModelCache } from '../src/core/models/idb-cache';
@@ -140,8 +144,40 @@ function stageContext(onProgress: (p: Progress) => void, hints: RestoreHints = {
   };
 }
 
+/**
+ * The photo the hint editor's previews are made from, decoded and shrunk once: every hint
+ * change re-colorizes it, and decoding a large scan each time would take seconds. Keyed by what
+ * identifies a picked file (a Blob sent to a worker arrives as a new object each time).
+ */
+let previewSource: { key: string; image: Promise<RgbaImage> } | undefined;
+function previewImage(file: Blob, name: string, maxSide: number): Promise<RgbaImage> {
+  const key = [name, file.size, file.type, (file as File).lastModified ?? '', maxSide].join('|');
+  if (previewSource?.key !== key) {
+    const image = decodeImage(file, name).then((img) => downscaleImage(img, maxSide));
+    image.catch(() => (previewSource = undefined));
+    previewSource = { key, image };
+  }
+  return previewSource.image;
+}
+
 const api = {
   init,
+
+  /** Whether a photo looks black-and-white or toned (sepia...), so the page can suggest Colorize. */
+  async analyzeTone(file: Blob, name: string): Promise<ToneAnalysis> {
+    return analyzeTone(await previewImage(file, name, 1024));
+  },
+
+  /**
+   * The hint editor's live preview: the photo at most `maxSide` px, colorized with these
+   * options (hints included), as PNG.
+   */
+  async colorizePreview(file: Blob, name: string, options: ColorizeOptions, maxSide: number, onProgress: (p: Progress) => void): Promise<Blob> {
+    await init();
+    const image = await previewImage(file, name, maxSide);
+    const out = await runColorize(image, { ...options, strength: Math.max(options.strength, 0.05) }, stageContext(onProgress));
+    return encodeImage(out, 'image/png');
+  },
 
   /**
    * Takes a Web Lock named by the page and holds it until this worker ends: the browser releases

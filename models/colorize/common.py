@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
@@ -120,6 +121,13 @@ def make_bins(prior):
     return {'centers': centers[keep], 'weights': w.astype(np.float32), 'lut': lut, 'prior': p.astype(np.float32)}
 
 
+def rebalance_weights(prior, lam):
+    """w ∝ ((1-λ) p + λ/Q)^-1 with E_p[w] = 1 from the kept bins' prior (unsmoothed): λ = 1 gives
+    plain cross-entropy, whose annealed mean at T = 1 is the posterior mean (the PSNR optimum)."""
+    w = 1.0 / ((1 - lam) * prior + lam / len(prior))
+    return (w / (prior * w).sum()).astype(np.float32)
+
+
 # ------------------------------------------------------------------------------------------ hints
 
 def sample_hints(ab, rng, p_none=0.5, max_points=20):
@@ -143,12 +151,24 @@ def network_input(lab, hint, mask):
     return torch.cat([lab[:, :1] / 100 - 0.5, hint / AB_RANGE, mask], 1)
 
 
-def make_batch(imgs, rng, bs, size):
+def zoomed_crop(img, rng, size, zoom):
+    """A random crop after a random downscale by zoom[0]..zoom[1] (1 = as loaded, short side 256):
+    small zooms show the network whole scenes, as the app does at its working resolution."""
+    z = float(rng.uniform(*zoom))
+    if z < 1:
+        h, w = img.shape[:2]
+        s = max(z, size / min(h, w))
+        img = np.asarray(Image.fromarray(img).resize((max(size, round(w * s)), max(size, round(h * s))), Image.BILINEAR))
+    return random_crop(img, rng, size)
+
+
+def make_batch(imgs, rng, bs, size, zoom=(1.0, 1.0), p_none=0.5):
     xs, ys = [], []
     for _ in range(bs):
-        c = random_crop(imgs[int(rng.integers(0, len(imgs)))], rng, size)
+        img = imgs[int(rng.integers(0, len(imgs)))]
+        c = zoomed_crop(img, rng, size, zoom) if zoom != (1.0, 1.0) else random_crop(img, rng, size)
         lab = rgb_to_lab(torch.from_numpy(c.copy()).permute(2, 0, 1)[None].float() / 255)[0]
-        hint, mask = sample_hints(lab[1:], rng)
+        hint, mask = sample_hints(lab[1:], rng, p_none=p_none)
         xs.append(network_input(lab[None], hint[None], mask[None])[0])
         ys.append(lab[1:])
     return torch.stack(xs), torch.stack(ys)

@@ -22,15 +22,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import HERE, ROOT, TEMPERATURE, build, coarse_ab, colour_prior, grid_index, load_cache, load_image, make_batch, make_bins, train_files
+from common import (HERE, REBALANCE_LAMBDA, ROOT, TEMPERATURE, build, coarse_ab, colour_prior, grid_index, load_cache, load_image,
+                    make_batch, make_bins, rebalance_weights, train_files)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import resume, train  # noqa: E402
 
 
 
-def annealed_mean(logits, centers):
-    p = torch.softmax(logits / TEMPERATURE, 1)
+def annealed_mean(logits, centers, temperature=TEMPERATURE):
+    p = torch.softmax(logits / temperature, 1)
     return torch.einsum('nqhw,qc->nchw', p, centers)
 
 
@@ -48,6 +49,9 @@ def main():
     ap.add_argument('--ckpt-minutes', type=float, default=3.0)
     ap.add_argument('--val-every', type=int, default=200)
     ap.add_argument('--resume', action='store_true')
+    ap.add_argument('--rebalance', type=float, default=REBALANCE_LAMBDA,
+                    help='class rebalancing lambda (1 = plain cross-entropy); recomputed from the stored prior on resume')
+    ap.add_argument('--zoom', type=float, default=1.0, help='crops come from the image downscaled by a random factor in [zoom, 1]')
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -72,6 +76,8 @@ def main():
     ck = torch.load(ckpt_path) if args.resume and os.path.exists(ckpt_path) else None
     bins = ck['bins'] if ck else make_bins(colour_prior(imgs, np.random.default_rng(7), samples=40 if args.max_images else 400))
     centers = torch.from_numpy(bins['centers'])
+    if args.rebalance != REBALANCE_LAMBDA:
+        bins = {**bins, 'weights': rebalance_weights(bins['prior'], args.rebalance)}
     weights = torch.from_numpy(bins['weights'])
     lut = torch.from_numpy(bins['lut'])
     net = build(len(centers))
@@ -84,7 +90,10 @@ def main():
     print(f'colorize: {sum(p.numel() for p in net.parameters())} params, {len(centers)} colour bins, '
           f'patch {args.patch}, batch {args.batch}', flush=True)
 
-    vx, vy = make_batch(vimgs, np.random.default_rng(999), 8 if args.max_images else 32, args.patch)
+    zoom = (args.zoom, 1.0)
+    nval = 8 if args.max_images else 32
+    vx, vy = make_batch(vimgs, np.random.default_rng(999), nval, args.patch, zoom, p_none=1.0)  # automatic
+    hx, hy = make_batch(vimgs, np.random.default_rng(998), nval, args.patch, zoom, p_none=0.0)  # with hints
     mean_ab = (centers * torch.from_numpy(bins['prior'])[:, None]).sum(0).view(1, 2, 1, 1)
 
     def loss(net, x, y):
@@ -95,16 +104,20 @@ def main():
     @torch.no_grad()
     def validate():
         net.eval()
-        ab = F.interpolate(annealed_mean(net(vx), centers), size=vy.shape[-2:], mode='bilinear', align_corners=False)
+        up = lambda logits, t: F.interpolate(annealed_mean(logits, centers, t), size=vy.shape[-2:], mode='bilinear', align_corners=False)
+        auto, hinted = net(vx), net(hx)
         net.train()
-        mse = ((ab - vy) ** 2).mean().item()
-        base = ((mean_ab - vy) ** 2).mean().item()
         # PSNR on a/b with a peak of 255 (a/b span about [-128, 127])
-        return {'val_ab_psnr': 10 * math.log10(255 ** 2 / mse), 'val_ab_psnr_meanchroma': 10 * math.log10(255 ** 2 / base),
-                'val_chroma': ab.norm(dim=1).mean().item(), 'val_chroma_true': vy.norm(dim=1).mean().item()}
+        psnr = lambda ab, y: 10 * math.log10(255 ** 2 / ((ab - y) ** 2).mean().item())
+        out = {f'val_ab_psnr_T{t}': psnr(up(auto, t), vy) for t in (1.0, 0.6, TEMPERATURE)}
+        out['val_ab_psnr_hints'] = psnr(up(hinted, 1.0), hy)
+        out['val_ab_psnr_meanchroma'] = psnr(mean_ab, vy)
+        out['val_chroma_T0.6'] = up(auto, 0.6).norm(dim=1).mean().item()
+        out['val_chroma_true'] = vy.norm(dim=1).mean().item()
+        return out
 
     train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, extra={'bins': bins}, label='colorize',
-          batch=lambda r: make_batch(imgs, r, args.batch, args.patch), loss=loss, validate=validate,
+          batch=lambda r: make_batch(imgs, r, args.batch, args.patch, zoom), loss=loss, validate=validate,
           ckpt_path=ckpt_path, log_path=log_path)
 
 if __name__ == '__main__':

@@ -5,6 +5,8 @@ import type { OutputFormat } from '../core/image/browser-codec';
 import type { Recipe } from '../stages';
 import type { Mask } from '../core/image/mask';
 import type { ModelInspection } from '../core/models/custom-models';
+import type { ToneAnalysis } from '../core/color/monochrome';
+import type { ColorizeOptions } from '../stages/colorize/meta';
 
 /** Idle workers are terminated so the memory of models and tiles goes back to the system. */
 const IDLE_MS = 60_000;
@@ -74,6 +76,16 @@ export class WorkerBridge {
 
   detect(file: Blob, name: string, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<{ mask: Mask; coverage: number }> {
     return this.call((w) => w.detect(file, name, Comlink.proxy(onProgress)), signal);
+  }
+
+  /** Black-and-white / toned or colour: for the Colorize suggestion. */
+  analyzeTone(file: Blob, name: string): Promise<ToneAnalysis> {
+    return this.call((w) => w.analyzeTone(file, name));
+  }
+
+  /** A small colorized preview (hint editor), as PNG. */
+  colorizePreview(file: Blob, name: string, options: ColorizeOptions, maxSide: number, onProgress: (p: Progress) => void = () => undefined, signal?: AbortSignal): Promise<Blob> {
+    return this.call((w) => w.colorizePreview(file, name, options, maxSide, Comlink.proxy(onProgress)), signal);
   }
 
   transcode(blob: Blob, type: OutputFormat, quality?: number): Promise<Blob> {

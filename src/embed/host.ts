@@ -25,6 +25,7 @@ import type { RestoreResult } from '../../workers/restore.worker';
 import { upscaleDefaults } from '../stages/upscale/meta';
 import { denoiseDefaults } from '../stages/denoise/meta';
 import { fadeDefaults } from '../stages/fade/meta';
+import { colorizeDefaults } from '../stages/colorize/meta';
 
 /** What the host needs from WorkerBridge (kept narrow so the host can be tested without a worker). */
 export interface RestoreBackend {
@@ -163,7 +164,7 @@ export function startEmbedHost({ config, backend, view, self = window }: EmbedHo
   };
 }
 
-const STAGES = ['repair', 'denoise', 'fade', 'upscale'] as const;
+const STAGES = ['repair', 'denoise', 'fade', 'colorize', 'upscale'] as const;
 
 /** Checks a recipe from another site: known stages only, with options of the right types. */
 export function validateRecipe(input: unknown): Recipe {
@@ -194,6 +195,11 @@ export function validateRecipe(input: unknown): Recipe {
   if (denoise) recipe.denoise = { strength: strength('denoise', denoise.strength, denoiseDefaults.strength) };
   const fade = obj('fade');
   if (fade) recipe.fade = { strength: strength('fade', fade.strength, fadeDefaults.strength), keepTone: fade.keepTone === undefined ? fadeDefaults.keepTone : fade.keepTone === true };
+  const colorize = obj('colorize');
+  if (colorize) {
+    if (colorize.hints !== undefined || colorize.model !== undefined) throw new Error('recipe.colorize takes only { strength } through the embed (no hints or custom models)');
+    recipe.colorize = { ...colorizeDefaults, hints: [], strength: strength('colorize', colorize.strength, colorizeDefaults.strength) };
+  }
   const upscale = obj('upscale');
   if (upscale) {
     const scale = upscale.scale ?? upscaleDefaults.scale;

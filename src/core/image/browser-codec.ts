@@ -105,3 +105,17 @@ export async function encodeImage(img: RgbaImage, type: OutputFormat = 'image/pn
   ctx.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
   return canvas.convertToBlob({ type, quality });
 }
+
+/** A copy at most `maxSide` pixels on its longer side (the image itself when already that small). */
+export async function downscaleImage(img: RgbaImage, maxSide: number): Promise<RgbaImage> {
+  const k = Math.min(1, maxSide / Math.max(img.width, img.height));
+  if (k === 1) return img;
+  const width = Math.max(1, Math.round(img.width * k)), height = Math.max(1, Math.round(img.height * k));
+  const small = await createImageBitmap(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height),
+    { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(small, 0, 0);
+  small.close();
+  return { width, height, data: ctx.getImageData(0, 0, width, height).data };
+}

@@ -224,6 +224,16 @@ export async function removeCustomModel(id: string, deps: { store: CustomModelSt
   if (!others.some((o) => o.sha256 === m.sha256)) await deps.cache.delete(m.sha256);
 }
 
+/** The custom colorization models (DDColor, DeOldify exports), for the Colorize stage's model choice. */
+export async function listCustomColorizers(store: CustomModelStore = createIdbCustomModelStore()): Promise<ModelManifest[]> {
+  if (typeof indexedDB === 'undefined') return [];
+  try {
+    return (await store.list()).filter((m) => m.task === 'colorize' && !!m.convention);
+  } catch {
+    return [];
+  }
+}
+
 /** The custom upscalers, for the Upscale stage's model choice (empty where IndexedDB is missing). */
 export async function listCustomUpscalers(store: CustomModelStore = createIdbCustomModelStore()): Promise<ModelManifest[]> {
   if (typeof indexedDB === 'undefined') return [];

@@ -3,7 +3,7 @@
  * disk), so nothing about their shape can be trusted; every problem is reported with the
  * field path and what is wrong, so a broken manifest is fixed in one look.
  */
-import type { ModelManifest, TensorSpec } from './types.js';
+import { COLORIZE_CONVENTIONS, type ModelManifest, type TensorSpec } from './types.js';
 
 export const MODEL_TASKS = ['upscale', 'repair-detect', 'inpaint', 'denoise', 'face', 'colorize'] as const;
 export const MODEL_PRECISIONS = ['fp32', 'fp16', 'int8'] as const;
@@ -131,6 +131,8 @@ export function validateManifest(x: unknown): ModelManifest {
   }
   const card = optStr(x, 'card');
   if (card !== undefined) manifest.card = card;
+  if (task === 'colorize') manifest.convention = oneOf(x, 'convention', COLORIZE_CONVENTIONS);
+  else if (x.convention !== undefined) fail('convention', 'is only for colorize models', x.convention);
   return manifest;
 }
 

@@ -29,7 +29,15 @@ export interface ModelManifest {
   license: string;
   /** Optional path of the model card relative to the repository root. */
   card?: string;
+  /**
+   * How a colorization model's tensors are laid out (pre- and post-processing differ between
+   * families: src/stages/colorize/conventions.ts). Colorize models only.
+   */
+  convention?: ColorizeConvention;
 }
+
+export const COLORIZE_CONVENTIONS = ['heirloom-lab-hints', 'ddcolor', 'deoldify'] as const;
+export type ColorizeConvention = (typeof COLORIZE_CONVENTIONS)[number];
 
 export interface TensorSpec {
   name: string;

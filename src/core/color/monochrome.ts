@@ -1,0 +1,44 @@
+/**
+ * Is this photo black-and-white (or a toned print: sepia, cyanotype, selenium)? Such photos
+ * hold one hue at most: their a/b values lie along a single ray from grey (the tone's chroma
+ * grows and shrinks with lightness, its hue does not). A colour photo spreads them sideways
+ * or to the opposite hue. Sampled on at most ~65k pixels, so it is instant on any scan.
+ */
+import type { RgbaImage } from '../image/types.js';
+import { rgbToLab } from './lab.js';
+
+export interface ToneAnalysis {
+  monochrome: boolean;
+  /** Mean a/b: 0,0 for neutral grey; a sepia print sits around a 5..10, b 15..25. */
+  meanA: number;
+  meanB: number;
+  /** The 95th percentile of the a/b distance from the tone's ray (Lab units). */
+  spread: number;
+}
+
+/** Below this spread (Lab units) the photo is taken as monochrome. */
+export const MONOCHROME_SPREAD = 6;
+
+export function analyzeTone(image: RgbaImage): ToneAnalysis {
+  const n = image.width * image.height;
+  const step = Math.max(1, Math.floor(n / 65536));
+  const as: number[] = [], bs: number[] = [];
+  for (let i = 0; i < n; i += step) {
+    const o = i * 4;
+    const [, a, b] = rgbToLab(image.data[o]!, image.data[o + 1]!, image.data[o + 2]!);
+    as.push(a);
+    bs.push(b);
+  }
+  const meanA = as.reduce((s, v) => s + v, 0) / as.length;
+  const meanB = bs.reduce((s, v) => s + v, 0) / bs.length;
+  const c = Math.hypot(meanA, meanB);
+  // Distance of each sample from the ray grey -> mean tone (from grey itself for neutral photos).
+  const ux = c > 3 ? meanA / c : 0, uy = c > 3 ? meanB / c : 0;
+  const dist = as.map((a, i) => {
+    const b = bs[i]!;
+    const along = a * ux + b * uy;
+    return along > 0 ? Math.abs(a * uy - b * ux) : Math.hypot(a, b);
+  }).sort((x, y) => x - y);
+  const spread = dist[Math.min(dist.length - 1, Math.floor(0.95 * dist.length))] ?? 0;
+  return { monochrome: spread < MONOCHROME_SPREAD, meanA, meanB, spread };
+}
