@@ -111,7 +111,7 @@ export default defineConfig({
         navigateFallback: 'index.html',
         // The embed page is its own document; the runtime config must never be served stale.
         navigateFallbackDenylist: [/\/embed\.html/],
-        globIgnores: ['models/upscale/*.fp16.onnx', 'models/repair/*.fp16.onnx', '**/node_modules/**/*', 'heirloom.config.json', 'sdk/**'],
+        globIgnores: ['models/*/*.fp16.onnx', '**/node_modules/**/*', 'heirloom.config.json', 'sdk/**'],
         cleanupOutdatedCaches: true,
       },
     }),

@@ -213,11 +213,12 @@ class Exported(nn.Module):
     """ONNX graph: input [L, hint a, hint b, mask] (network_input), output a/b in Lab units at
     1/OUT_STRIDE of the input size (rounded up), N2hw."""
 
-    def __init__(self, net, centers):
+    def __init__(self, net, centers, temperature=TEMPERATURE):
         super().__init__()
         self.net = net
+        self.temperature = temperature
         self.register_buffer('centers', torch.from_numpy(centers).t().contiguous()[:, :, None, None])  # 2 x Q x 1 x 1
 
     def forward(self, x):
-        p = torch.softmax(self.net(x) / TEMPERATURE, 1)
+        p = torch.softmax(self.net(x) / self.temperature, 1)
         return F.conv2d(p, self.centers)

@@ -21,16 +21,17 @@ compute and I/O stay float32.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
+import sys
 
-import numpy as np
 import onnx
 import torch
-from onnx import TensorProto, helper, numpy_helper
 
 from common import ARCH, HERE, ROOT, Exported, build
+
+sys.path.insert(0, os.path.dirname(HERE))
+from onnx_tools import check_convs, sha256, to_fp16_weights  # noqa: E402
 
 MODELS = ('detector', 'inpaint', 'denoise')
 TASK = {'detector': 'repair-detect', 'inpaint': 'inpaint', 'denoise': 'denoise'}
@@ -60,46 +61,6 @@ def export_fp32(name, net, path):
     check_convs(m)
     onnx.save(m, path)
     return m
-
-
-def check_convs(m):
-    for n in m.graph.node:
-        if n.op_type == 'Conv':
-            names = {a.name for a in n.attribute}
-            missing = {'kernel_shape', 'strides', 'dilations', 'pads'} - names
-            assert not missing, f'Conv {n.name} lacks {missing}'
-    ops = sorted({n.op_type for n in m.graph.node})
-    return ops
-
-
-def to_fp16_weights(m: onnx.ModelProto) -> onnx.ModelProto:
-    """Store float initializers as float16, insert Cast(to=FLOAT) after each; compute stays fp32."""
-    m = onnx.ModelProto.FromString(m.SerializeToString())
-    g = m.graph
-    new_inits, casts = [], []
-    for init in g.initializer:
-        if init.data_type == TensorProto.FLOAT and np.prod(init.dims) >= 16:
-            arr = numpy_helper.to_array(init).astype(np.float16)
-            h = numpy_helper.from_array(arr, init.name + '__fp16')
-            new_inits.append(h)
-            casts.append(helper.make_node('Cast', [h.name], [init.name], to=TensorProto.FLOAT,
-                                          name=init.name + '__cast'))
-        else:
-            new_inits.append(init)
-    del g.initializer[:]
-    g.initializer.extend(new_inits)
-    nodes = list(g.node)
-    del g.node[:]
-    g.node.extend(casts + nodes)
-    onnx.checker.check_model(m)
-    return m
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        h.update(f.read())
-    return h.hexdigest()
 
 
 def main():

@@ -16,8 +16,10 @@ export interface ToneAnalysis {
   spread: number;
 }
 
-/** Below this spread (Lab units) the photo is taken as monochrome. */
+/** Below this spread (Lab units) the photo is taken as monochrome... */
 export const MONOCHROME_SPREAD = 6;
+/** ...unless it is this saturated (95th percentile chroma): toned prints stay far below it. */
+export const MONOCHROME_MAX_CHROMA = 45;
 
 export function analyzeTone(image: RgbaImage): ToneAnalysis {
   const n = image.width * image.height;
@@ -39,6 +41,8 @@ export function analyzeTone(image: RgbaImage): ToneAnalysis {
     const along = a * ux + b * uy;
     return along > 0 ? Math.abs(a * uy - b * ux) : Math.hypot(a, b);
   }).sort((x, y) => x - y);
-  const spread = dist[Math.min(dist.length - 1, Math.floor(0.95 * dist.length))] ?? 0;
-  return { monochrome: spread < MONOCHROME_SPREAD, meanA, meanB, spread };
+  const p95 = (v: number[]) => v[Math.min(v.length - 1, Math.floor(0.95 * v.length))] ?? 0;
+  const spread = p95(dist);
+  const chroma = p95(as.map((a, i) => Math.hypot(a, bs[i]!)).sort((x, y) => x - y));
+  return { monochrome: spread < MONOCHROME_SPREAD && chroma < MONOCHROME_MAX_CHROMA, meanA, meanB, spread };
 }
