@@ -15,6 +15,7 @@ import { jointBilateralRows, resizeArea, upsampleChroma, type Plane } from '../.
 import { analyzeTone } from '../../src/core/color/monochrome';
 import { runColorize, stampHints } from '../../src/stages/colorize/run';
 import { HintHistory, extendStroke } from '../../src/stages/colorize/hints';
+import { geodesicDistance, spreadHints } from '../../src/stages/colorize/spread-hints';
 import { colorizeDefaults, colorizeManifests, colorizeModelFor, type ColorizeOptions } from '../../src/stages/colorize/meta';
 import { validateManifest } from '../../src/core/models/manifest';
 import { createSession, tiledModelFor, type OrtModule } from '../../src/core/runtime/session';
@@ -146,6 +147,27 @@ describe('hints', () => {
     const edge = stampHints([{ color: '#ff0000', points: [[1, 1], [NaN, 0.5]] }], 10, 10);
     expect(edge.mask[99]).toBe(1);
     expect(edge.mask.reduce((s, v) => s + v, 0)).toBe(4);
+  });
+
+  it('spread over the region of similar lightness they were placed in, and stop at edges', () => {
+    // left region dark, right region bright, with mild texture; network colour: neutral
+    const w = 40, h = 20;
+    const L: Plane = { width: w, height: h, data: new Float32Array(w * h).map((_, i) => (i % w < 25 ? 30 : 75) + ((i * 7) % 3)) };
+    const d = geodesicDistance(L, [5 * w + 2]);
+    expect(d[5 * w + 20]!).toBeCloseTo(18, 0); // flat: plain distance
+    expect(d[5 * w + 30]!).toBeGreaterThan(60); // across the edge: far
+    const chroma = { width: w, height: h, ab: new Float32Array(2 * w * h) };
+    spreadHints(chroma, L, [{ color: '#2050e0', points: [[0.05, 0.25]] }], { reach: 0.5 });
+    const [, ha, hb] = rgbToLab(0x20, 0x50, 0xe0);
+    const at = (x: number, y: number) => [chroma.ab[y * w + x]!, chroma.ab[w * h + y * w + x]!];
+    expect(at(2, 5)[0]).toBeCloseTo(ha, 3);
+    expect(at(2, 5)[1]).toBeCloseTo(hb, 3);
+    expect(at(20, 15)[1]).toBeLessThan(hb / 2); // far corner of the same region: mostly the hint
+    expect(Math.abs(at(35, 5)[1]!)).toBeLessThan(1); // the bright region keeps the network's colour
+    // no hints: untouched
+    const before = new Float32Array(chroma.ab);
+    spreadHints(chroma, L, []);
+    expect(chroma.ab).toEqual(before);
   });
 
   it('history adds, removes, clears and undoes exactly', () => {

@@ -8,7 +8,7 @@
 import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
 import { validateManifest } from './manifest.js';
 import type { ModelCache } from './loader.js';
-import type { ModelManifest } from './types.js';
+import type { ColorizeConvention, ModelManifest } from './types.js';
 
 /** One input or output as onnxruntime describes it; shape null when the model does not say. */
 export interface ValueInfo {
@@ -28,16 +28,29 @@ export interface ModelInspection {
 export interface ModelPreset {
   id: string;
   label: string;
-  task: 'upscale';
+  task: 'upscale' | 'colorize';
   channels: 3;
+  /** Output channels when they differ from the input's. */
+  outChannels?: number;
   range: [number, number];
+  outRange?: [number, number];
   /** Accepted output/input ratios, found by the probe. */
   scales: number[];
+  /** Colorize models: how their tensors are laid out (src/stages/colorize/conventions.ts). */
+  convention?: ColorizeConvention;
 }
 
 export const MODEL_PRESETS: readonly ModelPreset[] = [
   { id: 'upscaler-rgb-01', label: 'Upscaler, RGB [0,1] NCHW (Real-ESRGAN style) x2/x4', task: 'upscale', channels: 3, range: [0, 1], scales: [2, 4] },
   { id: 'upscaler-rgb-0255', label: 'Upscaler, RGB [0,255] NCHW (ESRGAN/UpscalerJS style) x2/x4', task: 'upscale', channels: 3, range: [0, 255], scales: [2, 4] },
+  {
+    id: 'colorize-ddcolor', label: 'Colorizer, DDColor export (grey RGB [0,1] in, Lab a/b out, 512x512)', task: 'colorize',
+    channels: 3, outChannels: 2, range: [0, 1], outRange: [-128, 128], scales: [1], convention: 'ddcolor',
+  },
+  {
+    id: 'colorize-deoldify', label: 'Colorizer, DeOldify export (grey 0-255 in, RGB 0-255 out)', task: 'colorize',
+    channels: 3, outChannels: 3, range: [0, 255], outRange: [0, 255], scales: [1], convention: 'deoldify',
+  },
 ];
 
 /** A file that does not fit: the message is meant for the user as is. */
@@ -55,6 +68,8 @@ export interface CheckedModel {
   output: string;
   /** Output size / input size, measured by the probe. */
   scale: number;
+  /** The input's height when the model fixes it (DDColor's official export: 512). */
+  fixedSize?: number;
 }
 
 /**
@@ -63,7 +78,7 @@ export interface CheckedModel {
  */
 export function checkInspection(
   inspection: ModelInspection,
-  expect: { channels: number; scales: number[]; inputName?: string; outputName?: string; what: string },
+  expect: { channels: number; outChannels?: number; scales: number[]; inputName?: string; outputName?: string; what: string },
 ): CheckedModel {
   const { inputs, outputs } = inspection;
   const input = expect.inputName ? inputs.find((i) => i.name === expect.inputName) : inputs[0];
@@ -94,6 +109,7 @@ export function checkInspection(
   if ('error' in probe) throw new CustomModelError(`The model failed on a small ${dims(probeShape(input, expect.channels))} test image: ${probe.error}`);
   const [, , inH, inW] = probe.input as [number, number, number, number];
   const candidates = expect.outputName ? [expect.outputName] : outputs.map((o) => o.name);
+  const outChannels = expect.outChannels ?? expect.channels;
   const problems: string[] = [];
   for (const name of candidates) {
     const out = probe.outputs[name];
@@ -101,18 +117,19 @@ export function checkInspection(
       problems.push(`it has no output named "${name}"`);
       continue;
     }
-    if (out.length !== 4 || out[1] !== expect.channels) {
-      problems.push(`its output "${name}" is ${dims(out)}, not 1x${expect.channels}xHxW`);
+    if (out.length !== 4 || out[1] !== outChannels) {
+      problems.push(`its output "${name}" is ${dims(out)}, not 1x${outChannels}xHxW`);
       continue;
     }
     const sy = out[2]! / inH;
     const sx = out[3]! / inW;
     if (sx !== sy || !expect.scales.includes(sx)) {
       const want = expect.scales.map((s) => `${s}x`).join(' or ');
-      problems.push(`it turns a ${inW}x${inH} image into ${out[3]}x${out[2]}, while ${expect.what} expects it enlarged ${want}`);
+      problems.push(`it turns a ${inW}x${inH} image into ${out[3]}x${out[2]}, while ${expect.what} expects ${expect.scales.length === 1 && expect.scales[0] === 1 ? 'the same size' : `it enlarged ${want}`}`);
       continue;
     }
-    return { input: input.name, output: name, scale: sx };
+    const fixed = input.shape && typeof input.shape[2] === 'number' && input.shape[2] > 0 ? input.shape[2] : undefined;
+    return { input: input.name, output: name, scale: sx, ...(fixed ? { fixedSize: fixed } : {}) };
   }
   throw new CustomModelError(`This model does not fit ${expect.what}: ${problems.join('; ') || 'it has no outputs'}.`);
 }
@@ -133,20 +150,23 @@ export function manifestFromPreset(
   checked: CheckedModel,
 ): ModelManifest {
   const id = `user-${file.sha256.slice(0, 12)}`;
+  const colorize = preset.task === 'colorize';
   return validateManifest({
     id,
-    label: `${baseName(file.name)} ×${checked.scale}`,
+    label: colorize ? `${baseName(file.name)} (${preset.convention === 'ddcolor' ? 'DDColor' : 'DeOldify'})` : `${baseName(file.name)} ×${checked.scale}`,
     task: preset.task,
     file: `${id}.onnx`,
     sha256: file.sha256,
     size: file.size,
     input: { name: checked.input, layout: 'NCHW', channels: preset.channels, range: preset.range },
-    output: { name: checked.output, layout: 'NCHW', channels: preset.channels, range: preset.range },
+    output: { name: checked.output, layout: 'NCHW', channels: preset.outChannels ?? preset.channels, range: preset.outRange ?? preset.range },
     scale: checked.scale,
-    tile: { size: 128, overlap: 16 },
+    // A colorizer sees the whole photo at once at its input size: the model's own, or 512 (both families' default).
+    tile: colorize ? { size: checked.fixedSize ?? 512, overlap: 0 } : { size: 128, overlap: 16 },
     precision: 'fp32',
     source: { description: `Added by the user from ${file.name}` },
     license: 'user-supplied',
+    ...(colorize ? { convention: preset.convention } : {}),
   });
 }
 
@@ -171,7 +191,7 @@ export function manifestFromJson(text: string, file: { name: string; sha256: str
 
 /** What a manifest expects of its file, for checkInspection. */
 export function expectationsOf(m: ModelManifest) {
-  return { channels: m.input.channels, scales: [m.scale], inputName: m.input.name, outputName: m.output.name, what: `the manifest "${m.id}"` };
+  return { channels: m.input.channels, outChannels: m.output.channels, scales: [m.scale], inputName: m.input.name, outputName: m.output.name, what: `the manifest "${m.id}"` };
 }
 
 // ---- storage -----------------------------------------------------------------------------

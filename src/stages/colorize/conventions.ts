@@ -29,6 +29,7 @@ export interface Chroma {
 }
 
 export interface Convention {
+  /** Whether the network itself reads hints (all models get them spread afterwards: spread-hints.ts). */
   takesHints: boolean;
   /** The network's input size for a photo of this size. */
   inputSize(width: number, height: number, manifest: ModelManifest): { width: number; height: number };

@@ -4,6 +4,7 @@ import { labToRgbInto, lightnessPlane, parseHexColor, rgbToLab } from '../../cor
 import { resizeArea, upsampleChroma, type Plane } from '../../core/color/guided-upsample';
 import { colorizeMeta, colorizeModelFor, type ColorHint, type ColorizeOptions } from './meta';
 import { conventionOf, type HintPlanes } from './conventions';
+import { spreadHints } from './spread-hints';
 
 /**
  * Stamps the hints into planes at the network's input size: each point becomes a small square
@@ -33,7 +34,10 @@ export function stampHints(hints: readonly ColorHint[], width: number, height: n
   return { ab, mask };
 }
 
-/** The network's chroma for a photo, at the network's own (low) resolution, and the lightness it came from. */
+/**
+ * The photo's chroma at the network's own (low) resolution, hints applied; with the lightness
+ * at full size (L) and at that low size (low), which guide the way up.
+ */
 export async function predictChroma(image: RgbaImage, options: ColorizeOptions, ctx: StageContext) {
   const manifest = colorizeModelFor(options);
   const convention = conventionOf(manifest);
@@ -44,7 +48,10 @@ export async function predictChroma(image: RgbaImage, options: ColorizeOptions, 
   const small = resizeArea(L, size.width, size.height);
   const hints = convention.takesHints && options.hints.length ? stampHints(options.hints, size.width, size.height) : undefined;
   const out = await model.run(convention.input(small, hints), ctx.signal);
-  return { L, chroma: convention.chroma(out) };
+  const chroma = convention.chroma(out);
+  const low = resizeArea(L, chroma.width, chroma.height);
+  spreadHints(chroma, low, options.hints);
+  return { L, low, chroma };
 }
 
 export const runColorize: StageRunner<ColorizeOptions> = async (image, options, ctx) => {
@@ -52,9 +59,8 @@ export const runColorize: StageRunner<ColorizeOptions> = async (image, options, 
   if (s === 0) return image;
   const report = (done: number) => ctx.progress({ stage: 'Colorizing', done, total: 2 });
   report(0);
-  const { L, chroma } = await predictChroma(image, options, ctx);
+  const { L, low, chroma } = await predictChroma(image, options, ctx);
   report(1);
-  const low = resizeArea(L, chroma.width, chroma.height);
   const src = image.data;
   const out = new Uint8ClampedArray(src.length);
   const W = image.width;
