@@ -13,6 +13,8 @@ import { detectDamage, inpaint } from '../src/stages/repair/run';
 import { runDenoise } from '../src/stages/denoise/run';
 import { runFade } from '../src/stages/fade/run';
 import { runUpscale } from '../src/stages/upscale/run';
+import { runColorize } from '../src/stages/colorize/run';
+import { colorizeDefaults } from '../src/stages/colorize/meta';
 import { denoiseDefaults } from '../src/stages/denoise/meta';
 import { fadeDefaults } from '../src/stages/fade/meta';
 import type { Mask } from '../src/core/image/mask';
@@ -93,13 +95,16 @@ function context(onLoad: (l: LoadedModel) => void): StageContext {
   };
 }
 
-type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all';
+type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'colorize' | 'colorize-hints' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all';
 
 const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) => Promise<unknown>> = {
   detect: (img, ctx) => detectDamage(img, ctx),
   inpaint: (img, ctx, mask) => inpaint(img, mask, ctx),
   denoise: (img, ctx) => runDenoise(img, { ...denoiseDefaults }, ctx),
   fade: (img, ctx) => runFade(img, { ...fadeDefaults }, ctx),
+  // the network runs once on a 256 px copy; the rest is the edge-aware upsampling at full size
+  colorize: (img, ctx) => runColorize(img, { ...colorizeDefaults, hints: [] }, ctx),
+  'colorize-hints': (img, ctx) => runColorize(img, { ...colorizeDefaults, hints: TEN_HINTS }, ctx),
   // also what the app runs when the user changes nothing
   'upscale-x2-balanced': (img, ctx) => runUpscale(img, { scale: 2, quality: 'balanced' }, ctx),
   'upscale-x2-fast': (img, ctx) => runUpscale(img, { scale: 2, quality: 'fast' }, ctx),
@@ -107,6 +112,8 @@ const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) =
   'pipeline-all': (img, ctx) => runRecipe(img, { repair: { detect: true }, denoise: { ...denoiseDefaults }, fade: { ...fadeDefaults },
     upscale: { scale: 2, quality: 'balanced' } } satisfies Recipe, ctx),
 };
+
+const TEN_HINTS = Array.from({ length: 10 }, (_, i) => ({ color: ['#3a6fd8', '#4f8a3c', '#c8402f', '#e2b38f', '#7a5234'][i % 5]!, points: [[0.1 + 0.08 * i, 0.2 + 0.06 * i] as [number, number]] }));
 
 interface StageArgs { image: string; megapixels: number; stages: StageKey[]; runs: number; files?: Record<string, string>; tileSize?: number }
 

@@ -11,6 +11,8 @@ export const STAGE_LABELS = {
   inpaint: 'Rebuild damage (inpaint)',
   denoise: 'Reduce noise',
   fade: 'Fix fading (classical)',
+  colorize: 'Colorize (automatic)',
+  'colorize-hints': 'Colorize with 10 hints',
   'upscale-x2-balanced': 'Upscale 2x balanced = the default pipeline',
   'upscale-x2-fast': 'Upscale 2x fast (esrgan-slim)',
   'pipeline-all': 'Full pipeline: every stage, 2x balanced',

@@ -174,6 +174,53 @@ def make_batch(imgs, rng, bs, size, zoom=(1.0, 1.0), p_none=0.5):
     return torch.stack(xs), torch.stack(ys)
 
 
+def geodesic_distance(L, seeds, edge_cost=1.0, texture=3.0, passes=2):
+    """Same as src/stages/colorize/spread-hints.ts: distance over a lightness plane (HW numpy) where a
+    step costs its length plus edge_cost per L unit of change beyond `texture`; raster sweeps."""
+    h, w = L.shape
+    d = np.full((h, w), np.inf)
+    for y, x in seeds:
+        d[y, x] = 0
+    fwd = [(0, -1, 1.0), (-1, 0, 1.0), (-1, -1, math.sqrt(2)), (-1, 1, math.sqrt(2))]
+    bwd = [(-dy, -dx, c) for dy, dx, c in fwd]
+    for _ in range(passes):
+        for order, nbrs in ((range(h), fwd), (range(h - 1, -1, -1), bwd)):
+            for y in order:
+                xs = range(w) if nbrs is fwd else range(w - 1, -1, -1)
+                for x in xs:
+                    best = d[y, x]
+                    for dy, dx, c in nbrs:
+                        yy, xx = y + dy, x + dx
+                        if 0 <= yy < h and 0 <= xx < w and d[yy, xx] < best:
+                            v = d[yy, xx] + c + edge_cost * max(0.0, abs(L[y, x] - L[yy, xx]) - texture)
+                            if v < best:
+                                best = v
+                    d[y, x] = best
+    return d
+
+
+def spread_hints(ab, L, hints, reach=0.08):
+    """The app's hint spreading (spread-hints.ts) on a 2HW a/b map with lightness L (HW) at its size;
+    hints: list of ((y, x) fractions, (a, b))."""
+    _, h, w = ab.shape
+    sigma = max(1.0, reach * max(w, h))
+    sw, sa, sb, mx = (np.zeros((h, w)) for _ in range(4))
+    for (fy, fx), (a, b) in hints:
+        d = geodesic_distance(L, [(min(h - 1, int(fy * h)), min(w - 1, int(fx * w)))])
+        wt = np.exp(-0.5 * (d / sigma) ** 2)
+        wt[wt < 1e-4] = 0
+        sw += wt
+        sa += wt * a
+        sb += wt * b
+        mx = np.maximum(mx, wt)
+    k = np.minimum(1, mx)
+    out = ab.copy()
+    has = sw > 0
+    out[0][has] = (1 - k[has]) * ab[0][has] + k[has] * sa[has] / sw[has]
+    out[1][has] = (1 - k[has]) * ab[1][has] + k[has] * sb[has] / sw[has]
+    return out
+
+
 # ------------------------------------------------------------------------------------------ model
 
 WIDTHS = (24, 48, 96, 128)

@@ -163,7 +163,7 @@ def utk_heldout(fname):
     return int(hashlib.sha256(('heirloom-holdout:' + fname).encode()).hexdigest(), 16) % 100 < 5
 
 
-def train_files(include_faces=False):
+def train_files(include_faces=False, n_faces=300):
     p = os.path.join(DATA, 'photos')
     files = sorted(glob.glob(os.path.join(p, 'imagenet-samples', '*')))
     files += sorted(glob.glob(os.path.join(p, 'bsds500', 'train', '*.jpg')))
@@ -171,7 +171,7 @@ def train_files(include_faces=False):
     files += sorted(glob.glob(os.path.join(p, 'sun-hays80', '*')))
     if include_faces:
         fs = sorted(glob.glob(os.path.join(DATA, 'faces', 'utkface', '*.jpg')))
-        files += [f for f in fs if not utk_heldout(os.path.basename(f))][:300]
+        files += [f for f in fs if not utk_heldout(os.path.basename(f))][:n_faces]
     files = [f for f in files if f.lower().endswith(('.jpg', '.jpeg', '.png'))]
     # never train on held-out sets
     assert not any(('bsds500/test' in f) or ('/eval/' in f) for f in files)

@@ -1,10 +1,13 @@
 import type { Worker } from '@playwright/test';
 import { test, expect } from './support/fixtures';
-import { photoFixture, diffRgb } from './support/images';
+import { photoFixture, diffRgb, encodePng } from './support/images';
 import { chooseFile, runAndDownload, setStages } from './support/app';
 import { denoiseModel } from '../../src/stages/denoise/meta';
 import { referenceRun } from './support/reference';
 import { upscaleModelFor } from '../../src/stages/upscale/meta';
+import { nodeStageContext } from './support/reference';
+import { runColorize } from '../../src/stages/colorize/run';
+import { colorizeDefaults } from '../../src/stages/colorize/meta';
 
 // SwiftShader gives a software WebGPU adapter about 500x slower than WASM: tiny inputs only.
 test('with a WebGPU adapter the app picks WebGPU and its output matches onnxruntime-node', async ({ page }) => {
@@ -139,4 +142,18 @@ test('the inpainting network runs on WebGPU and changes only the painted pixels'
     }
   expect(changedMiddle).toBeGreaterThan(10); // the stroke was rebuilt
   expect(changedTop).toBe(0); // nothing away from it changed
+});
+
+test('the colorization network runs on WebGPU and matches onnxruntime-node', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('WebGPU');
+  const { image } = photoFixture(32, 24);
+  const grey = { ...image, data: new Uint8Array(image.data) };
+  for (let i = 0; i < grey.data.length; i += 4) grey.data.fill(Math.round((grey.data[i]! + grey.data[i + 1]! + grey.data[i + 2]!) / 3), i, i + 3);
+  await chooseFile(page, encodePng(grey), 'tiny-grey.png');
+  await setStages(page, ['colorize']);
+  const { image: out } = await runAndDownload(page);
+  await expect(page.getByTestId('backend')).toHaveText(/^WebGPU/); // no per-model fallback
+  const expected = await runColorize({ ...grey, data: new Uint8ClampedArray(grey.data) }, { ...colorizeDefaults, hints: [] }, nodeStageContext());
+  expect(diffRgb(out, { ...expected, data: new Uint8Array(expected.data) }).max).toBeLessThanOrEqual(3);
 });
