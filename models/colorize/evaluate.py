@@ -142,7 +142,13 @@ def main():
     bins = ck['bins']
     mean_ab = torch.from_numpy((bins['centers'] * bins['prior'][:, None]).sum(0)).view(1, 2, 1, 1)
     sepia_ab = rgb_to_lab(torch.tensor(SEPIA_RGB).float().view(1, 3, 1, 1) / 255)[:, 1:]
-    kinds = ('model', 'model_hints_net', 'model_hints', 'sepia', 'mean_chroma')
+    # what the .fp16.onnx file computes: the same graph with weights rounded to fp16
+    import copy  # noqa: PLC0415
+    model16 = copy.deepcopy(model)
+    with torch.no_grad():
+        for p in model16.parameters():
+            p.copy_(p.half().float())
+    kinds = ('model', 'model_fp16', 'model_hints_net', 'model_hints', 'sepia', 'mean_chroma')
     results = {}
     for name, files in sets().items():
         files = files[:args.limit] if args.limit else files
@@ -158,11 +164,12 @@ def main():
             zeros = torch.zeros(1, 1, *lab.shape[2:])
             with torch.no_grad():
                 auto = model(network_input(lab, torch.cat([zeros, zeros], 1), zeros))
+                auto16 = model16(network_input(lab, torch.cat([zeros, zeros], 1), zeros))
                 hinted = model(network_input(lab, hint[None], mask[None]))
             # the app spreads hints at the network's output size, guided by lightness at that size
             L_low = F.avg_pool2d(lab[:, :1], OUT_STRIDE, ceil_mode=True)[0, 0].numpy()
             spread_ab = torch.from_numpy(spread_hints(hinted[0].numpy().astype(np.float64), L_low, spread)).float()[None]
-            outs = {'model': auto, 'model_hints_net': hinted, 'model_hints': spread_ab,
+            outs = {'model': auto, 'model_fp16': auto16, 'model_hints_net': hinted, 'model_hints': spread_ab,
                     'sepia': sepia_ab.expand(1, 2, *lab.shape[2:]), 'mean_chroma': mean_ab.expand(1, 2, *lab.shape[2:])}
             for k, ab in outs.items():
                 # the network's a/b is at 1/4 size: bilinear back up (the app's upsampling is edge-aware)
@@ -172,10 +179,10 @@ def main():
         results[name] = {k: {m: float(np.mean(v)) for m, v in d.items()} for k, d in acc.items()}
         results[name]['n'] = len(acc['model']['psnr'])
         print(name, {k: round(v['psnr'], 2) for k, v in results[name].items() if k != 'n'}, flush=True)
-    lines = ['| set | n | automatic | 10 hints: network | 10 hints: app (spread) | sepia | mean chroma | colourfulness ratio: automatic / hints (app) / sepia / mean chroma |',
-             '|---|---|---|---|---|---|---|---|']
+    lines = ['| set | n | automatic | fp16 weights | 10 hints: network | 10 hints: app (spread) | sepia | mean chroma | colourfulness ratio: automatic / hints (app) / sepia / mean chroma |',
+             '|---|---|---|---|---|---|---|---|---|']
     for s_, r in results.items():
-        lines.append(f"| {s_} | {r['n']} | {r['model']['psnr']:.2f} | {r['model_hints_net']['psnr']:.2f} | {r['model_hints']['psnr']:.2f} | "
+        lines.append(f"| {s_} | {r['n']} | {r['model']['psnr']:.2f} | {r['model_fp16']['psnr']:.2f} | {r['model_hints_net']['psnr']:.2f} | {r['model_hints']['psnr']:.2f} | "
                      f"{r['sepia']['psnr']:.2f} | {r['mean_chroma']['psnr']:.2f} | {r['model']['colour_ratio']:.2f} / "
                      f"{r['model_hints']['colour_ratio']:.2f} / {r['sepia']['colour_ratio']:.2f} / {r['mean_chroma']['colour_ratio']:.2f} |")
     table = '\n'.join(lines)

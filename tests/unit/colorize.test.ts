@@ -278,3 +278,20 @@ describe('bring your own colorization model', () => {
     expect(Math.abs(L - labAt(img, 80, 30)[0])).toBeLessThan(2); // the photo's lightness, not the model's
   });
 });
+
+describe('recipes from outside (embed, CLI)', async () => {
+  const { validateRecipe } = await import('../../src/embed/host');
+  const { parseRecipe, formatRecipe } = await import('../../cli/recipe');
+  it('the embed takes colorize with a strength only', () => {
+    expect(validateRecipe({ colorize: { strength: 0.5 } }).colorize).toEqual({ ...colorizeDefaults, strength: 0.5, hints: [] });
+    expect(validateRecipe({ colorize: {} }).colorize?.strength).toBe(colorizeDefaults.strength);
+    expect(() => validateRecipe({ colorize: { hints: [{ color: '#fff', points: [[0, 0]] }] } })).toThrow(/only \{ strength \}/);
+    expect(() => validateRecipe({ colorize: { strength: 2 } })).toThrow(/from 0 to 1/);
+  });
+  it('the CLI parses colorize[:STRENGTH] and keeps the stage order', () => {
+    const r = parseRecipe('upscale:2,colorize:0.6,fade');
+    expect(r.colorize?.strength).toBe(0.6);
+    expect(formatRecipe(r)).toBe('fade:0.8,colorize:0.6,upscale:2:balanced');
+    expect(() => parseRecipe('colorize:1.5')).toThrow(/from 0 to 1/);
+  });
+});
