@@ -288,6 +288,10 @@ describe('recipes from outside (embed, CLI)', async () => {
     expect(() => validateRecipe({ colorize: { hints: [{ color: '#fff', points: [[0, 0]] }] } })).toThrow(/only \{ strength \}/);
     expect(() => validateRecipe({ colorize: { strength: 2 } })).toThrow(/from 0 to 1/);
   });
+  it('the pipeline colours after repair, denoise and fade, and before upscaling', async () => {
+    const { stageOrder } = await import('../../src/stages');
+    expect(stageOrder.map((s) => s.key)).toEqual(['repair', 'denoise', 'fade', 'colorize', 'upscale']);
+  });
   it('the CLI parses colorize[:STRENGTH] and keeps the stage order', () => {
     const r = parseRecipe('upscale:2,colorize:0.6,fade');
     expect(r.colorize?.strength).toBe(0.6);

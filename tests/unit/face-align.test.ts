@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { applySimilarity, faceTemplate, fitSimilarity, invertSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../src/core/faces/align';
+import type { RgbaImage } from '../../src/core/image/types';
+
+const kodak = join(__dirname, '..', '..', '..', 'shared', 'data', 'eval', 'kodak24', 'kodim05.png');
+function photo(): RgbaImage {
+  const png = PNG.sync.read(readFileSync(kodak));
+  return { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data) };
+}
+
+describe('face alignment', () => {
+  it('fits the similarity that maps five landmarks onto the template, and inverts it', () => {
+    const truth = { a: 0.8 * Math.cos(0.35), b: 0.8 * Math.sin(0.35), tx: -40, ty: 25 };
+    const tpl = faceTemplate(128);
+    const inv = invertSimilarity(truth);
+    const landmarks = tpl.map((p) => applySimilarity(inv, p));
+    const m = fitSimilarity(landmarks, tpl);
+    for (const k of ['a', 'b', 'tx', 'ty'] as const) expect(m[k]).toBeCloseTo(truth[k], 6);
+    const back = applySimilarity(invertSimilarity(m), applySimilarity(m, [123, 45]));
+    expect(back[0]).toBeCloseTo(123, 6);
+    expect(back[1]).toBeCloseTo(45, 6);
+    expect(similarityScale(m)).toBeCloseTo(0.8, 6);
+    // noisy landmarks: least squares stays close
+    const noisy = landmarks.map(([x, y], i) => [x + ((i * 7) % 3) - 1, y + ((i * 5) % 3) - 1] as Point);
+    const mn = fitSimilarity(noisy, tpl);
+    expect(Math.abs(similarityScale(mn) - 0.8)).toBeLessThan(0.03);
+  });
+
+  it('round-trips: warp into the face square, paste back, and the photo is what it was', () => {
+    const img = photo();
+    const m = { a: 0.9 * Math.cos(-0.4), b: 0.9 * Math.sin(-0.4), tx: -100, ty: 80 }; // rotated, slightly enlarged crop
+    const crop = warpToCrop(img, m, 128);
+    const out: RgbaImage = { ...img, data: new Uint8ClampedArray(img.data.length) };
+    pasteCrop(out, crop, m, 1, 0.001);
+    // compare where the crop covers the photo away from its border
+    const inv = invertSimilarity(m);
+    let sum = 0, n = 0, touched = 0;
+    for (let v = 20; v < 108; v += 3)
+      for (let u = 20; u < 108; u += 3) {
+        const [x, y] = applySimilarity(inv, [u + 0.5, v + 0.5]).map(Math.floor) as Point;
+        if (x < 1 || y < 1 || x >= img.width - 1 || y >= img.height - 1) continue;
+        const o = (y * img.width + x) * 4;
+        for (let c = 0; c < 3; c++) sum += Math.abs(out.data[o + c]! - img.data[o + c]!);
+        n += 3;
+      }
+    for (let i = 0; i < out.data.length; i += 4) if (out.data[i] || out.data[i + 1] || out.data[i + 2]) touched++;
+    expect(n).toBeGreaterThan(1000);
+    expect(sum / n).toBeLessThan(6); // two bilinear resamplings of a detailed photo
+    // only the crop's footprint changed: about (128 / 0.9)^2 pixels
+    expect(touched).toBeLessThan(1.05 * (128 / 0.9) ** 2);
+    expect(touched).toBeGreaterThan(0.8 * (128 / 0.9) ** 2);
+  });
+
+  it('pastes with a feathered edge and a fidelity amount; amount 0 changes nothing', () => {
+    const img: RgbaImage = { width: 64, height: 64, data: new Uint8ClampedArray(64 * 64 * 4).fill(0) };
+    const white = { width: 32, height: 32, channels: 3, data: new Float32Array(3 * 32 * 32).fill(1) };
+    const m = { a: 1, b: 0, tx: -16, ty: -16 }; // the crop covers x, y in 16..48
+    const none = { ...img, data: new Uint8ClampedArray(img.data) };
+    pasteCrop(none, white, m, 0);
+    expect(none.data).toEqual(img.data);
+    const half = { ...img, data: new Uint8ClampedArray(img.data) };
+    pasteCrop(half, white, m, 0.5);
+    const at = (x: number, y: number) => half.data[(y * 64 + x) * 4]!;
+    expect(at(32, 32)).toBe(128); // centre: fidelity 0.5 of white
+    expect(at(16, 32)).toBe(0); // the crop's edge: feathered to nothing
+    expect(at(19, 32)).toBeGreaterThan(0);
+    expect(at(19, 32)).toBeLessThan(128);
+    expect(at(5, 5)).toBe(0); // outside
+  });
+
+  it('keeps the face colour of the original when the restoration shifts it', () => {
+    const s = 16, plane = s * s;
+    const orig = { width: s, height: s, channels: 3, data: new Float32Array(3 * plane).map((_, i) => [0.7, 0.5, 0.4][Math.floor(i / plane)]!) };
+    const rest = { width: s, height: s, channels: 3, data: new Float32Array(3 * plane).map((_, i) => [0.6, 0.55, 0.5][Math.floor(i / plane)]! + (i % 2) * 0.02) };
+    matchColour(rest, orig);
+    for (let c = 0; c < 3; c++) {
+      const mean = rest.data.subarray(c * plane, (c + 1) * plane).reduce((a, b) => a + b, 0) / plane;
+      expect(mean).toBeCloseTo([0.7, 0.5, 0.4][c]!, 2);
+    }
+  });
+});
