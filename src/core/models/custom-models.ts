@@ -244,11 +244,11 @@ export async function removeCustomModel(id: string, deps: { store: CustomModelSt
   if (!others.some((o) => o.sha256 === m.sha256)) await deps.cache.delete(m.sha256);
 }
 
-/** The custom colorization models (DDColor, DeOldify exports), for the Colorize stage's model choice. */
-export async function listCustomColorizers(store: CustomModelStore = createIdbCustomModelStore()): Promise<ModelManifest[]> {
+/** The user's models for a stage that picks its pre/post-processing by convention (colorize, face). */
+export async function listCustomModels(task: 'colorize' | 'face', store: CustomModelStore = createIdbCustomModelStore()): Promise<ModelManifest[]> {
   if (typeof indexedDB === 'undefined') return [];
   try {
-    return (await store.list()).filter((m) => m.task === 'colorize' && !!m.convention);
+    return (await store.list()).filter((m) => m.task === task && !!m.convention);
   } catch {
     return [];
   }

@@ -3,9 +3,9 @@
  * disk), so nothing about their shape can be trusted; every problem is reported with the
  * field path and what is wrong, so a broken manifest is fixed in one look.
  */
-import { COLORIZE_CONVENTIONS, type ModelManifest, type TensorSpec } from './types.js';
+import { COLORIZE_CONVENTIONS, FACE_CONVENTIONS, type ModelManifest, type TensorSpec } from './types.js';
 
-export const MODEL_TASKS = ['upscale', 'repair-detect', 'inpaint', 'denoise', 'face', 'colorize'] as const;
+export const MODEL_TASKS = ['upscale', 'repair-detect', 'inpaint', 'denoise', 'face', 'face-detect', 'face-landmarks', 'face-recognize', 'colorize'] as const;
 export const MODEL_PRECISIONS = ['fp32', 'fp16', 'int8'] as const;
 
 /** Thrown for an invalid manifest; `field` is the dotted path of the offending field. */
@@ -132,7 +132,8 @@ export function validateManifest(x: unknown): ModelManifest {
   const card = optStr(x, 'card');
   if (card !== undefined) manifest.card = card;
   if (task === 'colorize') manifest.convention = oneOf(x, 'convention', COLORIZE_CONVENTIONS);
-  else if (x.convention !== undefined) fail('convention', 'is only for colorize models', x.convention);
+  else if (task === 'face') manifest.convention = oneOf(x, 'convention', FACE_CONVENTIONS);
+  else if (x.convention !== undefined) fail('convention', 'is only for colorize and face models', x.convention);
   return manifest;
 }
 
@@ -141,5 +142,6 @@ export function validateManifest(x: unknown): ModelManifest {
  * its detector, inpainter and denoiser together, so they share one folder.
  */
 export function modelFolder(task: ModelManifest['task']): string {
-  return task === 'repair-detect' || task === 'inpaint' || task === 'denoise' ? 'repair' : task;
+  if (task === 'repair-detect' || task === 'inpaint' || task === 'denoise') return 'repair';
+  return task.startsWith('face') ? 'face' : task;
 }

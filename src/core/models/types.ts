@@ -8,7 +8,7 @@ export interface ModelManifest {
   /** Human-readable label for the UI. */
   label: string;
   /** Pipeline stage this model serves. */
-  task: 'upscale' | 'repair-detect' | 'inpaint' | 'denoise' | 'face' | 'colorize';
+  task: 'upscale' | 'repair-detect' | 'inpaint' | 'denoise' | 'face' | 'face-detect' | 'face-landmarks' | 'face-recognize' | 'colorize';
   /** File name, resolved relative to the manifest's base URL. */
   file: string;
   /** Lower-case hex sha256 of the file; the loader refuses anything else. */
@@ -33,8 +33,12 @@ export interface ModelManifest {
    * How a colorization model's tensors are laid out (pre- and post-processing differ between
    * families: src/stages/colorize/conventions.ts). Colorize models only.
    */
-  convention?: ColorizeConvention;
+  convention?: ColorizeConvention | FaceConvention;
 }
+
+/** Face restoration families (src/stages/face/conventions.ts). */
+export const FACE_CONVENTIONS = ['heirloom-face', 'gfpgan', 'codeformer', 'gpen'] as const;
+export type FaceConvention = (typeof FACE_CONVENTIONS)[number];
 
 export const COLORIZE_CONVENTIONS = ['heirloom-lab-hints', 'ddcolor', 'deoldify'] as const;
 export type ColorizeConvention = (typeof COLORIZE_CONVENTIONS)[number];

@@ -20,7 +20,7 @@ export interface OrtSession {
 }
 export interface OrtModule {
   InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+  Tensor: new (type: 'float32' | 'float64', data: Float32Array | Float64Array, dims: readonly number[]) => OrtTensor;
 }
 
 /**
@@ -40,6 +40,13 @@ export async function createSession(
   });
 }
 
+/** A tensor going into or coming out of `runTensors` (float32 out, copied off the runtime's heap). */
+export interface TensorValue {
+  type?: 'float32' | 'float64';
+  data: Float32Array | Float64Array;
+  dims: readonly number[];
+}
+
 /** Wraps a session as a model the tiler can drive, with the manifest's tiling and ranges. */
 export function tiledModelFor(ort: OrtModule, session: OrtSession, m: ModelManifest, backend: BackendName | 'cpu'): TiledModel {
   return {
@@ -49,7 +56,21 @@ export function tiledModelFor(ort: OrtModule, session: OrtSession, m: ModelManif
     inputRange: m.input.range,
     outputRange: m.output.range,
     run: (tile) => runPlanar(ort, session, m, tile),
+    runTensors: (feeds) => runTensors(ort, session, feeds),
   };
+}
+
+/** Any feeds in, every output out: for models that are not image-to-image (detectors, landmarks, CodeFormer's weight). */
+export async function runTensors(ort: OrtModule, session: OrtSession, feeds: Record<string, TensorValue>): Promise<Record<string, { dims: number[]; data: Float32Array }>> {
+  const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor(v.type ?? 'float32', v.data, v.dims)]));
+  const outputs = await session.run(inputs);
+  const result: Record<string, { dims: number[]; data: Float32Array }> = {};
+  for (const [k, t] of Object.entries(outputs)) {
+    result[k] = { dims: [...t.dims], data: new Float32Array(t.data as Float32Array) };
+    t.dispose?.();
+  }
+  for (const t of Object.values(inputs)) t.dispose?.();
+  return result;
 }
 
 /** Runs one planar RGB tile through a session, checking the output shape against the manifest's scale. */

@@ -3,6 +3,7 @@
  * run each tile, feather the outputs back together at output resolution.
  * Framework-free: works in a Worker, on the main thread and in Node.
  */
+import type { TensorValue } from '../runtime/session';
 import type { PlanarImage, RgbaImage } from '../image/types.js';
 import { rgbaToPlanar, type ValueRange } from '../tensor/layout.js';
 import { BlendAccumulator, tileWeights, type RampShape } from './blend.js';
@@ -18,6 +19,8 @@ export interface TiledModel {
   inputRange: [number, number];
   outputRange: [number, number];
   run(tile: PlanarImage, signal?: AbortSignal): Promise<PlanarImage>;
+  /** Named tensors in, every output out (set for models opened from a session). */
+  runTensors?(feeds: Record<string, TensorValue>): Promise<Record<string, { dims: number[]; data: Float32Array }>>;
 }
 
 export interface RunTiledOptions {

@@ -105,7 +105,7 @@ export const CONVENTIONS: Record<ColorizeConvention, Convention> = {
 };
 
 export function conventionOf(m: ModelManifest): Convention {
-  const c = m.convention ? CONVENTIONS[m.convention] : undefined;
+  const c = m.convention && m.convention in CONVENTIONS ? CONVENTIONS[m.convention as ColorizeConvention] : undefined;
   if (!c) throw new Error(`The model "${m.id}" does not say how to colorize with it (no known "convention").`);
   return c;
 }

@@ -1,0 +1,46 @@
+import type { ModelManifest } from '../../core/models/types';
+import { validateManifest } from '../../core/models/manifest';
+import manifests from './models.json' with { type: 'json' };
+
+/** Options of the "Enhance faces" stage: shared by the UI, the worker, the embed page and the CLI. */
+export interface FaceOptions {
+  /** 0 = keep the original face, 1 = fully restored; in between blends the two. */
+  fidelity: number;
+  /** 'builtin', or 'custom:<id>' for a model the user added (GFPGAN, CodeFormer, GPEN exports). */
+  model: 'builtin' | `custom:${string}`;
+  manifest?: ModelManifest;
+}
+
+export const faceDefaults: FaceOptions = { fidelity: 0.7, model: 'builtin' };
+
+export const faceMeta = {
+  id: 'face',
+  label: 'Enhance faces',
+  /** Faces whose eyes are closer than this (px) are left alone: too small to hold a face's detail. */
+  minEyeDistance: 10,
+  /** The detector's input side (px; a multiple of 32): faces smaller than ~1/20 of the photo's long side are missed. */
+  detectorSize: 416,
+};
+
+export const faceManifests = manifests as ModelManifest[];
+
+export function faceModel(task: 'face-detect' | 'face-landmarks' | 'face-recognize', all: ModelManifest[] = faceManifests): ModelManifest {
+  const found = all.find((m) => m.task === task);
+  if (!found) throw new Error(`No ${task} model is installed`);
+  return found;
+}
+
+/** The restoration model: the shipped fp32 file, or the user's. */
+export function faceRestoreModelFor(opts: Pick<FaceOptions, 'model' | 'manifest'>, all: ModelManifest[] = faceManifests): ModelManifest {
+  if (opts.model.startsWith('custom:')) {
+    const id = opts.model.slice('custom:'.length);
+    const m = [opts.manifest, ...all].find((x) => x?.id === id);
+    if (!m) throw new Error(`The model "${id}" is not installed: add it again in Models.`);
+    const valid = validateManifest(m);
+    if (valid.task !== 'face') throw new Error(`The model "${id}" is not a face restoration model.`);
+    return valid;
+  }
+  const found = all.filter((m) => m.task === 'face').sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
+  if (!found) throw new Error('No face restoration model is installed');
+  return found;
+}

@@ -1,0 +1,137 @@
+/**
+ * The face stage on onnxruntime-node: detection and the five alignment points on real faces, the
+ * built-in model's template against the UTKFace framing it was trained on, and restoration with
+ * stand-in models of the GFPGAN / CodeFormer / GPEN signatures (each returns the colour negative,
+ * so the test sees exactly which pixels were restored, and with which range mapping).
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as ort from 'onnxruntime-node';
+import { findFaces, runFace } from '../../src/stages/face/run';
+import { faceDefaults, faceManifests, type FaceOptions } from '../../src/stages/face/meta';
+import { UTK_TEMPLATE } from '../../src/stages/face/conventions';
+import { FFHQ_TEMPLATE_512 } from '../../src/core/faces/align';
+import { validateManifest } from '../../src/core/models/manifest';
+import { modelFolder } from '../../src/core/models/manifest';
+import { createSession, tiledModelFor, type OrtModule } from '../../src/core/runtime/session';
+import type { StageContext } from '../../src/core/pipeline/stage';
+import type { ModelManifest } from '../../src/core/models/types';
+import type { RgbaImage } from '../../src/core/image/types';
+import { codeformerLikeModel, negatingFaceModel } from '../support/face-models';
+
+const root = join(__dirname, '..', '..');
+const data = join(root, '..', 'shared', 'data');
+const haveData = existsSync(join(data, 'eval', 'ffhq-10'));
+
+function ctx(files: Record<string, Buffer> = {}): StageContext {
+  return {
+    progress: () => undefined,
+    loadModel: async (m: ModelManifest) => {
+      const bytes = files[m.id] ?? readFileSync(join(root, 'public/models', modelFolder(m.task), m.file));
+      return tiledModelFor(ort as unknown as OrtModule, await createSession(ort as unknown as OrtModule, bytes, 'cpu'), m, 'cpu');
+    },
+  };
+}
+
+async function read(path: string, size?: number): Promise<RgbaImage> {
+  const img = sharp(path).removeAlpha().ensureAlpha();
+  const { data: px, info } = await (size ? img.resize(size, size) : img).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8ClampedArray(px) };
+}
+
+/** Two UTKFace faces side by side on a grey card, at known places. */
+async function twoFaces(): Promise<{ image: RgbaImage; boxes: { x: number; y: number; size: number }[] }> {
+  const files = readdirSync(join(data, 'faces', 'utkface')).sort().slice(200, 202);
+  const W = 640, H = 320, size = 200;
+  const image: RgbaImage = { width: W, height: H, data: new Uint8ClampedArray(W * H * 4).fill(128) };
+  const boxes = [{ x: 60, y: 60, size }, { x: 380, y: 60, size }];
+  for (const [i, f] of files.entries()) {
+    const face = await read(join(data, 'faces', 'utkface', f), size);
+    const { x, y } = boxes[i]!;
+    for (let r = 0; r < size; r++) image.data.set(face.data.subarray(r * size * 4, (r + 1) * size * 4), ((y + r) * W + x) * 4);
+  }
+  return { image, boxes };
+}
+
+const custom = (id: string, convention: 'gfpgan' | 'codeformer' | 'gpen', bytes: Buffer, size: number): ModelManifest => validateManifest({
+  id, label: id, task: 'face', file: `${id}.onnx`, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length,
+  input: { name: 'input', layout: 'NCHW', channels: 3, range: [-1, 1] }, output: { name: 'output', layout: 'NCHW', channels: 3, range: [-1, 1] },
+  scale: 1, tile: { size, overlap: 0 }, precision: 'fp32', source: { description: 'test' }, license: 'test', convention,
+});
+
+describe('face stage', () => {
+  it('ships the detector and landmark nets: manifests valid, files match', () => {
+    for (const m of faceManifests.filter((x) => x.task !== 'face')) {
+      expect(validateManifest(m)).toEqual(m);
+      const buf = readFileSync(join(root, 'public/models/face', m.file));
+      expect(buf.length).toBe(m.size);
+      expect(createHash('sha256').update(buf).digest('hex')).toBe(m.sha256);
+    }
+  });
+
+  it.skipIf(!haveData)('finds an FFHQ face and its five points where the FFHQ template puts them', async () => {
+    const img = await read(join(data, 'eval', 'ffhq-10', '00002.png'), 512);
+    const faces = await findFaces(img, ctx());
+    expect(faces.length).toBe(1);
+    faces[0]!.five.forEach(([x, y], i) => {
+      expect(Math.abs(x - FFHQ_TEMPLATE_512[i]![0])).toBeLessThan(0.05 * 512);
+      expect(Math.abs(y - FFHQ_TEMPLATE_512[i]![1])).toBeLessThan(0.05 * 512);
+    });
+  });
+
+  it.skipIf(!haveData)('the built-in template is the UTKFace framing (mean five points over 40 training faces)', async () => {
+    const files = readdirSync(join(data, 'faces', 'utkface')).sort().slice(0, 40);
+    const sum = UTK_TEMPLATE.map(() => [0, 0]);
+    let n = 0;
+    for (const f of files) {
+      const img = await read(join(data, 'faces', 'utkface', f));
+      const faces = await findFaces(img, ctx());
+      if (faces.length !== 1) continue;
+      faces[0]!.five.forEach(([x, y], i) => { sum[i]![0] += x / img.width; sum[i]![1] += y / img.height; });
+      n++;
+    }
+    expect(n).toBeGreaterThan(30);
+    const measured = sum.map(([x, y]) => [x / n, y / n]);
+    console.log('UTKFace mean five points:', JSON.stringify(measured.map((p) => p.map((v) => +v.toFixed(3)))));
+    measured.forEach(([x, y], i) => {
+      expect(Math.abs(x! - UTK_TEMPLATE[i]![0])).toBeLessThan(0.02);
+      expect(Math.abs(y! - UTK_TEMPLATE[i]![1])).toBeLessThan(0.02);
+    });
+  }, 60_000);
+
+  it.skipIf(!haveData)('restores every face and nothing else, through a GFPGAN-style model; fidelity blends, 0 keeps the photo', async () => {
+    const { image, boxes } = await twoFaces();
+    const bytes = negatingFaceModel(512);
+    const m = custom('user-gfpgan', 'gfpgan', bytes, 512);
+    const options: FaceOptions = { ...faceDefaults, fidelity: 1, model: `custom:${m.id}`, manifest: m };
+    const out = await runFace(image, options, ctx({ [m.id]: bytes }));
+    const px = (img: RgbaImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3));
+    for (const b of boxes) {
+      // the face centre is the negative of the original, up to the colour match of the crop's mean
+      const cx = b.x + b.size / 2, cy = b.y + Math.round(b.size * 0.55);
+      const o = px(image, cx, cy), r = px(out, cx, cy);
+      expect(r.some((v, c) => Math.abs(v - o[c]!) > 20)).toBe(true);
+    }
+    // far from the faces: untouched
+    for (const [x, y] of [[5, 5], [320, 10], [635, 315], [320, 300]]) expect(px(out, x!, y!)).toEqual(px(image, x!, y!));
+    expect((await runFace(image, { ...options, fidelity: 0 }, ctx({ [m.id]: bytes }))).data).toEqual(image.data);
+  }, 60_000);
+
+  it.skipIf(!haveData)('CodeFormer gets its weight input (w = 1 - fidelity), GPEN-256 its own size', async () => {
+    const { image, boxes } = await twoFaces();
+    const cf = codeformerLikeModel();
+    const mcf = custom('user-codeformer', 'codeformer', cf, 512);
+    const gp = negatingFaceModel(256);
+    const mgp = custom('user-gpen', 'gpen', gp, 256);
+    const files = { [mcf.id]: cf, [mgp.id]: gp };
+    const cx = boxes[0]!.x + 100, cy = boxes[0]!.y + 110, o = (cy * image.width + cx) * 4;
+    // fidelity 1 -> w = 0 -> the stand-in returns the negative: the face changes
+    const full = await runFace(image, { fidelity: 1, model: `custom:${mcf.id}`, manifest: mcf }, ctx(files));
+    expect(Math.abs(full.data[o]! - image.data[o]!)).toBeGreaterThan(10);
+    const gpen = await runFace(image, { fidelity: 1, model: `custom:${mgp.id}`, manifest: mgp }, ctx(files));
+    expect(Math.abs(gpen.data[o]! - image.data[o]!)).toBeGreaterThan(10);
+  }, 60_000);
+});
