@@ -16,6 +16,7 @@ import { repairModel } from '../src/stages/repair/meta';
 import { denoiseModel } from '../src/stages/denoise/meta';
 import { upscaleModelFor } from '../src/stages/upscale/meta';
 import { colorizeModelFor } from '../src/stages/colorize/meta';
+import { faceModel, faceRestoreModelFor } from '../src/stages/face/meta';
 
 /** A stage's model cannot be used: not installed (no manifest) or its file is missing. */
 export class ModelMissingError extends Error {
@@ -44,6 +45,11 @@ export function recipeModels(recipe: Recipe): { stage: string; manifest: ModelMa
     want('repair', () => repairModel('inpaint'));
   }
   if (recipe.denoise && recipe.denoise.strength > 0) want('denoise', () => denoiseModel());
+  if (recipe.face && recipe.face.fidelity > 0) {
+    want('face', () => faceModel('face-detect'));
+    want('face', () => faceModel('face-landmarks'));
+    want('face', () => faceRestoreModelFor(recipe.face!));
+  }
   if (recipe.colorize && recipe.colorize.strength > 0) want('colorize', () => colorizeModelFor(recipe.colorize!));
   if (recipe.upscale) want('upscale', () => upscaleModelFor(recipe.upscale!));
   return out;

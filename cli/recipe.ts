@@ -7,7 +7,7 @@
  *
  * Stages are comma-separated; each stage's options follow its name, colon-separated and
  * positional (see STAGES below). Left-out options take the app's defaults. Stages always run
- * in the core's fixed order (repair, denoise, fade, colorize, upscale) whatever order they are written in.
+ * in the core's fixed order (repair, denoise, fade, face, colorize, upscale) whatever order they are written in.
  */
 import type { Recipe } from '../src/stages/index';
 import type { UpscaleOptions } from '../src/stages/upscale/meta';
@@ -15,6 +15,7 @@ import { repairDefaults } from '../src/stages/repair/meta';
 import { denoiseDefaults } from '../src/stages/denoise/meta';
 import { fadeDefaults } from '../src/stages/fade/meta';
 import { colorizeDefaults } from '../src/stages/colorize/meta';
+import { faceDefaults } from '../src/stages/face/meta';
 import { upscaleDefaults, upscaleMeta } from '../src/stages/upscale/meta';
 
 export class RecipeError extends Error {
@@ -74,6 +75,14 @@ export const STAGES: Record<StageKey, StageSyntax> = {
       });
       if (rest.length > 1) throw new RecipeError(`"${spec}": unknown option "${rest[1]}" (usage: ${this.usage})`);
       return { strength: strength(rest[0], fadeDefaults.strength, spec), keepTone };
+    },
+  },
+  face: {
+    usage: 'face[:FIDELITY]',
+    help: `enhance faces (detect, align, restore, paste back); FIDELITY 0 (keep original)..1 (fully restored), default ${faceDefaults.fidelity}`,
+    parse(args, spec) {
+      tooMany(args, 1, spec, this.usage);
+      return { ...faceDefaults, fidelity: strength(args[0], faceDefaults.fidelity, spec) };
     },
   },
   colorize: {
@@ -152,6 +161,7 @@ export function formatRecipe(recipe: Recipe): string {
   if (recipe.repair) parts.push('repair');
   if (recipe.denoise) parts.push(`denoise:${recipe.denoise.strength}`);
   if (recipe.fade) parts.push(`fade:${recipe.fade.strength}${recipe.fade.keepTone ? ':keep-tone' : ''}`);
+  if (recipe.face) parts.push(`face:${recipe.face.fidelity}`);
   if (recipe.colorize) parts.push(`colorize:${recipe.colorize.strength}`);
   if (recipe.upscale) parts.push(`upscale:${recipe.upscale.scale}:${recipe.upscale.quality}`);
   return parts.join(',');

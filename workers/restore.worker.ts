@@ -23,7 +23,7 @@ import { runRecipe, type Recipe } from '../src/stages';
 import { detectDamage } from '../src/stages/repair/run';
 import { maskCoverage, type Mask } from '../src/core/image/mask';
 import type { StageContext } from '../src/core/pipeline/stage';
-import { probeShape, type ModelInspection, type ValueInfo } from '../src/core/models/custom-models';
+import { probeShape, type ExtraInput, type ModelInspection, type ValueInfo } from '../src/core/models/custom-models';
 
 const BASE = import.meta.env.BASE_URL;
 /**
@@ -230,7 +230,7 @@ const api = {
    * inputs, outputs and what a small constant image of `probe.channels` channels becomes.
    * Throws a plain message when the bytes are not a model onnxruntime can load.
    */
-  async inspectModel(bytes: Uint8Array, probe: { channels: number; range: [number, number] }): Promise<ModelInspection> {
+  async inspectModel(bytes: Uint8Array, probe: { channels: number; range: [number, number]; extraInputs?: ExtraInput[] }): Promise<ModelInspection> {
     await init();
     let session: OrtWeb.InferenceSession;
     try {
@@ -247,13 +247,16 @@ const api = {
       const inputs = describe(session.inputNames, session.inputMetadata);
       const outputs = describe(session.outputNames, session.outputMetadata);
       const result: ModelInspection = { inputs, outputs };
-      const input = inputs[0];
-      if (inputs.length === 1 && (!input!.shape || input!.shape.length === 4)) {
+      const extra = probe.extraInputs ?? [];
+      const input = inputs.find((i) => !extra.some((e) => e.name === i.name));
+      if (input && inputs.length === 1 + extra.length && (!input.shape || input.shape.length === 4)) {
         const shape = probeShape(input, probe.channels);
         const mid = (probe.range[0] + probe.range[1]) / 2;
         const tensor = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(mid), shape);
         try {
-          const out = await session.run({ [input!.name]: tensor });
+          const feeds: Record<string, OrtWeb.Tensor> = { [input.name]: tensor };
+          for (const e of extra) feeds[e.name] = new ort.Tensor(e.type, new Float64Array([e.value]), [1]);
+          const out = await session.run(feeds);
           result.probe = { input: shape, outputs: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]])) };
         } catch (e) {
           result.probe = { error: String((e as Error)?.message ?? e) };

@@ -4,7 +4,7 @@ import type { Progress } from '../core/pipeline/progress';
 import type { OutputFormat } from '../core/image/browser-codec';
 import type { Recipe } from '../stages';
 import type { Mask } from '../core/image/mask';
-import type { ModelInspection } from '../core/models/custom-models';
+import type { ExtraInput, ModelInspection } from '../core/models/custom-models';
 import type { ToneAnalysis } from '../core/color/monochrome';
 import type { ColorizeOptions } from '../stages/colorize/meta';
 
@@ -93,7 +93,7 @@ export class WorkerBridge {
   }
 
   /** Opens an ONNX file in the worker and reports its inputs, outputs and a probe run. */
-  inspectModel(bytes: Uint8Array, probe: { channels: number; range: [number, number] }): Promise<ModelInspection> {
+  inspectModel(bytes: Uint8Array, probe: { channels: number; range: [number, number]; extraInputs?: ExtraInput[] }): Promise<ModelInspection> {
     return this.call((w) => w.inspectModel(bytes, probe));
   }
 

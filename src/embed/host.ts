@@ -26,6 +26,7 @@ import { upscaleDefaults } from '../stages/upscale/meta';
 import { denoiseDefaults } from '../stages/denoise/meta';
 import { fadeDefaults } from '../stages/fade/meta';
 import { colorizeDefaults } from '../stages/colorize/meta';
+import { faceDefaults } from '../stages/face/meta';
 
 /** What the host needs from WorkerBridge (kept narrow so the host can be tested without a worker). */
 export interface RestoreBackend {
@@ -164,7 +165,7 @@ export function startEmbedHost({ config, backend, view, self = window }: EmbedHo
   };
 }
 
-const STAGES = ['repair', 'denoise', 'fade', 'colorize', 'upscale'] as const;
+const STAGES = ['repair', 'denoise', 'fade', 'face', 'colorize', 'upscale'] as const;
 
 /** Checks a recipe from another site: known stages only, with options of the right types. */
 export function validateRecipe(input: unknown): Recipe {
@@ -195,6 +196,13 @@ export function validateRecipe(input: unknown): Recipe {
   if (denoise) recipe.denoise = { strength: strength('denoise', denoise.strength, denoiseDefaults.strength) };
   const fade = obj('fade');
   if (fade) recipe.fade = { strength: strength('fade', fade.strength, fadeDefaults.strength), keepTone: fade.keepTone === undefined ? fadeDefaults.keepTone : fade.keepTone === true };
+  const face = obj('face');
+  if (face) {
+    if (face.model !== undefined) throw new Error('recipe.face takes only { fidelity } through the embed (no custom models)');
+    const f = face.fidelity;
+    if (f !== undefined && (typeof f !== 'number' || !(f >= 0 && f <= 1))) throw new Error('recipe.face.fidelity must be a number from 0 to 1');
+    recipe.face = { ...faceDefaults, fidelity: (f as number | undefined) ?? faceDefaults.fidelity };
+  }
   const colorize = obj('colorize');
   if (colorize) {
     if (colorize.hints !== undefined || colorize.model !== undefined) throw new Error('recipe.colorize takes only { strength } through the embed (no hints or custom models)');

@@ -6,6 +6,8 @@ import { runDenoise } from './denoise/run';
 import type { DenoiseOptions } from './denoise/meta';
 import { runFade } from './fade/run';
 import type { FadeOptions } from './fade/meta';
+import { runFace } from './face/run';
+import type { FaceOptions } from './face/meta';
 import { runColorize } from './colorize/run';
 import type { ColorizeOptions } from './colorize/meta';
 import { checkUpscaleSize, runUpscale } from './upscale/run';
@@ -16,19 +18,22 @@ export interface Recipe {
   repair?: RepairOptions;
   denoise?: DenoiseOptions;
   fade?: FadeOptions;
+  face?: FaceOptions;
   colorize?: ColorizeOptions;
   upscale?: UpscaleOptions;
 }
 
 /**
  * Restoration order: rebuild damage first (noise and fading would blur what the detector
- * looks for), then clean grain, then fix tones measured on the repaired photo, then colour the
- * clean tones (the colorizer reads lightness only), then enlarge.
+ * looks for), then clean grain, then fix tones measured on the repaired photo, then restore faces
+ * on the clean photo, then colour it (the colorizer reads lightness only, so enhanced faces get
+ * their skin tones from it), then enlarge.
  */
 export const stageOrder = [
   { key: 'repair', run: runRepair },
   { key: 'denoise', run: runDenoise },
   { key: 'fade', run: runFade },
+  { key: 'face', run: runFace },
   { key: 'colorize', run: runColorize },
   { key: 'upscale', run: runUpscale },
 ] as const;

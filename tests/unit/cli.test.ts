@@ -100,7 +100,7 @@ describe('recipe syntax', () => {
   });
 
   it('rejects bad recipes with a message listing the valid stages', () => {
-    expect(() => parseRecipe('sharpen')).toThrow(/Unknown stage "sharpen".*Valid stages: repair, denoise, fade, colorize, upscale/s);
+    expect(() => parseRecipe('sharpen')).toThrow(/Unknown stage "sharpen".*Valid stages: repair, denoise, fade, face, colorize, upscale/s);
     expect(() => parseRecipe('upscale:3')).toThrow(RecipeError);
     expect(() => parseRecipe('upscale:2:ultra')).toThrow(/quality must be fast or balanced/);
     expect(() => parseRecipe('denoise:1.5')).toThrow(/from 0 to 1/);
@@ -200,7 +200,7 @@ describe('heirloom restore', () => {
   it('fails clearly, before touching anything, on a bad recipe or a missing model', async () => {
     const unknown = await cli(['restore', inDir, join(dir, 'x'), '--recipe', 'sharpen:2']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Unknown stage "sharpen".*Valid stages: repair, denoise, fade, colorize, upscale/);
+    expect(unknown.stderr).toMatch(/Unknown stage "sharpen".*Valid stages: repair, denoise, fade, face, colorize, upscale/);
     const empty = join(dir, 'no-models');
     mkdirSync(empty);
     const missing = await cli(['restore', inDir, join(dir, 'x'), '--recipe', 'upscale:2', '--models', empty]);

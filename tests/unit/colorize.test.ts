@@ -290,7 +290,7 @@ describe('recipes from outside (embed, CLI)', async () => {
   });
   it('the pipeline colours after repair, denoise and fade, and before upscaling', async () => {
     const { stageOrder } = await import('../../src/stages');
-    expect(stageOrder.map((s) => s.key)).toEqual(['repair', 'denoise', 'fade', 'colorize', 'upscale']);
+    expect(stageOrder.map((s) => s.key)).toEqual(['repair', 'denoise', 'fade', 'face', 'colorize', 'upscale']);
   });
   it('the CLI parses colorize[:STRENGTH] and keeps the stage order', () => {
     const r = parseRecipe('upscale:2,colorize:0.6,fade');

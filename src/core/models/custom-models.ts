@@ -8,7 +8,7 @@
 import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
 import { validateManifest } from './manifest.js';
 import type { ModelCache } from './loader.js';
-import type { ColorizeConvention, ModelManifest } from './types.js';
+import type { ColorizeConvention, FaceConvention, ModelManifest } from './types.js';
 
 /** One input or output as onnxruntime describes it; shape null when the model does not say. */
 export interface ValueInfo {
@@ -28,7 +28,7 @@ export interface ModelInspection {
 export interface ModelPreset {
   id: string;
   label: string;
-  task: 'upscale' | 'colorize';
+  task: 'upscale' | 'colorize' | 'face';
   channels: 3;
   /** Output channels when they differ from the input's. */
   outChannels?: number;
@@ -36,8 +36,16 @@ export interface ModelPreset {
   outRange?: [number, number];
   /** Accepted output/input ratios, found by the probe. */
   scales: number[];
-  /** Colorize models: how their tensors are laid out (src/stages/colorize/conventions.ts). */
-  convention?: ColorizeConvention;
+  /** Colorize and face models: how their tensors are laid out (src/stages/<stage>/conventions.ts). */
+  convention?: ColorizeConvention | FaceConvention;
+  /** Inputs besides the image (CodeFormer's fidelity weight), with the value the probe run uses. */
+  extraInputs?: ExtraInput[];
+}
+
+export interface ExtraInput {
+  name: string;
+  type: 'float64';
+  value: number;
 }
 
 export const MODEL_PRESETS: readonly ModelPreset[] = [
@@ -50,6 +58,18 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
   {
     id: 'colorize-deoldify', label: 'Colorizer, DeOldify export (grey 0-255 in, RGB 0-255 out)', task: 'colorize',
     channels: 3, outChannels: 3, range: [0, 255], outRange: [0, 255], scales: [1], convention: 'deoldify',
+  },
+  {
+    id: 'face-gfpgan', label: 'Face restorer, GFPGAN 1.2-1.4 / RestoreFormer++ / GPEN-512 export (RGB [-1,1], 512x512)', task: 'face',
+    channels: 3, range: [-1, 1], scales: [1], convention: 'gfpgan',
+  },
+  {
+    id: 'face-codeformer', label: 'Face restorer, CodeFormer export (RGB [-1,1] 512x512 + fidelity weight)', task: 'face',
+    channels: 3, range: [-1, 1], scales: [1], convention: 'codeformer', extraInputs: [{ name: 'weight', type: 'float64', value: 0.5 }],
+  },
+  {
+    id: 'face-gpen256', label: 'Face restorer, GPEN-BFR-256 export (RGB [-1,1], 256x256)', task: 'face',
+    channels: 3, range: [-1, 1], scales: [1], convention: 'gpen',
   },
 ];
 
@@ -78,10 +98,10 @@ export interface CheckedModel {
  */
 export function checkInspection(
   inspection: ModelInspection,
-  expect: { channels: number; outChannels?: number; scales: number[]; inputName?: string; outputName?: string; what: string },
+  expect: { channels: number; outChannels?: number; scales: number[]; inputName?: string; outputName?: string; extraInputs?: ExtraInput[]; what: string },
 ): CheckedModel {
   const { inputs, outputs } = inspection;
-  const input = expect.inputName ? inputs.find((i) => i.name === expect.inputName) : inputs[0];
+  const input = expect.inputName ? inputs.find((i) => i.name === expect.inputName) : inputs.find((i) => !expect.extraInputs?.some((e) => e.name === i.name));
   if (!input) {
     throw new CustomModelError(
       expect.inputName
@@ -89,8 +109,12 @@ export function checkInspection(
         : 'This model has no inputs.',
     );
   }
-  if (inputs.length !== 1) {
-    throw new CustomModelError(`This model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}), but ${expect.what} expects a single image input.`);
+  const extra = expect.extraInputs ?? [];
+  for (const e of extra) {
+    if (!inputs.some((i) => i.name === e.name)) throw new CustomModelError(`This model has no input named "${e.name}", which ${expect.what} expects besides the image.`);
+  }
+  if (inputs.length !== 1 + extra.length) {
+    throw new CustomModelError(`This model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}), but ${expect.what} expects ${extra.length ? `the image and ${extra.map((e) => `"${e.name}"`).join(', ')}` : 'a single image input'}.`);
   }
   if (input.type && input.type !== 'float32') {
     throw new CustomModelError(`This model's input is ${input.type}, but ${expect.what} expects float32.`);
@@ -150,10 +174,11 @@ export function manifestFromPreset(
   checked: CheckedModel,
 ): ModelManifest {
   const id = `user-${file.sha256.slice(0, 12)}`;
-  const colorize = preset.task === 'colorize';
+  const colorize = preset.task === 'colorize', face = preset.task === 'face';
+  const family: Record<string, string> = { ddcolor: 'DDColor', deoldify: 'DeOldify', gfpgan: 'GFPGAN', codeformer: 'CodeFormer', gpen: 'GPEN' };
   return validateManifest({
     id,
-    label: colorize ? `${baseName(file.name)} (${preset.convention === 'ddcolor' ? 'DDColor' : 'DeOldify'})` : `${baseName(file.name)} ×${checked.scale}`,
+    label: colorize || face ? `${baseName(file.name)} (${family[preset.convention!]})` : `${baseName(file.name)} ×${checked.scale}`,
     task: preset.task,
     file: `${id}.onnx`,
     sha256: file.sha256,
@@ -162,11 +187,11 @@ export function manifestFromPreset(
     output: { name: checked.output, layout: 'NCHW', channels: preset.outChannels ?? preset.channels, range: preset.outRange ?? preset.range },
     scale: checked.scale,
     // A colorizer sees the whole photo at once at its input size: the model's own, or 512 (both families' default).
-    tile: colorize ? { size: checked.fixedSize ?? 512, overlap: 0 } : { size: 128, overlap: 16 },
+    tile: colorize || face ? { size: checked.fixedSize ?? (preset.convention === 'gpen' ? 256 : 512), overlap: 0 } : { size: 128, overlap: 16 },
     precision: 'fp32',
     source: { description: `Added by the user from ${file.name}` },
     license: 'user-supplied',
-    ...(colorize ? { convention: preset.convention } : {}),
+    ...(colorize || face ? { convention: preset.convention } : {}),
   });
 }
 
