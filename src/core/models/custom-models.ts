@@ -40,6 +40,8 @@ export interface ModelPreset {
   convention?: ColorizeConvention | FaceConvention;
   /** Inputs besides the image (CodeFormer's fidelity weight), with the value the probe run uses. */
   extraInputs?: ExtraInput[];
+  /** The square input side the family is made for (a model fixing another size is refused). */
+  size?: number;
 }
 
 export interface ExtraInput {
@@ -61,15 +63,15 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
   },
   {
     id: 'face-gfpgan', label: 'Face restorer, GFPGAN 1.2-1.4 / RestoreFormer++ / GPEN-512 export (RGB [-1,1], 512x512)', task: 'face',
-    channels: 3, range: [-1, 1], scales: [1], convention: 'gfpgan',
+    channels: 3, range: [-1, 1], scales: [1], convention: 'gfpgan', size: 512,
   },
   {
     id: 'face-codeformer', label: 'Face restorer, CodeFormer export (RGB [-1,1] 512x512 + fidelity weight)', task: 'face',
-    channels: 3, range: [-1, 1], scales: [1], convention: 'codeformer', extraInputs: [{ name: 'weight', type: 'float64', value: 0.5 }],
+    channels: 3, range: [-1, 1], scales: [1], convention: 'codeformer', size: 512, extraInputs: [{ name: 'weight', type: 'float64', value: 0.5 }],
   },
   {
     id: 'face-gpen256', label: 'Face restorer, GPEN-BFR-256 export (RGB [-1,1], 256x256)', task: 'face',
-    channels: 3, range: [-1, 1], scales: [1], convention: 'gpen',
+    channels: 3, range: [-1, 1], scales: [1], convention: 'gpen', size: 256,
   },
 ];
 
@@ -98,7 +100,7 @@ export interface CheckedModel {
  */
 export function checkInspection(
   inspection: ModelInspection,
-  expect: { channels: number; outChannels?: number; scales: number[]; inputName?: string; outputName?: string; extraInputs?: ExtraInput[]; what: string },
+  expect: { channels: number; outChannels?: number; scales: number[]; inputName?: string; outputName?: string; extraInputs?: ExtraInput[]; size?: number; what: string },
 ): CheckedModel {
   const { inputs, outputs } = inspection;
   const input = expect.inputName ? inputs.find((i) => i.name === expect.inputName) : inputs.find((i) => !expect.extraInputs?.some((e) => e.name === i.name));
@@ -153,6 +155,9 @@ export function checkInspection(
       continue;
     }
     const fixed = input.shape && typeof input.shape[2] === 'number' && input.shape[2] > 0 ? input.shape[2] : undefined;
+    if (expect.size && fixed && fixed !== expect.size) {
+      throw new CustomModelError(`This model's input is ${dims(input.shape!)}, but ${expect.what} expects 1x${expect.channels}x${expect.size}x${expect.size}.`);
+    }
     return { input: input.name, output: name, scale: sx, ...(fixed ? { fixedSize: fixed } : {}) };
   }
   throw new CustomModelError(`This model does not fit ${expect.what}: ${problems.join('; ') || 'it has no outputs'}.`);

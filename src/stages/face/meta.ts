@@ -30,6 +30,11 @@ export function faceModel(task: 'face-detect' | 'face-landmarks' | 'face-recogni
   return found;
 }
 
+/** The shipped face restoration model (fp32 file), if this build has one. */
+export function builtInFaceModel(all: ModelManifest[] = faceManifests): ModelManifest | undefined {
+  return all.filter((m) => m.task === 'face').sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
+}
+
 /** The restoration model: the shipped fp32 file, or the user's. */
 export function faceRestoreModelFor(opts: Pick<FaceOptions, 'model' | 'manifest'>, all: ModelManifest[] = faceManifests): ModelManifest {
   if (opts.model.startsWith('custom:')) {
@@ -40,7 +45,7 @@ export function faceRestoreModelFor(opts: Pick<FaceOptions, 'model' | 'manifest'
     if (valid.task !== 'face') throw new Error(`The model "${id}" is not a face restoration model.`);
     return valid;
   }
-  const found = all.filter((m) => m.task === 'face').sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
-  if (!found) throw new Error('No face restoration model is installed');
+  const found = builtInFaceModel(all);
+  if (!found) throw new Error('The built-in face model is not installed yet: add a GFPGAN, CodeFormer or GPEN export in Models and choose it in Enhance faces.');
   return found;
 }
