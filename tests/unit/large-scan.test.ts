@@ -41,9 +41,10 @@ describe('a 24-megapixel scan', () => {
       const o = (y * 12000 + x) * 4, sx = x >> 1, sy = y >> 1;
       expect([...out.data.subarray(o, o + 4)]).toEqual([sx & 255, sy & 255, (sx ^ sy) & 255, 255]);
     }
-    // Result + two 512-row strips + tiles awaiting GC (~620 MB measured); a whole-image float
+    // Result + two 512-row strips + tiles awaiting GC (~620 MB measured on an idle machine, up to
+    // 689 MB while other processes load the CPU and V8 collects later); a whole-image float
     // accumulator would need 12000*8000*16 B = 1.5 GB on top of the result.
-    const bound = tiledPeakBytes(12000, 8000, 2 * 256) + 96 * 2 ** 20;
+    const bound = tiledPeakBytes(12000, 8000, 2 * 256) + 160 * 2 ** 20;
     expect(peak).toBeLessThan(bound);
   }, 300_000);
 });
