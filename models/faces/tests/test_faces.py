@@ -1,0 +1,137 @@
+"""Face restoration script tests. Run: /usr/bin/python3 models/faces/tests/test_faces.py
+Exits non-zero on failure; the tiny training run is skipped when ../shared/data has no UTKFace, and the
+onnxruntime comparison when node / onnxruntime-node are missing."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FACES = os.path.dirname(HERE)
+sys.path.insert(0, FACES)
+from common import (ROOT, Exported, bicubic_baseline, build, degrade, file_seed, make_batch, psnr, split_utk,  # noqa: E402
+                    ssim, utk_files)
+
+FAILED = []
+
+
+def check(cond, msg):
+    print('ok  ' if cond else 'FAIL', msg)
+    if not cond:
+        FAILED.append(msg)
+
+
+def face():
+    fs = utk_files()
+    if fs:
+        from common import load_face
+        return load_face(fs[0])
+    g = np.random.default_rng(0)
+    return (np.clip(np.cumsum(g.normal(0, 8, (128, 128, 3)), 1) + 128, 0, 255)).astype(np.uint8)
+
+
+def test_degrade():
+    c = face()
+    outs = [degrade(c, np.random.default_rng(s)) for s in (7, 7, 8)]
+    check(np.array_equal(outs[0], outs[1]), 'same seed -> identical degraded face')
+    check(not np.array_equal(outs[0], outs[2]), 'different seeds -> different degradations')
+    check(outs[0].shape == c.shape and outs[0].dtype == np.uint8, 'degraded face keeps shape and uint8')
+    odd = degrade(np.ascontiguousarray(c[:100, :76]), np.random.default_rng(3))
+    check(odd.shape == (100, 76, 3), 'non-square, non-multiple-of-8 sizes degrade too')
+    many = [degrade(c, np.random.default_rng(s)) for s in range(24)]
+    changed = [float(np.abs(m.astype(int) - c).mean()) for m in many]
+    check(sum(v > 1.0 for v in changed) >= 18, 'most seeds visibly damage the face')
+    check(file_seed('/a/b/x.jpg') == file_seed('x.jpg'), 'the evaluation seed depends on the file name only')
+
+
+def test_split():
+    tr, va = split_utk()
+    if not tr:
+        print('skip split: no UTKFace')
+        return
+    from common import heldout_files, utk_heldout
+    ho = set(heldout_files(0))
+    check(not (set(tr) & ho) and not (set(va) & ho), 'train/val never include the 5 % hold-out')
+    check(not (set(tr) & set(va)), 'validation faces are not trained on')
+    check(all(utk_heldout(os.path.basename(f)) for f in ho) and 0.03 < len(ho) / len(utk_files()) < 0.07,
+          'the hold-out is utk_heldout (about 5 %)')
+
+
+def test_shapes():
+    net = build()
+    n = sum(p.numel() for p in net.parameters())
+    check(5e5 < n < 1e6, f'network has 0.5-1M parameters ({n})')
+    x = torch.rand(2, 3, 128, 128)
+    with torch.no_grad():
+        check(torch.equal(Exported(net)(x), x), 'fresh network (zero head) is the identity')
+        torch.nn.init.normal_(net.head.weight, std=0.1)
+        y = Exported(net.eval())(torch.rand(1, 3, 100, 76))
+    check(tuple(y.shape) == (1, 3, 100, 76) and float(y.min()) >= 0 and float(y.max()) <= 1,
+          'any H, W in -> same size out, in [0,1]')
+    bx, by = make_batch([face()], np.random.default_rng(0), 3, 64)
+    check(tuple(bx.shape) == (3, 3, 64, 64) and tuple(by.shape) == (3, 3, 64, 64) and bx.dtype == torch.float32,
+          'training batch: degraded and clean NCHW float32')
+    check(float(bx.min()) >= 0 and float(bx.max()) <= 1, 'batch values in [0,1]')
+    a = torch.rand(2, 3, 32, 32)
+    check(abs(ssim(a, a).item() - 1) < 1e-5 and psnr(a, a).min().item() > 90, 'SSIM(a, a) = 1, PSNR(a, a) huge')
+    check(tuple(bicubic_baseline(a).shape) == (2, 3, 32, 32), 'bicubic baseline keeps the size')
+
+
+def test_export_graph():
+    import onnx
+    import export
+    net = build().eval()
+    torch.nn.init.normal_(net.head.weight, std=0.05)
+    with tempfile.TemporaryDirectory() as d:
+        p32 = os.path.join(d, 'face-restore.onnx')
+        m = export.export_fp32(net, p32)
+        i, o = m.graph.input[0], m.graph.output[0]
+        dims = lambda v: [dd.dim_param or dd.dim_value for dd in v.type.tensor_type.shape.dim]
+        check(i.name == 'input' and o.name == 'output', 'graph input "input", output "output"')
+        check(dims(i) == ['n', 3, 'h', 'w'] and dims(o) == ['n', 3, 'h', 'w'], f'dynamic NCHW, 3 channels ({dims(i)} -> {dims(o)})')
+        check(m.opset_import[0].version == 17, 'opset 17')
+        convs = [n for n in m.graph.node if n.op_type == 'Conv']
+        check(convs and all({'kernel_shape', 'strides', 'dilations', 'pads'} <= {a.name for a in n.attribute} for n in convs),
+              'every Conv has kernel_shape/strides/dilations/pads')
+        p16 = os.path.join(d, 'face-restore.fp16.onnx')
+        onnx.save(export.to_fp16_weights(m), p16)
+        check(os.path.getsize(p16) < 0.6 * os.path.getsize(p32), 'fp16 file is about half the size')
+        have_ort = shutil.which('node') and os.path.isdir(os.path.join(ROOT, 'node_modules', 'onnxruntime-node'))
+        if not have_ort:
+            print('skip onnxruntime comparison: no node / onnxruntime-node')
+            return
+        diffs = export.compare(net, p32, p16)
+        check(all(v < 1e-4 for k, v in diffs.items() if k.startswith('fp32')), f'onnxruntime fp32 = PyTorch within 1e-4 {diffs}')
+        check(all(v < 2e-2 for k, v in diffs.items() if k.startswith('fp16')), 'onnxruntime fp16 = PyTorch within 2e-2')
+
+
+def test_tiny_training():
+    if not utk_files():
+        print('skip tiny training run: no UTKFace')
+        return
+    with tempfile.TemporaryDirectory() as d:
+        cmd = [sys.executable, os.path.join(FACES, 'train.py'), '--max-images', '3', '--patch', '64', '--batch', '4',
+               '--threads', '1', '--out', d]
+        r = subprocess.run(cmd + ['--steps', '2'], capture_output=True, text=True, timeout=300)
+        check(r.returncode == 0, 'train.py runs 2 steps' + ('' if r.returncode == 0 else ': ' + r.stderr[-500:]))
+        ck = torch.load(os.path.join(d, 'checkpoints', 'face.pt'))
+        check(ck['step'] == 2 and ck['widths'] == [24, 48, 96, 128], 'checkpoint has the step and the widths')
+        check(os.path.exists(os.path.join(d, 'logs', 'face.csv')) and 'val_psnr' in open(os.path.join(d, 'logs', 'face.csv')).read(),
+              'CSV log has validation PSNR')
+        r2 = subprocess.run(cmd + ['--steps', '3', '--resume'], capture_output=True, text=True, timeout=300)
+        check(r2.returncode == 0 and 'resumed at step 2' in r2.stdout, 'training resumes from the checkpoint')
+        check(torch.load(os.path.join(d, 'checkpoints', 'face.pt'))['step'] == 3, 'resumed run continues to step 3')
+
+
+if __name__ == '__main__':
+    torch.set_num_threads(1)
+    for t in (test_degrade, test_split, test_shapes, test_export_graph, test_tiny_training):
+        t()
+    if FAILED:
+        print(f'{len(FAILED)} failed')
+        sys.exit(1)
+    print('all passed')

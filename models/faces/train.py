@@ -1,0 +1,100 @@
+"""Train the face restoration network (CPU), resumable; the loop is models/training.py.
+
+    /usr/bin/python3 models/faces/train.py --minutes 55                  # train (cumulative budget)
+    /usr/bin/python3 models/faces/train.py --minutes 75 --resume         # continue / extend
+    /usr/bin/python3 models/faces/train.py --steps 2 --max-images 3 --out /tmp/x   # smoke test
+
+Data: UTKFace outside the 5 % hold-out (common.split_utk; every 100th of those is the validation
+split, never trained on); eval/* and the hold-out are never read. Each sample: a random square crop
+(85-100 % of the face image), resized to --patch, random flip, degraded by common.degrade with the
+training RNG. Loss: Charbonnier + --ssim-weight * (1 - SSIM) on the residual prediction x + net(x).
+Validation (every --val-every steps): 48 validation faces, whole, at --patch, degraded with their
+CRC32 seeds: PSNR / SSIM of the network and of the degraded input.
+Checkpoint <out>/checkpoints/face.pt, log <out>/logs/face.csv.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+from common import (HERE, ROOT, WIDTHS, build, fixed_pairs, load_cache, load_image, make_batch, psnr, restore_loss,
+                    run_model, split_utk, ssim)
+
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from training import resume, train  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--steps', type=int, default=10 ** 9)
+    ap.add_argument('--minutes', type=float, default=0.0, help='wall-clock budget (cumulative over resumes)')
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--patch', type=int, default=128)
+    ap.add_argument('--lr', type=float, default=1e-3)
+    ap.add_argument('--seed', type=int, default=1234)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--max-images', type=int, default=0, help='use only the first N training images (tests)')
+    ap.add_argument('--out', default=HERE, help='folder for checkpoints/ and logs/')
+    ap.add_argument('--ckpt-minutes', type=float, default=3.0)
+    ap.add_argument('--val-every', type=int, default=200)
+    ap.add_argument('--resume', action='store_true')
+    ap.add_argument('--ssim-weight', type=float, default=0.1)
+    ap.add_argument('--no-bf16', action='store_true', help='train in float32 (default: bf16 autocast on CPU)')
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    for d in ('checkpoints', 'logs'):
+        os.makedirs(os.path.join(args.out, d), exist_ok=True)
+    ckpt_path = os.path.join(args.out, 'checkpoints', 'face.pt')
+    log_path = os.path.join(args.out, 'logs', 'face.csv')
+
+    tr_files, val_files = split_utk()
+    t0 = time.time()
+    if args.max_images:
+        tr_files, val_files = tr_files[:args.max_images], val_files[:2]
+        imgs = [load_image(f, 200) for f in tr_files]
+    else:
+        imgs = load_cache(tr_files, short=200)  # UTKFace is 200x200: kept as is
+        val_files = val_files[:48]
+    vx, vy = fixed_pairs(val_files, args.patch)
+    print(f'{len(imgs)} train / {len(val_files)} val faces ({time.time() - t0:.1f}s)', flush=True)
+
+    net = build(WIDTHS)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    rng = np.random.default_rng(args.seed)
+    step, elapsed = 0, 0.0
+    if args.resume and os.path.exists(ckpt_path):
+        ck = resume(ckpt_path, net, opt, rng)
+        step, elapsed = ck['step'], ck['elapsed']
+        print(f'resumed at step {step}, {elapsed / 60:.1f} min', flush=True)
+    bf16 = not args.no_bf16
+    print(f'face: {sum(p.numel() for p in net.parameters())} params, widths {list(WIDTHS)}, patch {args.patch}, '
+          f'batch {args.batch}, {"bf16 autocast" if bf16 else "fp32"}', flush=True)
+
+    def loss(net, x, y):
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            pred = run_model(net, x)
+        return restore_loss(pred.float(), y, args.ssim_weight)
+
+    @torch.no_grad()
+    def validate():
+        net.eval()
+        pred = torch.cat([run_model(net, vx[i:i + 16]) for i in range(0, len(vx), 16)]).clamp(0, 1)
+        net.train()
+        return {'val_psnr': psnr(pred, vy).mean().item(), 'val_psnr_input': psnr(vx, vy).mean().item(),
+                'val_ssim': ssim(pred, vy).item(), 'val_ssim_input': ssim(vx, vy).item()}
+
+    train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label='face',
+          extra={'widths': list(WIDTHS), 'size': args.patch},
+          batch=lambda r: make_batch(imgs, r, args.batch, args.patch), loss=loss, validate=validate,
+          ckpt_path=ckpt_path, log_path=log_path)
+
+
+if __name__ == '__main__':
+    main()
