@@ -145,3 +145,24 @@ export function modelFolder(task: ModelManifest['task']): string {
   if (task === 'repair-detect' || task === 'inpaint' || task === 'denoise') return 'repair';
   return task.startsWith('face') ? 'face' : task;
 }
+
+/**
+ * A model the user added, named by a recipe as `custom:<id>` (its manifest travels with the
+ * recipe, or is among `all`). Recipes cross into the worker from outside: it is re-validated and
+ * must serve `task`; `what` names the task for the message ("an upscaler").
+ */
+export function customModel(id: string, carried: ModelManifest | undefined, all: readonly ModelManifest[], task: ModelManifest['task'], what: string): ModelManifest {
+  const m = [carried, ...all].find((x) => x?.id === id);
+  if (!m) throw new Error(`The model "${id}" is not installed: add it again in Models.`);
+  const valid = validateManifest(m);
+  if (valid.task !== task) throw new Error(`The model "${id}" is not ${what}.`);
+  return valid;
+}
+
+/**
+ * The shipped model for a task: its fp32 file when there is one. The fp16-weight files are half
+ * the download, but onnxruntime-web re-casts their weights on every run (npm run bench).
+ */
+export function shippedModel(all: readonly ModelManifest[], task: ModelManifest['task']): ModelManifest | undefined {
+  return all.filter((m) => m.task === task).sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
+}

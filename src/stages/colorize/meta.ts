@@ -1,5 +1,5 @@
 import type { ModelManifest } from '../../core/models/types';
-import { validateManifest } from '../../core/models/manifest';
+import { customModel, shippedModel } from '../../core/models/manifest';
 import manifests from './models.json' with { type: 'json' };
 
 /**
@@ -37,15 +37,8 @@ export const colorizeManifests = manifests as ModelManifest[];
 
 /** The shipped fp32 model (the fp16-weight file is re-cast on every run on WASM), or the user's. */
 export function colorizeModelFor(opts: Pick<ColorizeOptions, 'model' | 'manifest'>, all: ModelManifest[] = colorizeManifests): ModelManifest {
-  if (opts.model.startsWith('custom:')) {
-    const id = opts.model.slice('custom:'.length);
-    const m = [opts.manifest, ...all].find((x) => x?.id === id);
-    if (!m) throw new Error(`The model "${id}" is not installed: add it again in Models.`);
-    const valid = validateManifest(m); // recipes cross into the worker from outside
-    if (valid.task !== 'colorize') throw new Error(`The model "${id}" is not a colorization model.`);
-    return valid;
-  }
-  const found = all.filter((m) => m.task === 'colorize').sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
+  if (opts.model.startsWith('custom:')) return customModel(opts.model.slice('custom:'.length), opts.manifest, all, 'colorize', 'a colorization model');
+  const found = shippedModel(all, 'colorize');
   if (!found) throw new Error('No colorization model is installed');
   return found;
 }

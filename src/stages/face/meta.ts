@@ -1,5 +1,5 @@
 import type { ModelManifest } from '../../core/models/types';
-import { validateManifest } from '../../core/models/manifest';
+import { customModel, shippedModel } from '../../core/models/manifest';
 import manifests from './models.json' with { type: 'json' };
 
 /** Options of the "Enhance faces" stage: shared by the UI, the worker, the embed page and the CLI. */
@@ -32,19 +32,12 @@ export function faceModel(task: 'face-detect' | 'face-landmarks' | 'face-recogni
 
 /** The shipped face restoration model (fp32 file), if this build has one. */
 export function builtInFaceModel(all: ModelManifest[] = faceManifests): ModelManifest | undefined {
-  return all.filter((m) => m.task === 'face').sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
+  return shippedModel(all, 'face');
 }
 
 /** The restoration model: the shipped fp32 file, or the user's. */
 export function faceRestoreModelFor(opts: Pick<FaceOptions, 'model' | 'manifest'>, all: ModelManifest[] = faceManifests): ModelManifest {
-  if (opts.model.startsWith('custom:')) {
-    const id = opts.model.slice('custom:'.length);
-    const m = [opts.manifest, ...all].find((x) => x?.id === id);
-    if (!m) throw new Error(`The model "${id}" is not installed: add it again in Models.`);
-    const valid = validateManifest(m);
-    if (valid.task !== 'face') throw new Error(`The model "${id}" is not a face restoration model.`);
-    return valid;
-  }
+  if (opts.model.startsWith('custom:')) return customModel(opts.model.slice('custom:'.length), opts.manifest, all, 'face', 'a face restoration model');
   const found = builtInFaceModel(all);
   if (!found) throw new Error('The built-in face model is not installed yet: add a GFPGAN, CodeFormer or GPEN export in Models and choose it in Enhance faces.');
   return found;

@@ -1,25 +1,23 @@
 import type { RgbaImage } from '../../core/image/types';
 import type { StageContext, StageRunner } from '../../core/pipeline/stage';
-import { detectTinyFaces, faceCropInput, fivePointsFrom68, landmarksToImage, tinyFaceDetectorInput, LANDMARK68_INPUT_SIZE } from '../../core/faces';
+import { detectTinyFaces, faceCropInput, fivePointsFrom68, landmarksToImage, nonMaxSuppression, tinyFaceDetectorInput, LANDMARK68_INPUT_SIZE, type FaceBox } from '../../core/faces';
 import { fitSimilarity, matchColour, pasteCrop, warpToCrop, type Point } from '../../core/faces/align';
 import { faceMeta, faceModel, faceRestoreModelFor, type FaceOptions } from './meta';
 import { faceConventionOf } from './conventions';
 
 export interface FoundFace {
-  box: { x: number; y: number; width: number; height: number };
+  box: FaceBox;
   score: number;
   /** Left eye, right eye, nose tip, left and right mouth corners (image pixels). */
   five: Point[];
 }
-
-type Box = FoundFace['box'];
 
 /**
  * The photo shrunk to `inner` px (box filter) in the middle of a `side` px square of the
  * detector's mean colour: a zoomed-out view in which a face that fills the photo (a portrait, a
  * passport photo) is small enough for the detector's anchors.
  */
-function zoomedOut(image: RgbaImage, inner: number, side: number): { image: RgbaImage; toImage: (b: Box) => Box } {
+function zoomedOut(image: RgbaImage, inner: number, side: number): { image: RgbaImage; toImage: (b: FaceBox) => FaceBox } {
   const k = inner / Math.max(image.width, image.height);
   const w = Math.max(1, Math.round(image.width * k)), h = Math.max(1, Math.round(image.height * k));
   const ox = Math.floor((side - w) / 2), oy = Math.floor((side - h) / 2);
@@ -41,12 +39,6 @@ function zoomedOut(image: RgbaImage, inner: number, side: number): { image: Rgba
   };
 }
 
-const iou = (a: Box, b: Box) => {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  return (ix * iy) / (a.width * a.height + b.width * b.height - ix * iy);
-};
-
 /**
  * Finds the faces in a photo and their five alignment points: the tiny face detector on the
  * whole photo (small and mid-size faces) and on a zoomed-out copy (faces that fill the photo,
@@ -65,11 +57,11 @@ export async function findFaces(image: RgbaImage, ctx: StageContext): Promise<Fo
   };
   const zoom = zoomedOut(image, side / 2, side);
   const candidates = [
-    ...(await detect(image)).map((d) => ({ score: d.score, box: d.box as Box })),
+    ...(await detect(image)).map((d) => ({ score: d.score, box: d.box })),
     ...(await detect(zoom.image)).map((d) => ({ score: d.score, box: zoom.toImage(d.box) })),
-  ].sort((a, b) => b.score - a.score);
-  const kept: typeof candidates = [];
-  for (const c of candidates) if (!kept.some((k) => iou(k.box, c.box) > 0.3)) kept.push(c);
+  ];
+  // the same face found in both passes is kept once
+  const kept = nonMaxSuppression(candidates.map((c) => c.box), candidates.map((c) => c.score), 0.3).map((i) => candidates[i]!);
   const found: FoundFace[] = [];
   for (const d of kept) {
     ctx.signal?.throwIfAborted();

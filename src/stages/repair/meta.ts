@@ -1,3 +1,4 @@
+import { shippedModel } from '../../core/models/manifest';
 import type { Mask } from '../../core/image/mask';
 import type { ModelManifest } from '../../core/models/types';
 import manifests from './models.json' with { type: 'json' };
@@ -28,7 +29,7 @@ export const repairManifests = manifests as ModelManifest[];
  * onnxruntime-web re-casts its weights on every run (the detector ran 1.4x slower: npm run bench).
  */
 export function repairModel(task: 'repair-detect' | 'inpaint' | 'denoise', all: ModelManifest[] = repairManifests): ModelManifest {
-  const found = all.filter((m) => m.task === task).sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
+  const found = shippedModel(all, task);
   if (!found) throw new Error(`No ${task} model is installed`);
   return found;
 }

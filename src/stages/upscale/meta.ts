@@ -1,5 +1,5 @@
 import type { ModelManifest } from '../../core/models/types';
-import { validateManifest } from '../../core/models/manifest';
+import { customModel } from '../../core/models/manifest';
 import manifests from './models.json' with { type: 'json' };
 
 /** Options of the Upscale stage: shared by the UI (Options.svelte), the worker (run.ts) and the CLI. */
@@ -30,15 +30,7 @@ export const upscaleManifests = manifests as ModelManifest[];
  * but onnxruntime-web re-casts its weights on every run: 1.6-1.7x slower on WASM (npm run bench).
  */
 export function upscaleModelFor(opts: UpscaleOptions, all: ModelManifest[] = upscaleManifests): ModelManifest {
-  if (opts.quality.startsWith('custom:')) {
-    const id = opts.quality.slice('custom:'.length);
-    const m = [opts.model, ...all].find((x) => x?.id === id);
-    if (!m) throw new Error(`The model "${id}" is not installed: add it again in Models.`);
-    // Recipes cross into the worker from outside: re-validate.
-    const valid = validateManifest(m);
-    if (valid.task !== 'upscale') throw new Error(`The model "${id}" is not an upscaler.`);
-    return valid;
-  }
+  if (opts.quality.startsWith('custom:')) return customModel(opts.quality.slice('custom:'.length), opts.model, all, 'upscale', 'an upscaler');
   const variant = upscaleMeta.qualities.find((q) => q.value === opts.quality)?.variant;
   const id = `esrgan-${variant}-x${opts.scale}`;
   const found = all.find((m) => m.id === id) ?? all.find((m) => m.id === `${id}-fp16`);
