@@ -15,6 +15,32 @@ import time
 import torch
 
 
+def add_arguments(ap, *, out, patch, lr):
+    """The options every training script takes (this loop reads --steps, --minutes, --lr,
+    --ckpt-minutes and --val-every); each script adds its own after these."""
+    ap.add_argument('--steps', type=int, default=10 ** 9)
+    ap.add_argument('--minutes', type=float, default=0.0, help='wall-clock budget (cumulative over resumes)')
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--patch', type=int, default=patch)
+    ap.add_argument('--lr', type=float, default=lr)
+    ap.add_argument('--seed', type=int, default=1234)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--max-images', type=int, default=0, help='use only the first N training images (tests)')
+    ap.add_argument('--out', default=out, help='folder for checkpoints/ and logs/')
+    ap.add_argument('--ckpt-minutes', type=float, default=3.0)
+    ap.add_argument('--val-every', type=int, default=200)
+    ap.add_argument('--resume', action='store_true')
+
+
+def prepare(args, name):
+    """Threads and seed from the options; returns the checkpoint and log paths for model `name`."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    for d in ('checkpoints', 'logs'):
+        os.makedirs(os.path.join(args.out, d), exist_ok=True)
+    return os.path.join(args.out, 'checkpoints', f'{name}.pt'), os.path.join(args.out, 'logs', f'{name}.csv')
+
+
 def resume(ckpt_path, net, opt, rng):
     """Loads a checkpoint into net/opt/rng; returns it (for step, elapsed and extras)."""
     ck = torch.load(ckpt_path)

@@ -24,17 +24,10 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 
-def _repair_common():
-    """models/repair/common.py (same module name as this one), for its U-Net and data loaders."""
-    import importlib.util  # noqa: PLC0415
-    spec = importlib.util.spec_from_file_location('repair_common', os.path.join(ROOT, 'models', 'repair', 'common.py'))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules['repair_common'] = mod
-    spec.loader.exec_module(mod)
-    return mod
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from shared_modules import repair_common  # noqa: E402
 
-
-_rc = _repair_common()
+_rc = repair_common()
 DATA, UNet, load_cache, load_image = _rc.DATA, _rc.UNet, _rc.load_cache, _rc.load_image
 random_crop, train_files, utk_heldout = _rc.random_crop, _rc.train_files, _rc.utk_heldout
 

@@ -26,7 +26,7 @@ from common import (HERE, REBALANCE_LAMBDA, ROOT, TEMPERATURE, build, coarse_ab,
                     make_batch, make_bins, rebalance_weights, train_files)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import resume, train  # noqa: E402
+from training import add_arguments, prepare, resume, train  # noqa: E402
 
 
 
@@ -37,18 +37,7 @@ def annealed_mean(logits, centers, temperature=TEMPERATURE):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--steps', type=int, default=10 ** 9)
-    ap.add_argument('--minutes', type=float, default=0.0)
-    ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--patch', type=int, default=128)
-    ap.add_argument('--lr', type=float, default=2e-3)
-    ap.add_argument('--seed', type=int, default=1234)
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--max-images', type=int, default=0)
-    ap.add_argument('--out', default=HERE)
-    ap.add_argument('--ckpt-minutes', type=float, default=3.0)
-    ap.add_argument('--val-every', type=int, default=200)
-    ap.add_argument('--resume', action='store_true')
+    add_arguments(ap, out=HERE, patch=128, lr=2e-3)
     ap.add_argument('--rebalance', type=float, default=REBALANCE_LAMBDA,
                     help='class rebalancing lambda (1 = plain cross-entropy); recomputed from the stored prior on resume')
     ap.add_argument('--mse-weight', type=float, default=0.0,
@@ -57,12 +46,7 @@ def main():
     ap.add_argument('--zoom', type=float, default=1.0, help='crops come from the image downscaled by a random factor in [zoom, 1]')
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    for d in ('checkpoints', 'logs'):
-        os.makedirs(os.path.join(args.out, d), exist_ok=True)
-    ckpt_path = os.path.join(args.out, 'checkpoints', 'colorize.pt')
-    log_path = os.path.join(args.out, 'logs', 'colorize.csv')
+    ckpt_path, log_path = prepare(args, 'colorize')
 
     files = train_files(include_faces=True, n_faces=args.faces)
     val_files = files[::50]

@@ -24,7 +24,6 @@ Exported graph (Exported): input 'input' float32 [N,3,H,W] RGB in [0,1] -> outpu
 from __future__ import annotations
 
 import glob
-import importlib.util
 import os
 import sys
 import zlib
@@ -39,18 +38,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 
 
-def _repair_common():
-    """models/repair/common.py (same module name as this one), for its U-Net and data helpers."""
-    if 'repair_common' in sys.modules:
-        return sys.modules['repair_common']
-    spec = importlib.util.spec_from_file_location('repair_common', os.path.join(ROOT, 'models', 'repair', 'common.py'))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules['repair_common'] = mod
-    spec.loader.exec_module(mod)
-    return mod
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from shared_modules import repair_common  # noqa: E402
 
-
-_rc = _repair_common()
+_rc = repair_common()
 DATA, UNet, load_cache, load_image, utk_heldout = _rc.DATA, _rc.UNet, _rc.load_cache, _rc.load_image, _rc.utk_heldout
 import forge as _forge  # noqa: E402  (models/forge is on sys.path via repair/common)
 

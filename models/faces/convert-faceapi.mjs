@@ -239,20 +239,33 @@ export function buildTinyFaceDetector(weights, opts = {}) {
   f.conv('conv8', x, hwioToOihw(get('conv8/filters')), get('conv8/bias').data, { pads: [0, 0, 0, 0], out: 'grid' });
   checkAllUsed();
 
-  const src = opts.source ?? sourceInfo(DEFAULT_MODEL_DIR);
-  return g.encode({
-    opset: OPSET, producerName: 'heirloom-convert-faceapi', producerVersion: CONVERTER_VERSION,
-    graphName: 'tiny_face_detector',
-    docString: `face-api.js TinyFaceDetector converted by heirloom-convert-faceapi ${CONVERTER_VERSION} from ` +
-      `${src.name}@${src.version} (${src.license}) model/tiny_face_detector_model. Input RGB 0..255 NCHW, ` +
+  return encodeFaceNet(g, opts, {
+    graphName: 'tiny_face_detector', className: 'TinyFaceDetector', sourceModel: 'tiny_face_detector_model', meanRgb: TINY_FACE_MEAN_RGB,
+    about: 'Input RGB 0..255 NCHW, ' +
       'H,W multiples of 32 (image scaled so its longer side = H, zero-padded bottom/right). ' +
       'Output raw grid [N,25,H/32,W/32], channel = anchor*5 + (x,y,w,h,score); decode with sigmoid/exp + anchors.',
     inputs: [{ name: 'input', dims: ['batch', 3, 'height', 'width'] }],
     outputs: [{ name: 'grid', dims: ['batch', 25, 'height/32', 'width/32'] }],
+    extra: { anchors: TINY_FACE_ANCHORS.map((a) => a.join(' ')).join(','), iou_threshold: '0.4' },
+  });
+}
+
+/**
+ * Encodes one converted net with what all three carry: producer, a doc string naming the source
+ * package and model, and metadata (source, licence, input range, mean; `extra` after those).
+ */
+function encodeFaceNet(g, opts, { graphName, className, sourceModel, meanRgb, about, inputs, outputs, extra = {} }) {
+  const src = opts.source ?? sourceInfo(DEFAULT_MODEL_DIR);
+  return g.encode({
+    opset: OPSET, producerName: 'heirloom-convert-faceapi', producerVersion: CONVERTER_VERSION,
+    graphName,
+    docString: `face-api.js ${className} converted by heirloom-convert-faceapi ${CONVERTER_VERSION} from ` +
+      `${src.name}@${src.version} (${src.license}) model/${sourceModel}. ${about}`,
+    inputs,
+    outputs,
     metadata: {
-      source: `${src.name}@${src.version}`, license: src.license, source_model: 'tiny_face_detector_model',
-      input_range: '0..255', mean_rgb: TINY_FACE_MEAN_RGB.join(','), anchors: TINY_FACE_ANCHORS.map((a) => a.join(' ')).join(','),
-      iou_threshold: '0.4',
+      source: `${src.name}@${src.version}`, license: src.license, source_model: sourceModel,
+      input_range: '0..255', mean_rgb: meanRgb.join(','), ...extra,
     },
   });
 }
@@ -314,20 +327,13 @@ export function buildFaceLandmark68(weights, opts = {}) {
     ['landmarks'], { alpha: 1, beta: 1, transA: { int: 0 }, transB: { int: 0 } });
   checkAllUsed();
 
-  const src = opts.source ?? sourceInfo(DEFAULT_MODEL_DIR);
-  return g.encode({
-    opset: OPSET, producerName: 'heirloom-convert-faceapi', producerVersion: CONVERTER_VERSION,
-    graphName: 'face_landmark_68',
-    docString: `face-api.js FaceLandmark68Net converted by heirloom-convert-faceapi ${CONVERTER_VERSION} from ` +
-      `${src.name}@${src.version} (${src.license}) model/face_landmark_68_model. Input RGB 0..255 NCHW 112x112 ` +
+  return encodeFaceNet(g, opts, {
+    graphName: 'face_landmark_68', className: 'FaceLandmark68Net', sourceModel: 'face_landmark_68_model', meanRgb: FACE_MEAN_RGB,
+    about: 'Input RGB 0..255 NCHW 112x112 ' +
       '(face crop zero-padded to a centred square, resized). Output [N,136] interleaved x,y of 68 points in [0,1] ' +
       'of the padded square (before face-api postProcess).',
     inputs: [{ name: 'input', dims: ['batch', 3, 112, 112] }],
     outputs: [{ name: 'landmarks', dims: ['batch', 136] }],
-    metadata: {
-      source: `${src.name}@${src.version}`, license: src.license, source_model: 'face_landmark_68_model',
-      input_range: '0..255', mean_rgb: FACE_MEAN_RGB.join(','),
-    },
   });
 }
 
@@ -413,20 +419,13 @@ export function buildFaceRecognition(weights, opts = {}) {
   g.node('MatMul', [x, g.weight('fc', fc.shape, fc.data)], ['descriptor']);
   checkAllUsed();
 
-  const src = opts.source ?? sourceInfo(DEFAULT_MODEL_DIR);
-  return g.encode({
-    opset: OPSET, producerName: 'heirloom-convert-faceapi', producerVersion: CONVERTER_VERSION,
-    graphName: 'face_recognition',
-    docString: `face-api.js FaceRecognitionNet converted by heirloom-convert-faceapi ${CONVERTER_VERSION} from ` +
-      `${src.name}@${src.version} (${src.license}) model/face_recognition_model. Input RGB 0..255 NCHW 150x150 ` +
+  return encodeFaceNet(g, opts, {
+    graphName: 'face_recognition', className: 'FaceRecognitionNet', sourceModel: 'face_recognition_model', meanRgb: FACE_MEAN_RGB,
+    about: 'Input RGB 0..255 NCHW 150x150 ' +
       '(aligned face crop zero-padded to a centred square, resized). Output [N,128] face descriptor ' +
       '(euclidean distance < 0.6 = same person, face-api convention).',
     inputs: [{ name: 'input', dims: ['batch', 3, 150, 150] }],
     outputs: [{ name: 'descriptor', dims: ['batch', 128] }],
-    metadata: {
-      source: `${src.name}@${src.version}`, license: src.license, source_model: 'face_recognition_model',
-      input_range: '0..255', mean_rgb: FACE_MEAN_RGB.join(','),
-    },
   });
 }
 

@@ -26,33 +26,17 @@ from common import (HERE, ROOT, WIDTHS, build, fixed_pairs, load_cache, load_ima
                     run_model, split_utk, ssim)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import resume, train  # noqa: E402
+from training import add_arguments, prepare, resume, train  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--steps', type=int, default=10 ** 9)
-    ap.add_argument('--minutes', type=float, default=0.0, help='wall-clock budget (cumulative over resumes)')
-    ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--patch', type=int, default=128)
-    ap.add_argument('--lr', type=float, default=1e-3)
-    ap.add_argument('--seed', type=int, default=1234)
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--max-images', type=int, default=0, help='use only the first N training images (tests)')
-    ap.add_argument('--out', default=HERE, help='folder for checkpoints/ and logs/')
-    ap.add_argument('--ckpt-minutes', type=float, default=3.0)
-    ap.add_argument('--val-every', type=int, default=200)
-    ap.add_argument('--resume', action='store_true')
+    add_arguments(ap, out=HERE, patch=128, lr=1e-3)
     ap.add_argument('--ssim-weight', type=float, default=0.1)
     ap.add_argument('--no-bf16', action='store_true', help='train in float32 (default: bf16 autocast on CPU)')
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    for d in ('checkpoints', 'logs'):
-        os.makedirs(os.path.join(args.out, d), exist_ok=True)
-    ckpt_path = os.path.join(args.out, 'checkpoints', 'face.pt')
-    log_path = os.path.join(args.out, 'logs', 'face.csv')
+    ckpt_path, log_path = prepare(args, 'face')
 
     tr_files, val_files = split_utk()
     t0 = time.time()

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from common import HERE, ROOT, build, load_cache, make_batch, push_pull, run_model, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import resume, train  # noqa: E402
+from training import add_arguments, prepare, resume, train  # noqa: E402
 
 
 def loss_fn(name, pred, y, x):
@@ -66,28 +66,12 @@ def val_metric(name, net, vx, vy):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--model', required=True, choices=['detector', 'denoise', 'inpaint'])
-    ap.add_argument('--steps', type=int, default=10 ** 9)
-    ap.add_argument('--minutes', type=float, default=0.0, help='wall-clock budget (cumulative over resumes)')
-    ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--patch', type=int, default=96)
-    ap.add_argument('--lr', type=float, default=2e-3)
-    ap.add_argument('--seed', type=int, default=1234)
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--max-images', type=int, default=0, help='use only the first N training images (tests)')
-    ap.add_argument('--out', default=HERE, help='folder for checkpoints/ and logs/')
-    ap.add_argument('--ckpt-minutes', type=float, default=3.0)
-    ap.add_argument('--val-every', type=int, default=200)
-    ap.add_argument('--resume', action='store_true')
+    add_arguments(ap, out=HERE, patch=96, lr=2e-3)
     ap.add_argument('--init', default='', help='start from this checkpoint\'s weights (all but the 1x1 head, '
                     'which starts at zero so a residual model starts as its prefill); fresh optimizer and step 0')
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    os.makedirs(os.path.join(args.out, 'checkpoints'), exist_ok=True)
-    os.makedirs(os.path.join(args.out, 'logs'), exist_ok=True)
-    ckpt_path = os.path.join(args.out, 'checkpoints', f'{args.model}.pt')
-    log_path = os.path.join(args.out, 'logs', f'{args.model}.csv')
+    ckpt_path, log_path = prepare(args, args.model)
 
     files = train_files()
     # a fixed slice of the training folders is used only for validation during training

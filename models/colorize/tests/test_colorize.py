@@ -14,13 +14,8 @@ sys.path.insert(0, COLORIZE)
 from common import (DATA, Exported, build, grid_centers, grid_index, lab_to_rgb, make_bins,  # noqa: E402
                     rgb_to_lab, sample_hints)
 
-FAILED = []
-
-
-def check(cond, msg):
-    print('ok  ' if cond else 'FAIL', msg)
-    if not cond:
-        FAILED.append(msg)
+sys.path.insert(0, os.path.dirname(COLORIZE))  # models/
+from script_tests import check, run  # noqa: E402
 
 
 def test_lab():
@@ -90,9 +85,4 @@ def test_tiny_training():
 
 if __name__ == '__main__':
     torch.set_num_threads(1)
-    for t in (test_lab, test_bins, test_hints, test_export_graph, test_tiny_training):
-        t()
-    if FAILED:
-        print(f'{len(FAILED)} failed')
-        sys.exit(1)
-    print('all passed')
+    run(test_lab, test_bins, test_hints, test_export_graph, test_tiny_training)

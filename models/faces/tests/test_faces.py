@@ -16,13 +16,8 @@ sys.path.insert(0, FACES)
 from common import (ROOT, Exported, bicubic_baseline, build, degrade, file_seed, make_batch, psnr, split_utk,  # noqa: E402
                     ssim, utk_files)
 
-FAILED = []
-
-
-def check(cond, msg):
-    print('ok  ' if cond else 'FAIL', msg)
-    if not cond:
-        FAILED.append(msg)
+sys.path.insert(0, os.path.dirname(FACES))  # models/
+from script_tests import check, run  # noqa: E402
 
 
 def face():
@@ -129,9 +124,4 @@ def test_tiny_training():
 
 if __name__ == '__main__':
     torch.set_num_threads(1)
-    for t in (test_degrade, test_split, test_shapes, test_export_graph, test_tiny_training):
-        t()
-    if FAILED:
-        print(f'{len(FAILED)} failed')
-        sys.exit(1)
-    print('all passed')
+    run(test_degrade, test_split, test_shapes, test_export_graph, test_tiny_training)

@@ -15,15 +15,8 @@ ROOT = os.path.abspath(os.path.join(REPAIR, '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'models', 'forge'))
 from forge import PRESETS, forge, preset, random_blobs  # noqa: E402
 
-FAILED = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILED.append(msg)
-        print('FAIL', msg)
-    else:
-        print('ok  ', msg)
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from script_tests import check, run  # noqa: E402
 
 
 def photo(seed=7, h=120, w=160):
@@ -121,9 +114,4 @@ def test_training_scripts():
 
 
 if __name__ == '__main__':
-    test_determinism()
-    test_shapes()
-    test_masks()
-    test_training_scripts()
-    print(f'{len(FAILED)} failure(s)')
-    sys.exit(1 if FAILED else 0)
+    run(test_determinism, test_shapes, test_masks, test_training_scripts)
