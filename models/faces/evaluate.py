@@ -7,7 +7,10 @@ file name) and eval/ffhq-10 (1024x1024, resized whole to 128 bicubic). Each face
 --size (default 128) and degraded by common.degrade with a fixed seed per image: CRC32 of the file
 name (common.file_seed), so every run and every model sees the same damaged faces.
 Metrics per image against the clean face at --size, then averaged over the set: PSNR (dB, peak 1,
-MSE over all RGB pixels) and SSIM (11x11 gaussian, sigma 1.5, per RGB channel, averaged).
+MSE over all RGB pixels), SSIM (11x11 gaussian, sigma 1.5, per RGB channel, averaged) and identity:
+the cosine similarity of face-api.js recognition descriptors (models/faces/identity.mjs, the
+converted FaceRecognitionNet; the crop comes from the clean face's landmarks) of the face vs the
+clean one. --no-identity skips it (it needs node and models/faces/build/face-recognition.onnx).
 Rows:
   input    the degraded face itself
   bicubic  the degraded face downscaled x0.5 (bicubic, antialiased) and bicubic back up to --size
@@ -20,6 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import tempfile
+
+import numpy as np
 
 import torch
 
@@ -31,6 +38,20 @@ def _rel(p):
     return os.path.abspath(p) if r.startswith('..') else r
 
 
+def identity(clean, variants):
+    """{variant: {identity: mean cosine, descriptor_distance: mean euclidean}} vs clean, from models/faces/identity.mjs (ORT-node)."""
+    with tempfile.TemporaryDirectory() as d:
+        for name, t in [('clean', clean), *variants.items()]:
+            np.ascontiguousarray(t.float().numpy(), dtype='<f4').tofile(os.path.join(d, f'{name}.f32'))
+        with open(os.path.join(d, 'meta.json'), 'w') as f:
+            json.dump({'n': len(clean), 'size': clean.shape[-1], 'variants': list(variants)}, f)
+        r = subprocess.run(['node', os.path.join(HERE, 'identity.mjs'), d], capture_output=True, text=True, cwd=ROOT, timeout=1800)
+        if r.returncode != 0:
+            raise SystemExit(f'identity.mjs failed:\n{r.stderr}')
+        doc = json.loads(r.stdout.strip().splitlines()[-1])
+        return {k: {'identity': v['mean'], 'descriptor_distance': doc['distance'][k]} for k, v in doc['variants'].items()}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--ckpt', default=os.path.join(HERE, 'checkpoints', 'face.pt'))
@@ -38,6 +59,7 @@ def main():
     ap.add_argument('--size', type=int, default=SIZE)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--out', default=os.path.join(HERE, 'logs', 'eval.json'))
+    ap.add_argument('--no-identity', action='store_true', help='skip the identity similarity (node + recognition net)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -55,25 +77,29 @@ def main():
                    'model': torch.cat([model(x[i:i + 16]) for i in range(0, len(x), 16)])}
         res[name] = {'n': len(files), **{k: {'psnr': psnr(v, y).mean().item(), 'ssim': ssim(v, y, reduce=False).mean().item()}
                                          for k, v in out.items()}}
+        if not args.no_identity:
+            for k, v in identity(y, out).items():
+                res[name][k].update(v)
     u = res.get('utkface-heldout')
     summary = ''
     if u:
         summary = (f'On {u["n"]} held-out UTKFace faces degraded by the face forge (seeded), PSNR '
                    f'{u["model"]["psnr"]:.2f} dB vs {u["input"]["psnr"]:.2f} dB for the degraded input, SSIM '
-                   f'{u["model"]["ssim"]:.3f} vs {u["input"]["ssim"]:.3f}.')
+                   f'{u["model"]["ssim"]:.3f} vs {u["input"]["ssim"]:.3f}'
+                   + (f', identity {u["model"]["identity"]:.3f} vs {u["input"]["identity"]:.3f}' if 'identity' in u['model'] else '') + '.')
     doc = {'checkpoint': {'path': _rel(args.ckpt), 'step': ck['step'], 'minutes': round(ck['elapsed'] / 60, 1),
                           'params': sum(p.numel() for p in net.parameters())},
            'size': args.size, 'protocol': 'whole face resized to size, common.degrade seeded with CRC32(file name); '
-           'PSNR/SSIM per image vs the clean face, averaged', 'sets': res, 'summary': summary}
+           'PSNR/SSIM per image vs the clean face, averaged; identity = cosine of face-api recognition descriptors vs the clean face (crop from the clean face landmarks), averaged', 'sets': res, 'summary': summary}
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(doc, f, indent=2)
         f.write('\n')
     print(f'checkpoint step {ck["step"]}, {ck["elapsed"] / 60:.1f} min; {args.size}x{args.size}\n')
-    print('| set | n | input PSNR / SSIM | bicubic PSNR / SSIM | model PSNR / SSIM |')
+    print('| set | n | input PSNR / SSIM / identity | bicubic PSNR / SSIM / identity | model PSNR / SSIM / identity |')
     print('| --- | ---: | ---: | ---: | ---: |')
     for name, r in res.items():
-        cells = ' | '.join(f'{r[k]["psnr"]:.2f} / {r[k]["ssim"]:.4f}' for k in ('input', 'bicubic', 'model'))
+        cells = ' | '.join(f'{r[k]["psnr"]:.2f} / {r[k]["ssim"]:.4f} / {r[k].get("identity", float("nan")):.4f}' for k in ('input', 'bicubic', 'model'))
         print(f'| {name} | {r["n"]} | {cells} |')
     print('\nwrote', args.out)
 

@@ -1,7 +1,8 @@
-"""Export the face restoration network to ONNX (opset 17) + an fp16-weight variant.
+"""Export the face restoration network to ONNX (opset 17) + an fp16-weight variant, and write their
+entries in src/stages/face/models.json (the face-api nets' entries there are kept).
 
     /usr/bin/python3 models/faces/export.py                       # checkpoints/face.pt -> public/models/face/
-    /usr/bin/python3 models/faces/export.py --ckpt /tmp/x/checkpoints/face.pt --out /tmp/x/onnx
+    /usr/bin/python3 models/faces/export.py --ckpt /tmp/x/checkpoints/face.pt --out /tmp/x/onnx --no-manifest
 
 Convention:
   input  'input'  float32 NCHW [N,3,H,W], RGB (R, G, B order) in [0,1]; trained at 128x128 aligned face
@@ -27,12 +28,14 @@ import numpy as np
 import onnx
 import torch
 
-from common import HERE, ROOT, Exported, load_checkpoint
+from common import HERE, ROOT, SIZE, WIDTHS, Exported, load_checkpoint
 
 sys.path.insert(0, os.path.dirname(HERE))
 from onnx_tools import check_convs, sha256, to_fp16_weights  # noqa: E402
 
 ORT_RUN = os.path.join(HERE, 'ort_run.mjs')
+LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: UTKFace aligned and '
+           'cropped faces (non-commercial research use only); treat the weights as non-commercial research use.')
 
 
 def export_fp32(net, path, producer='heirloom-face-restore'):
@@ -85,6 +88,9 @@ def main():
     ap.add_argument('--ckpt', default=os.path.join(HERE, 'checkpoints', 'face.pt'))
     ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'face'))
     ap.add_argument('--no-check', action='store_true', help='skip the onnxruntime-node comparison')
+    ap.add_argument('--manifest', default=os.path.join(ROOT, 'src', 'stages', 'face', 'models.json'))
+    ap.add_argument('--metrics', default=os.path.join(HERE, 'logs', 'eval.json'), help="evaluate.py's output (its summary goes into the description)")
+    ap.add_argument('--no-manifest', action='store_true')
     args = ap.parse_args()
     torch.set_num_threads(2)
 
@@ -110,6 +116,43 @@ def main():
         if bad:
             sys.exit(f'ONNX output differs from PyTorch: {bad}')
         print('ONNX matches PyTorch (fp32 within 1e-4, fp16 within 2e-2)')
+    if not args.no_manifest:
+        write_manifest(args.manifest, ck, nparams, p32, p16, args.metrics)
+
+
+def write_manifest(path, ck, nparams, p32, p16, metrics):
+    summary = ''
+    if os.path.exists(metrics):
+        summary = ' ' + json.load(open(metrics)).get('summary', '')
+    a = ck.get('args', {})
+    desc = (f'Heirloom face restoration U-Net (widths {list(WIDTHS)}, {nparams} params, residual on the input), '
+            f'trained by the Heirloom project on UTKFace faces degraded by the face forge ({ck["step"]} steps of batch '
+            f'{a.get("batch", 16)} x {a.get("patch", SIZE)} px on 2 CPU cores). Input: the face aligned to the UTKFace '
+            f'template at {SIZE}x{SIZE}, RGB [0,1]; output the restored face, RGB [0,1].' + summary.rstrip())
+    ours = []
+    for precision, p in (('fp32', p32), ('fp16', p16)):
+        ours.append({
+            'id': 'heirloom-face' + ('-fp16' if precision == 'fp16' else ''),
+            'label': 'Heirloom face restorer' + (' (fp16 weights)' if precision == 'fp16' else ''),
+            'task': 'face',
+            'file': os.path.basename(p),
+            'sha256': sha256(p),
+            'size': os.path.getsize(p),
+            'input': {'name': 'input', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
+            'output': {'name': 'output', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
+            'scale': 1,
+            'tile': {'size': SIZE, 'overlap': 0},
+            'precision': precision,
+            'source': {'description': desc + (' Weights stored as fp16 (Cast to float32 at load).' if precision == 'fp16' else '')},
+            'license': LICENSE,
+            'card': 'models/cards/face.md',
+            'convention': 'heirloom-face',
+        })
+    kept = [m for m in json.load(open(path)) if m.get('task') != 'face'] if os.path.exists(path) else []
+    with open(path, 'w') as f:
+        json.dump(kept + ours, f, indent=2)
+        f.write('\n')
+    print('wrote', os.path.relpath(path, ROOT))
 
 
 if __name__ == '__main__':

@@ -21,6 +21,7 @@ import type { StageContext } from '../../src/core/pipeline/stage';
 import type { ModelManifest } from '../../src/core/models/types';
 import type { RgbaImage } from '../../src/core/image/types';
 import { codeformerLikeModel, negatingFaceModel } from '../support/face-models';
+import { changedOutsideFaces, degradeCard, facePsnr, twoFaceCard } from '../support/face-card';
 
 const root = join(__dirname, '..', '..');
 const data = join(root, '..', 'shared', 'data');
@@ -63,8 +64,9 @@ const custom = (id: string, convention: 'gfpgan' | 'codeformer' | 'gpen', bytes:
 });
 
 describe('face stage', () => {
-  it('ships the detector and landmark nets: manifests valid, files match', () => {
-    for (const m of faceManifests.filter((x) => x.task !== 'face')) {
+  it('ships the detector, landmark and restoration nets: manifests valid, files match', () => {
+    expect(faceManifests.map((m) => m.task).sort()).toEqual(['face', 'face', 'face-detect', 'face-landmarks']);
+    for (const m of faceManifests) {
       expect(validateManifest(m)).toEqual(m);
       const buf = readFileSync(join(root, 'public/models/face', m.file));
       expect(buf.length).toBe(m.size);
@@ -101,6 +103,27 @@ describe('face stage', () => {
       expect(Math.abs(y! - UTK_TEMPLATE[i]![1])).toBeLessThan(0.02);
     });
   }, 60_000);
+
+  it.skipIf(!haveData)('the built-in model brings two degraded held-out faces closer to the clean ones and leaves the rest alone', async () => {
+    const { clean, boxes } = await twoFaceCard();
+    const bad = await degradeCard(clean);
+    const image: RgbaImage = { width: bad.width, height: bad.height, data: new Uint8ClampedArray(bad.data) };
+    const out = await runFace(image, { ...faceDefaults, fidelity: 1 }, ctx());
+    expect(out.data).not.toBe(image.data);
+    expect(image.data).toEqual(new Uint8ClampedArray(bad.data)); // the input is not altered
+    for (const b of boxes) {
+      const before = facePsnr(bad, clean, b), after = facePsnr(out, clean, b);
+      console.log(`face at ${b.x},${b.y}: PSNR ${before.toFixed(2)} dB degraded -> ${after.toFixed(2)} dB restored`);
+      expect(after).toBeGreaterThan(before + 0.5);
+    }
+    expect(changedOutsideFaces(out, bad, boxes, 130)).toBe(0);
+    // fidelity 0 keeps the photo; in between lies between
+    expect((await runFace(image, { ...faceDefaults, fidelity: 0 }, ctx())).data).toEqual(image.data);
+    const half = await runFace(image, { ...faceDefaults, fidelity: 0.5 }, ctx());
+    const mid = facePsnr(half, clean, boxes[0]!);
+    expect(mid).toBeGreaterThan(facePsnr(bad, clean, boxes[0]!));
+    expect(mid).toBeLessThan(facePsnr(out, clean, boxes[0]!));
+  }, 90_000);
 
   it.skipIf(!haveData)('restores every face and nothing else, through a GFPGAN-style model; fidelity blends, 0 keeps the photo', async () => {
     const { image, boxes } = await twoFaces();

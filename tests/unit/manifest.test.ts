@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ManifestError, validateManifest } from '../../src/core/models/manifest';
 
 const valid = () => ({
@@ -96,5 +98,15 @@ describe('validateManifest', () => {
     expect(() => validateManifest({ ...valid(), scale: -3 })).toThrow(
       'Invalid model manifest "esrgan-medium-x2": field "scale" must be a positive number, got -3',
     );
+  });
+});
+
+describe('shipped manifests', () => {
+  const root = join(__dirname, '..', '..');
+  const stages = readdirSync(join(root, 'src', 'stages')).filter((s) => existsSync(join(root, 'src', 'stages', s, 'models.json')));
+  it.each(stages)('every %s model points at a model card that exists', (stage) => {
+    const manifests = JSON.parse(readFileSync(join(root, 'src', 'stages', stage, 'models.json'), 'utf8')) as { id: string; card: string }[];
+    expect(manifests.length).toBeGreaterThan(0);
+    for (const m of manifests) expect(existsSync(join(root, m.card)), `${m.id}: ${m.card}`).toBe(true);
   });
 });

@@ -1,0 +1,22 @@
+"""Prints the model card's quality table from evaluate.py's output (models/faces/logs/eval.json).
+
+    /usr/bin/python3 models/faces/card_table.py [eval.json]
+"""
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+doc = json.load(open(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, 'logs', 'eval.json')))
+ck = doc['checkpoint']
+print(f'Checkpoint step {ck["step"]} ({ck["minutes"]} min of training), {doc["size"]}x{doc["size"]}.\n')
+print('| set | n | metric | input | bicubic | **model** |')
+print('|---|---|---|---|---|---|')
+for name, r in doc['sets'].items():
+    for key, label, fmt in (('psnr', 'PSNR dB', '.2f'), ('ssim', 'SSIM', '.4f'), ('identity', 'identity (cosine)', '.4f'),
+                            ('descriptor_distance', 'descriptor distance (lower is better)', '.4f')):
+        if key not in r['model']:
+            continue
+        cells = [format(r[k][key], fmt) for k in ('input', 'bicubic', 'model')]
+        cells[2] = f'**{cells[2]}**'
+        print(f'| {name} | {r["n"]} | {label} | ' + ' | '.join(cells) + ' |')
