@@ -83,6 +83,40 @@ def load_face(path, size=SIZE):
     return np.asarray(im).copy()
 
 
+# The app's face templates (fractions of the square / pixels at 512): src/stages/face/conventions.ts
+# UTK_TEMPLATE and src/core/faces/align.ts FFHQ_TEMPLATE_512 (tests/test_faces.py checks they agree).
+UTK_TEMPLATE = ((0.298, 0.292), (0.681, 0.293), (0.49, 0.521), (0.321, 0.685), (0.659, 0.688))
+FFHQ_TEMPLATE_512 = ((192.98, 239.95), (318.9, 240.19), (256.63, 314.02), (201.26, 371.41), (313.09, 371.15))
+
+
+def fit_similarity(src, dst):
+    """Least-squares similarity (a, b, tx, ty): x' = a x - b y + tx, y' = b x + a y + ty, src -> dst."""
+    A, r = [], []
+    for (x, y), (u, v) in zip(src, dst):
+        A += [[x, -y, 1, 0], [y, x, 0, 1]]
+        r += [u, v]
+    return np.linalg.lstsq(np.array(A, float), np.array(r, float), rcond=None)[0]
+
+
+def load_ffhq_framed(path, size=SIZE):
+    """An FFHQ-aligned face framed as the app frames a face for the built-in model: the similarity that
+    takes the FFHQ template onto UTK_TEMPLATE at size x size (bicubic, after an antialiased 2x-per-step
+    reduction so the warp never shrinks by more than 2x). uint8 HxWx3."""
+    im = Image.open(path).convert('RGB')
+    s = im.size[0] / 512
+    a, b, tx, ty = fit_similarity([(x * s, y * s) for x, y in FFHQ_TEMPLATE_512], [(x * size, y * size) for x, y in UTK_TEMPLATE])
+    scale = float(np.hypot(a, b))
+    while scale < 0.5:  # halve first (box filter = antialiased), so the final bicubic warp does not alias
+        im = im.resize((im.size[0] // 2, im.size[1] // 2), Image.BOX)
+        a, b, scale = a * 2, b * 2, scale * 2
+    # PIL wants the inverse map (output -> input)
+    det = a * a + b * b
+    ia, ib = a / det, -b / det  # inverse rotation-scale
+    itx, ity = -(ia * tx - ib * ty), -(ib * tx + ia * ty)
+    out = im.transform((size, size), Image.AFFINE, (ia, -ib, itx, ib, ia, ity), resample=Image.BICUBIC)
+    return np.asarray(out).copy()
+
+
 def file_seed(path):
     """The fixed per-image degradation seed of validation/evaluation: CRC32 of the file name."""
     return zlib.crc32(os.path.basename(path).encode())
@@ -159,19 +193,31 @@ def to_tensor(u8):
     return torch.from_numpy(a.transpose(0, 3, 1, 2).astype(np.float32) / 255.0)
 
 
-def make_batch(imgs, rng, bs, size=SIZE):
-    """bs random training pairs: (degraded, clean) float32 NCHW in [0,1]."""
+def photo_files():
+    """General photos for the texture mix (the repair training set: imagenet-samples, bsds500 train + val,
+    sun-hays80; never bsds500/test or eval/*)."""
+    return _rc.train_files(include_faces=False)
+
+
+def make_batch(imgs, rng, bs, size=SIZE, photos=None, photo_mix=0.0):
+    """bs random training pairs: (degraded, clean) float32 NCHW in [0,1]. With photos, each sample is
+    with probability photo_mix a crop of 50-100 % of a photo's short side instead of a face: sharp,
+    varied texture, so the model learns to keep detail that UTKFace's compressed faces lack."""
     xs, ys = [], []
     for _ in range(bs):
-        c = train_crop(imgs[int(rng.integers(0, len(imgs)))], rng, size)
+        if photos and rng.random() < photo_mix:
+            c = train_crop(photos[int(rng.integers(0, len(photos)))], rng, size, scale=(0.5, 1.0))
+        else:
+            c = train_crop(imgs[int(rng.integers(0, len(imgs)))], rng, size)
         ys.append(c)
         xs.append(degrade(c, rng))
     return to_tensor(xs), to_tensor(ys)
 
 
-def fixed_pairs(files, size=SIZE):
-    """(degraded, clean) for the given files: whole face at size, degraded with the file's CRC32 seed."""
-    clean = [load_face(f, size) for f in files]
+def fixed_pairs(files, size=SIZE, load=None):
+    """(degraded, clean) for the given files: each face loaded by `load` (default: whole, at size),
+    degraded with the file's CRC32 seed."""
+    clean = [(load or load_face)(f, size) for f in files]
     bad = [degrade(c, np.random.default_rng(file_seed(f))) for c, f in zip(clean, files)]
     return to_tensor(bad), to_tensor(clean)
 

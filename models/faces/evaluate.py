@@ -3,8 +3,9 @@
     /usr/bin/python3 models/faces/evaluate.py [--ckpt models/faces/checkpoints/face.pt] [--limit 200]
 
 Sets (never trained on): the UTKFace hold-out (common.heldout_files: the first --limit, sorted by
-file name) and eval/ffhq-10 (1024x1024, resized whole to 128 bicubic). Each face is resized whole to
---size (default 128) and degraded by common.degrade with a fixed seed per image: CRC32 of the file
+file name; each face resized whole to --size, default 128) and eval/ffhq-10 (1024x1024 FFHQ-aligned):
+'ffhq-10' framed as the app frames a face for the model (common.load_ffhq_framed: the FFHQ template
+onto the UTKFace one) and 'ffhq-10-whole' resized whole (more background, a smaller face). Each is degraded by common.degrade with a fixed seed per image: CRC32 of the file
 name (common.file_seed), so every run and every model sees the same damaged faces.
 Metrics per image against the clean face at --size, then averaged over the set: PSNR (dB, peak 1,
 MSE over all RGB pixels), SSIM (11x11 gaussian, sigma 1.5, per RGB channel, averaged) and identity:
@@ -30,7 +31,8 @@ import numpy as np
 
 import torch
 
-from common import HERE, ROOT, SIZE, Exported, bicubic_baseline, ffhq_files, fixed_pairs, heldout_files, load_checkpoint, psnr, ssim
+from common import (HERE, ROOT, SIZE, Exported, bicubic_baseline, ffhq_files, fixed_pairs, heldout_files, load_checkpoint,
+                    load_face, load_ffhq_framed, psnr, ssim)
 
 
 def _rel(p):
@@ -65,13 +67,14 @@ def main():
 
     net, ck = load_checkpoint(args.ckpt)
     model = Exported(net).eval()
-    sets = {'utkface-heldout': heldout_files(args.limit), 'ffhq-10': ffhq_files()}
+    sets = {'utkface-heldout': (heldout_files(args.limit), load_face), 'ffhq-10': (ffhq_files(), load_ffhq_framed),
+            'ffhq-10-whole': (ffhq_files(), load_face)}
     res = {}
-    for name, files in sets.items():
+    for name, (files, load) in sets.items():
         if not files:
             print(f'skip {name}: no files')
             continue
-        x, y = fixed_pairs(files, args.size)
+        x, y = fixed_pairs(files, args.size, load)
         with torch.no_grad():
             out = {'input': x, 'bicubic': bicubic_baseline(x),
                    'model': torch.cat([model(x[i:i + 16]) for i in range(0, len(x), 16)])}

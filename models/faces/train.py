@@ -7,7 +7,8 @@
 Data: UTKFace outside the 5 % hold-out (common.split_utk; every 100th of those is the validation
 split, never trained on); eval/* and the hold-out are never read. Each sample: a random square crop
 (85-100 % of the face image), resized to --patch, random flip, degraded by common.degrade with the
-training RNG. Loss: Charbonnier + --ssim-weight * (1 - SSIM) on the residual prediction x + net(x).
+training RNG; --photo-mix of the samples (default 25 %) are crops of general photos instead
+(common.photo_files), for texture UTKFace's compressed faces lack. Loss: Charbonnier + --ssim-weight * (1 - SSIM) on the residual prediction x + net(x).
 Validation (every --val-every steps): 48 validation faces, whole, at --patch, degraded with their
 CRC32 seeds: PSNR / SSIM of the network and of the degraded input.
 Checkpoint <out>/checkpoints/face.pt, log <out>/logs/face.csv.
@@ -22,8 +23,8 @@ import time
 import numpy as np
 import torch
 
-from common import (HERE, ROOT, WIDTHS, build, fixed_pairs, load_cache, load_image, make_batch, psnr, restore_loss,
-                    run_model, split_utk, ssim)
+from common import (HERE, ROOT, WIDTHS, build, fixed_pairs, load_cache, load_image, make_batch, photo_files, psnr,
+                    restore_loss, run_model, split_utk, ssim)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import add_arguments, prepare, resume, train  # noqa: E402
@@ -34,6 +35,8 @@ def main():
     add_arguments(ap, out=HERE, patch=128, lr=1e-3)
     ap.add_argument('--ssim-weight', type=float, default=0.1)
     ap.add_argument('--no-bf16', action='store_true', help='train in float32 (default: bf16 autocast on CPU)')
+    ap.add_argument('--photo-mix', type=float, default=0.25,
+                    help='share of samples cropped from general photos instead of faces (0 = faces only)')
     args = ap.parse_args()
 
     ckpt_path, log_path = prepare(args, 'face')
@@ -46,8 +49,12 @@ def main():
     else:
         imgs = load_cache(tr_files, short=200)  # UTKFace is 200x200: kept as is
         val_files = val_files[:48]
+    photos = []
+    if args.photo_mix > 0:
+        pf = photo_files()
+        photos = [load_image(f, 256) for f in pf[:args.max_images]] if args.max_images else load_cache(pf, short=256)
     vx, vy = fixed_pairs(val_files, args.patch)
-    print(f'{len(imgs)} train / {len(val_files)} val faces ({time.time() - t0:.1f}s)', flush=True)
+    print(f'{len(imgs)} train / {len(val_files)} val faces, {len(photos)} photos at {args.photo_mix:.0%} ({time.time() - t0:.1f}s)', flush=True)
 
     net = build(WIDTHS)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -76,7 +83,7 @@ def main():
 
     train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label='face',
           extra={'widths': list(WIDTHS), 'size': args.patch},
-          batch=lambda r: make_batch(imgs, r, args.batch, args.patch), loss=loss, validate=validate,
+          batch=lambda r: make_batch(imgs, r, args.batch, args.patch, photos, args.photo_mix), loss=loss, validate=validate,
           ckpt_path=ckpt_path, log_path=log_path)
 
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { applySimilarity, faceTemplate, fitSimilarity, invertSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../src/core/faces/align';
+import { applySimilarity, detailToKeep, faceTemplate, fitSimilarity, invertSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../src/core/faces/align';
 import type { RgbaImage } from '../../src/core/image/types';
 
 const kodak = join(__dirname, '..', '..', '..', 'shared', 'data', 'eval', 'kodak24', 'kodim05.png');
@@ -80,5 +80,60 @@ describe('face alignment', () => {
       const mean = rest.data.subarray(c * plane, (c + 1) * plane).reduce((a, b) => a + b, 0) / plane;
       expect(mean).toBeCloseTo([0.7, 0.5, 0.4][c]!, 2);
     }
+  });
+
+  /** A 512x512 grey photo with a one-pixel checkerboard in the middle: detail no 128 px square can hold. */
+  function checkerPhoto(): RgbaImage {
+    const n = 512, data = new Uint8ClampedArray(n * n * 4);
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++) {
+        const v = x > 128 && x < 384 && y > 128 && y < 384 ? ((x + y) % 2 ? 200 : 40) : 120;
+        data.set([v, v, v, 255], (y * n + x) * 4);
+      }
+    return { width: n, height: n, data };
+  }
+
+  it('shrinks a large face into the square without aliasing (box-filtered samples)', () => {
+    const m = { a: 0.25 * Math.cos(0.3), b: 0.25 * Math.sin(0.3), tx: 0, ty: 0 }; // 4x smaller, rotated
+    const c = applySimilarity(m, [256, 256]);
+    const toCrop = { ...m, tx: m.tx + 64 - c[0], ty: m.ty + 64 - c[1] }; // photo centre -> crop centre
+    expect(applySimilarity(invertSimilarity(toCrop), [64, 64])[0]).toBeCloseTo(256, 6);
+    const crop = warpToCrop(checkerPhoto(), toCrop, 128);
+    // the checkerboard averages to (200 + 40) / 2 = 120 grey; single bilinear taps would alias into stripes
+    let dev = 0, n = 0;
+    for (let v = 48; v < 80; v++) for (let u = 48; u < 80; u++) { dev = Math.max(dev, Math.abs(crop.data[v * 128 + u]! * 255 - 120)); n++; }
+    expect(n).toBe(32 * 32);
+    expect(dev).toBeLessThan(12);
+  });
+
+  it('pastes only the change when given the original crop: a large face keeps its own fine detail', () => {
+    const img = checkerPhoto();
+    const toCrop = { a: 0.25, b: 0, tx: 0, ty: 0 }; // the whole 512 photo in a 128 square
+    const crop = warpToCrop(img, toCrop, 128);
+    // a "restoration" that brightens by 0.1 everywhere and changes nothing else
+    const restored = { ...crop, data: crop.data.map((v) => v + 0.1) };
+    const kept: RgbaImage = { ...img, data: new Uint8ClampedArray(img.data) };
+    pasteCrop(kept, restored, toCrop, 1, 0.12, crop);
+    const plain: RgbaImage = { ...img, data: new Uint8ClampedArray(img.data) };
+    pasteCrop(plain, restored, toCrop, 1, 0.12);
+    const at = (im: RgbaImage, x: number, y: number) => im.data[(y * 512 + x) * 4]!;
+    for (const [x, y] of [[256, 256], [257, 256], [300, 301]] as const) {
+      expect(at(kept, x, y)).toBeCloseTo(at(img, x, y) + 25.5, -0.5); // the checker is still there, brightened
+      expect(Math.abs(at(plain, x, y) - (120 + 25.5))).toBeLessThan(8); // a plain paste flattens it to the square's grey
+    }
+    const none: RgbaImage = { ...img, data: new Uint8ClampedArray(img.data) };
+    pasteCrop(none, restored, toCrop, 1, 0.12, crop, 0);
+    expect(none.data).toEqual(plain.data);
+  });
+
+  it('keeps a face\'s own detail only when it is much larger than the square', () => {
+    expect(detailToKeep(1)).toBe(0);
+    expect(detailToKeep(0.6)).toBe(0); // a 200 px UTKFace-size face in the 128 square
+    expect(detailToKeep(0.3)).toBe(1);
+    expect(detailToKeep(0.1)).toBe(1);
+    const mid = detailToKeep(0.45);
+    expect(mid).toBeGreaterThan(0.3);
+    expect(mid).toBeLessThan(0.7);
+    for (let s = 0.05; s < 1; s += 0.05) expect(detailToKeep(s)).toBeGreaterThanOrEqual(detailToKeep(s + 0.05)); // smaller scale, more kept
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { findFaces, runFace } from '../../src/stages/face/run';
-import { faceDefaults, faceManifests, type FaceOptions } from '../../src/stages/face/meta';
+import { faceDefaults, faceManifests, faceMeta, type FaceOptions } from '../../src/stages/face/meta';
 import { UTK_TEMPLATE } from '../../src/stages/face/conventions';
 import { FFHQ_TEMPLATE_512 } from '../../src/core/faces/align';
 import { validateManifest } from '../../src/core/models/manifest';
@@ -124,6 +124,51 @@ describe('face stage', () => {
     expect(mid).toBeGreaterThan(facePsnr(bad, clean, boxes[0]!));
     expect(mid).toBeLessThan(facePsnr(out, clean, boxes[0]!));
   }, 90_000);
+
+  it.skipIf(!haveData)('a rotated face is found with its tilt, and restored', async () => {
+    const { clean, boxes } = await twoFaceCard();
+    const b = boxes[0]!;
+    const face = await sharp(Buffer.from(clean.data), { raw: { width: clean.width, height: clean.height, channels: 4 } })
+      .extract({ left: b.x - 60, top: b.y - 60, width: b.size + 120, height: b.size + 120 })
+      .rotate(25, { background: { r: 120, g: 120, b: 120, alpha: 1 } }).raw().toBuffer({ resolveWithObject: true });
+    const image: RgbaImage = { width: face.info.width, height: face.info.height, data: new Uint8ClampedArray(face.data) };
+    const found = await findFaces(image, ctx());
+    expect(found.length).toBe(1);
+    const [l, r] = found[0]!.five;
+    const tilt = (Math.atan2(r![1] - l![1], r![0] - l![0]) * 180) / Math.PI;
+    expect(Math.abs(tilt - 25)).toBeLessThan(6);
+    const bad = await degradeCard(image);
+    const out = await runFace({ ...bad, data: new Uint8ClampedArray(bad.data) }, { ...faceDefaults, fidelity: 1 }, ctx());
+    const c = image.width / 2, box = { x: c - 100, y: c - 100, size: 200 };
+    expect(facePsnr(out, image, box)).toBeGreaterThan(facePsnr(bad, image, box) + 0.5);
+  }, 60_000);
+
+  it.skipIf(!haveData)('a face cut by the photo border is restored inside the photo; a face too small to hold detail is left alone', async () => {
+    const { clean, boxes } = await twoFaceCard();
+    // keep the card right of the first face's cheek: its left edge is cut off
+    const cutX = boxes[0]!.x + 30;
+    const w = clean.width - cutX;
+    const part = await sharp(Buffer.from(clean.data), { raw: { width: clean.width, height: clean.height, channels: 4 } })
+      .extract({ left: cutX, top: 0, width: w, height: clean.height }).raw().toBuffer();
+    const bad = await degradeCard({ width: w, height: clean.height, data: part });
+    const image: RgbaImage = { width: w, height: clean.height, data: new Uint8ClampedArray(bad.data) };
+    const out = await runFace(image, { ...faceDefaults, fidelity: 1 }, ctx());
+    expect(out.width).toBe(w);
+    const cutBox = { x: 0, y: boxes[0]!.y, size: 120 };
+    let changed = 0;
+    for (let y = cutBox.y + 40; y < cutBox.y + 160; y++) for (let x = 0; x < 60; x++) if (out.data[(y * w + x) * 4] !== image.data[(y * w + x) * 4]) changed++;
+    expect(changed).toBeGreaterThan(1000); // the cut face was enhanced up to the border
+    for (let i = 3; i < out.data.length; i += 4) if (out.data[i] !== 255) throw new Error('alpha changed');
+
+    // the same card shrunk 10x: a face is still found, but its eyes are under 10 px apart (too
+    // small to hold a face's detail), so it is left alone
+    const tiny = await sharp(Buffer.from(clean.data), { raw: { width: clean.width, height: clean.height, channels: 4 } }).resize(120, 60).raw().toBuffer();
+    const small: RgbaImage = { width: 120, height: 60, data: new Uint8ClampedArray(tiny) };
+    const seen = await findFaces(small, ctx());
+    expect(seen.length).toBeGreaterThan(0);
+    for (const f of seen) expect(Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1])).toBeLessThan(faceMeta.minEyeDistance);
+    expect((await runFace(small, { ...faceDefaults, fidelity: 1 }, ctx())).data).toEqual(small.data);
+  }, 60_000);
 
   it.skipIf(!haveData)('restores every face and nothing else, through a GFPGAN-style model; fidelity blends, 0 keeps the photo', async () => {
     const { image, boxes } = await twoFaces();

@@ -104,6 +104,51 @@ def test_export_graph():
         check(all(v < 2e-2 for k, v in diffs.items() if k.startswith('fp16')), 'onnxruntime fp16 = PyTorch within 2e-2')
 
 
+def test_framing():
+    import re
+    from common import FFHQ_TEMPLATE_512, UTK_TEMPLATE, fit_similarity, load_ffhq_framed
+    nums = lambda path, name: [float(v) for v in re.findall(r'-?\d+\.\d+', open(os.path.join(ROOT, path)).read().split(name + ': readonly Point[] =', 1)[1].split(';')[0])]
+    check(nums('src/stages/face/conventions.ts', 'UTK_TEMPLATE') == [v for p in UTK_TEMPLATE for v in p], 'UTK_TEMPLATE is the app\'s')
+    check(nums('src/core/faces/align.ts', 'FFHQ_TEMPLATE_512') == [v for p in FFHQ_TEMPLATE_512 for v in p], 'FFHQ_TEMPLATE_512 is the app\'s')
+    a, b, tx, ty = fit_similarity([(0, 0), (1, 0), (0, 1)], [(3, 4), (3, 6), (1, 4)])  # rotate 90 deg, scale 2, shift
+    check(np.allclose([a, b, tx, ty], [0, 2, 3, 4]), 'fit_similarity recovers a rotation + scale + shift')
+    # a synthetic "FFHQ" image with a dot on each template point: framed, the dots land on UTK_TEMPLATE
+    img = np.zeros((1024, 1024, 3), np.uint8)
+    for x, y in FFHQ_TEMPLATE_512:
+        img[int(y * 2) - 6:int(y * 2) + 6, int(x * 2) - 6:int(x * 2) + 6] = 255
+    with tempfile.TemporaryDirectory() as d:
+        from PIL import Image
+        Image.fromarray(img).save(os.path.join(d, 'f.png'))
+        out = load_ffhq_framed(os.path.join(d, 'f.png'), 128).astype(float)[..., 0]
+    for x, y in UTK_TEMPLATE:
+        cx, cy = x * 128, y * 128
+        win = out[int(cy) - 4:int(cy) + 5, int(cx) - 4:int(cx) + 5]
+        check(win.max() > 100, f'template point ({x}, {y}) lands on its dot')
+
+
+def test_identity_script():
+    if shutil.which('node') is None or not os.path.isdir(os.path.join(ROOT, 'node_modules', 'onnxruntime-node')):
+        print('skip identity: no node / onnxruntime-node')
+        return
+    if not os.path.exists(os.path.join(FACES, 'build', 'face-recognition.onnx')):  # gitignored: convert it (a few seconds)
+        with tempfile.TemporaryDirectory() as d:
+            r = subprocess.run(['node', os.path.join(FACES, 'convert-faceapi.mjs'), '--out', d, '--no-manifest'],
+                               capture_output=True, text=True, cwd=ROOT, timeout=300)
+            check(r.returncode == 0, 'convert-faceapi.mjs builds the recognition net' + ('' if r.returncode == 0 else ': ' + r.stderr[-500:]))
+    fs = utk_files()[:2]
+    if not fs:
+        print('skip identity: no UTKFace')
+        return
+    from common import load_face, to_tensor
+    import evaluate
+    clean = to_tensor([load_face(f) for f in fs])
+    swapped = clean.flip(0)  # the other person
+    res = evaluate.identity(clean, {'same': clean, 'swapped': swapped})
+    check(abs(res['same']['identity'] - 1) < 1e-5 and res['same']['descriptor_distance'] < 1e-3, 'a face is identical to itself')
+    check(res['swapped']['identity'] < res['same']['identity'] - 0.01 and res['swapped']['descriptor_distance'] > 0.3,
+          f'two people are told apart ({res["swapped"]})')
+
+
 def test_tiny_training():
     if not utk_files():
         print('skip tiny training run: no UTKFace')
@@ -124,4 +169,4 @@ def test_tiny_training():
 
 if __name__ == '__main__':
     torch.set_num_threads(1)
-    run(test_degrade, test_split, test_shapes, test_export_graph, test_tiny_training)
+    run(test_degrade, test_split, test_shapes, test_framing, test_identity_script, test_export_graph, test_tiny_training)

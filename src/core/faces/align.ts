@@ -74,21 +74,30 @@ function sample(img: RgbaImage, x: number, y: number, out: number[]): void {
 
 /**
  * The face square: pixel (u, v) of a size x size crop is the image at toImage(u + 0.5, v + 0.5),
- * where toImage is the inverse of `toCrop` (image -> crop). Planar RGB in [0, 1].
+ * where toImage is the inverse of `toCrop` (image -> crop). Planar RGB in [0, 1]. When the face
+ * is larger than the square, each crop pixel averages a k x k grid of bilinear samples over its
+ * footprint (k = round(1 / scale), at most 8): a box filter, so fine detail does not alias.
  */
 export function warpToCrop(image: RgbaImage, toCrop: Similarity, size: number): PlanarImage {
   const inv = invertSimilarity(toCrop);
+  const k = Math.min(8, Math.max(1, Math.round(1 / similarityScale(toCrop))));
   const plane = size * size;
   const data = new Float32Array(3 * plane);
   const px = [0, 0, 0];
+  const norm = 1 / (255 * k * k);
   for (let v = 0; v < size; v++)
     for (let u = 0; u < size; u++) {
-      const [x, y] = applySimilarity(inv, [u + 0.5, v + 0.5]);
-      sample(image, x - 0.5, y - 0.5, px);
-      const i = v * size + u;
-      data[i] = px[0]! / 255;
-      data[plane + i] = px[1]! / 255;
-      data[2 * plane + i] = px[2]! / 255;
+      let r = 0, g = 0, b = 0;
+      for (let j = 0; j < k; j++)
+        for (let i = 0; i < k; i++) {
+          const [x, y] = applySimilarity(inv, [u + (i + 0.5) / k, v + (j + 0.5) / k]);
+          sample(image, x - 0.5, y - 0.5, px);
+          r += px[0]!; g += px[1]!; b += px[2]!;
+        }
+      const o = v * size + u;
+      data[o] = r * norm;
+      data[plane + o] = g * norm;
+      data[2 * plane + o] = b * norm;
     }
   return { width: size, height: size, channels: 3, data };
 }
@@ -118,10 +127,16 @@ export function featherWeight(u: number, v: number, size: number, feather = 0.12
  * Pastes a restored face crop into `out` (a copy of the photo, RGBA) through the inverse of
  * `toCrop`, blending `amount` (0..1, the fidelity control) with the feathered mask. Only the
  * pixels under the crop's footprint are touched.
+ *
+ * With `original` (the crop the model was given), `keepDetail` (0..1) of the photo's own detail
+ * finer than the square can hold (photo - original at each place) is added back: 1 pastes only
+ * the model's change, so a face much larger than the square is not replaced by an upscaled,
+ * softer copy; 0 is a plain paste.
  */
-export function pasteCrop(out: RgbaImage, restored: PlanarImage, toCrop: Similarity, amount: number, feather = 0.12): void {
+export function pasteCrop(out: RgbaImage, restored: PlanarImage, toCrop: Similarity, amount: number, feather = 0.12, original?: PlanarImage, keepDetail = 1): void {
   if (amount <= 0) return;
   const size = restored.width;
+  if (original && (original.width !== size || original.height !== restored.height)) throw new RangeError('original and restored crops differ in size');
   const inv = invertSimilarity(toCrop);
   // footprint of the crop in the image
   const corners = ([[0, 0], [size, 0], [0, size], [size, size]] as Point[]).map((p) => applySimilarity(inv, p));
@@ -135,8 +150,24 @@ export function pasteCrop(out: RgbaImage, restored: PlanarImage, toCrop: Similar
       const w = amount * featherWeight(u, v, size, feather);
       if (w <= 0) continue;
       const o = (y * out.width + x) * 4;
-      for (let c = 0; c < 3; c++) d[o + c] = Math.round(d[o + c]! + w * (255 * sampleCrop(restored, u, v, c) - d[o + c]!));
+      for (let c = 0; c < 3; c++) {
+        const r = 255 * sampleCrop(restored, u, v, c);
+        const target = original && keepDetail > 0 ? r + keepDetail * (d[o + c]! - 255 * sampleCrop(original, u, v, c)) : r;
+        d[o + c] = Math.round(d[o + c]! + w * (target - d[o + c]!));
+      }
     }
+}
+
+/**
+ * How much of a face's own fine detail to keep when it is pasted back (pasteCrop's keepDetail),
+ * from the crop scale (crop px per photo px): none while the face is at most ~1.7x the square
+ * (the restored square holds its detail, and what the square cannot hold is mostly noise and
+ * grain the model removed), all of it from ~3.3x (a big face in a high-resolution scan would
+ * otherwise come back as a 3x+ upscale of the square), smoothly in between.
+ */
+export function detailToKeep(scale: number): number {
+  const t = Math.min(1, Math.max(0, (0.6 - scale) / 0.3));
+  return t * t * (3 - 2 * t);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { RgbaImage } from '../../core/image/types';
 import type { StageContext, StageRunner } from '../../core/pipeline/stage';
 import { detectTinyFaces, faceCropInput, fivePointsFrom68, landmarksToImage, nonMaxSuppression, tinyFaceDetectorInput, LANDMARK68_INPUT_SIZE, type FaceBox } from '../../core/faces';
-import { fitSimilarity, matchColour, pasteCrop, warpToCrop, type Point } from '../../core/faces/align';
+import { detailToKeep, fitSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../core/faces/align';
 import { faceMeta, faceModel, faceRestoreModelFor, type FaceOptions } from './meta';
 import { faceConventionOf } from './conventions';
 
@@ -92,7 +92,7 @@ export const runFace: StageRunner<FaceOptions> = async (image, options, ctx) => 
     const crop = warpToCrop(image, toCrop, size);
     const restored = await convention.restore(model, manifest, crop, fidelity);
     matchColour(restored, crop);
-    pasteCrop(out, restored, toCrop, fidelity);
+    pasteCrop(out, restored, toCrop, fidelity, undefined, crop, detailToKeep(similarityScale(toCrop)));
   }
   ctx.progress({ stage: 'Enhancing faces', done: faces.length, total: faces.length });
   return out;
