@@ -15,6 +15,8 @@ import { runFade } from '../src/stages/fade/run';
 import { runUpscale } from '../src/stages/upscale/run';
 import { runColorize } from '../src/stages/colorize/run';
 import { colorizeDefaults } from '../src/stages/colorize/meta';
+import { runFace } from '../src/stages/face/run';
+import { faceDefaults } from '../src/stages/face/meta';
 import { denoiseDefaults } from '../src/stages/denoise/meta';
 import { fadeDefaults } from '../src/stages/fade/meta';
 import type { Mask } from '../src/core/image/mask';
@@ -95,13 +97,15 @@ function context(onLoad: (l: LoadedModel) => void): StageContext {
   };
 }
 
-type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'colorize' | 'colorize-hints' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all';
+type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'face' | 'colorize' | 'colorize-hints' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all';
 
 const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) => Promise<unknown>> = {
   detect: (img, ctx) => detectDamage(img, ctx),
   inpaint: (img, ctx, mask) => inpaint(img, mask, ctx),
   denoise: (img, ctx) => runDenoise(img, { ...denoiseDefaults }, ctx),
   fade: (img, ctx) => runFade(img, { ...fadeDefaults }, ctx),
+  // detection (two passes) + landmarks + the built-in restorer per face, on a portrait (STAGE_IMAGE)
+  face: (img, ctx) => runFace(img, { ...faceDefaults, fidelity: 1 }, ctx),
   // the network runs once on a 256 px copy; the rest is the edge-aware upsampling at full size
   colorize: (img, ctx) => runColorize(img, { ...colorizeDefaults, hints: [] }, ctx),
   'colorize-hints': (img, ctx) => runColorize(img, { ...colorizeDefaults, hints: TEN_HINTS }, ctx),
@@ -113,6 +117,9 @@ const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) =
     upscale: { scale: 2, quality: 'balanced' } } satisfies Recipe, ctx),
 };
 
+/** Stages that need a photo with something in it for them: a portrait for faces (same megapixels). */
+const STAGE_IMAGE: Partial<Record<StageKey, string>> = { face: 'kodim04.png' };
+
 const TEN_HINTS = Array.from({ length: 10 }, (_, i) => ({ color: ['#3a6fd8', '#4f8a3c', '#c8402f', '#e2b38f', '#7a5234'][i % 5]!, points: [[0.1 + 0.08 * i, 0.2 + 0.06 * i] as [number, number]] }));
 
 interface StageArgs { image: string; megapixels: number; stages: StageKey[]; runs: number; files?: Record<string, string>; tileSize?: number }
@@ -122,12 +129,17 @@ async function benchStages({ image, megapixels, stages, runs, files, tileSize }:
   fileOverride = files ?? {};
   tileOverride = tileSize;
   loaded.clear();
-  const photo = await loadPhoto(image, megapixels);
-  const small = await loadPhoto(image, 0.06);
+  const photos = new Map<string, { photo: RgbaImage; small: RgbaImage }>();
+  const photosFor = async (name: string) => {
+    if (!photos.has(name)) photos.set(name, { photo: await loadPhoto(name, megapixels), small: await loadPhoto(name, 0.06) });
+    return photos.get(name)!;
+  };
+  const { photo, small } = await photosFor(image);
   const mask = syntheticDamage(photo.width, photo.height);
   const smallMask = syntheticDamage(small.width, small.height);
   const rows = [];
   for (const key of stages) {
+    const { photo, small } = await photosFor(STAGE_IMAGE[key] ?? image);
     const models: LoadedModel[] = [];
     const ctx = context((l) => { if (!models.includes(l)) models.push(l); });
     // Warm-up on a small photo: loads the models (timed separately) and lets the WASM tier up.

@@ -11,6 +11,7 @@ export const STAGE_LABELS = {
   inpaint: 'Rebuild damage (inpaint)',
   denoise: 'Reduce noise',
   fade: 'Fix fading (classical)',
+  face: 'Enhance faces (kodim04 portrait: 1 face)',
   colorize: 'Colorize (automatic)',
   'colorize-hints': 'Colorize with 10 hints',
   'upscale-x2-balanced': 'Upscale 2x balanced = the default pipeline',
