@@ -10,7 +10,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 doc = json.load(open(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, 'logs', 'eval.json')))
 ck = doc['checkpoint']
 print(f'Checkpoint step {ck["step"]} ({ck["minutes"]} min of training), {doc["size"]}x{doc["size"]}.\n')
-print('| set | n | metric | input | bicubic | **model** |')
+print('| set | faces x damages | metric | input | bicubic | **model** |')
 print('|---|---|---|---|---|---|')
 for name, r in doc['sets'].items():
     for key, label, fmt in (('psnr', 'PSNR dB', '.2f'), ('ssim', 'SSIM', '.4f'), ('identity', 'identity (cosine)', '.4f'),
@@ -19,4 +19,4 @@ for name, r in doc['sets'].items():
             continue
         cells = [format(r[k][key], fmt) for k in ('input', 'bicubic', 'model')]
         cells[2] = f'**{cells[2]}**'
-        print(f'| {name} | {r["n"]} | {label} | ' + ' | '.join(cells) + ' |')
+        print(f'| {name} | {r["n"]} x {r.get("damages_per_face", 1)} | {label} | ' + ' | '.join(cells) + ' |')

@@ -214,11 +214,17 @@ def make_batch(imgs, rng, bs, size=SIZE, photos=None, photo_mix=0.0):
     return to_tensor(xs), to_tensor(ys)
 
 
-def fixed_pairs(files, size=SIZE, load=None):
+def fixed_pairs(files, size=SIZE, load=None, seeds=1):
     """(degraded, clean) for the given files: each face loaded by `load` (default: whole, at size),
-    degraded with the file's CRC32 seed."""
-    clean = [(load or load_face)(f, size) for f in files]
-    bad = [degrade(c, np.random.default_rng(file_seed(f))) for c, f in zip(clean, files)]
+    degraded with the file's CRC32 seed; with seeds > 1 also with seeds CRC32(name#1), ... (one pair
+    per face and seed, face-major), for small sets where one damage per face is a noisy estimate."""
+    clean, bad = [], []
+    for f in files:
+        c = (load or load_face)(f, size)
+        for k in range(seeds):
+            seed = file_seed(f) if k == 0 else zlib.crc32(f'{os.path.basename(f)}#{k}'.encode())
+            clean.append(c)
+            bad.append(degrade(c, np.random.default_rng(seed)))
     return to_tensor(bad), to_tensor(clean)
 
 

@@ -5,7 +5,8 @@
 Sets (never trained on): the UTKFace hold-out (common.heldout_files: the first --limit, sorted by
 file name; each face resized whole to --size, default 128) and eval/ffhq-10 (1024x1024 FFHQ-aligned):
 'ffhq-10' framed as the app frames a face for the model (common.load_ffhq_framed: the FFHQ template
-onto the UTKFace one) and 'ffhq-10-whole' resized whole (more background, a smaller face). Each is degraded by common.degrade with a fixed seed per image: CRC32 of the file
+onto the UTKFace one) and 'ffhq-10-whole' resized whole (more background, a smaller face); each FFHQ
+face is damaged --ffhq-seeds times (default 5: seeds CRC32(name), CRC32(name#1), ...). Each is degraded by common.degrade with a fixed seed per image: CRC32 of the file
 name (common.file_seed), so every run and every model sees the same damaged faces.
 Metrics per image against the clean face at --size, then averaged over the set: PSNR (dB, peak 1,
 MSE over all RGB pixels), SSIM (11x11 gaussian, sigma 1.5, per RGB channel, averaged) and identity:
@@ -59,6 +60,7 @@ def main():
     ap.add_argument('--ckpt', default=os.path.join(HERE, 'checkpoints', 'face.pt'))
     ap.add_argument('--limit', type=int, default=200, help='UTKFace hold-out faces (first N by name; 0 = all)')
     ap.add_argument('--size', type=int, default=SIZE)
+    ap.add_argument('--ffhq-seeds', type=int, default=5, help='damages per FFHQ face (10 faces: one each is a noisy estimate)')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--out', default=os.path.join(HERE, 'logs', 'eval.json'))
     ap.add_argument('--no-identity', action='store_true', help='skip the identity similarity (node + recognition net)')
@@ -67,32 +69,38 @@ def main():
 
     net, ck = load_checkpoint(args.ckpt)
     model = Exported(net).eval()
-    sets = {'utkface-heldout': (heldout_files(args.limit), load_face), 'ffhq-10': (ffhq_files(), load_ffhq_framed),
-            'ffhq-10-whole': (ffhq_files(), load_face)}
+    sets = {'utkface-heldout': (heldout_files(args.limit), load_face, 1), 'ffhq-10': (ffhq_files(), load_ffhq_framed, args.ffhq_seeds),
+            'ffhq-10-whole': (ffhq_files(), load_face, args.ffhq_seeds)}
     res = {}
-    for name, (files, load) in sets.items():
+    for name, (files, load, seeds) in sets.items():
         if not files:
             print(f'skip {name}: no files')
             continue
-        x, y = fixed_pairs(files, args.size, load)
+        x, y = fixed_pairs(files, args.size, load, seeds)
         with torch.no_grad():
             out = {'input': x, 'bicubic': bicubic_baseline(x),
                    'model': torch.cat([model(x[i:i + 16]) for i in range(0, len(x), 16)])}
-        res[name] = {'n': len(files), **{k: {'psnr': psnr(v, y).mean().item(), 'ssim': ssim(v, y, reduce=False).mean().item()}
+        res[name] = {'n': len(files), 'damages_per_face': seeds, **{k: {'psnr': psnr(v, y).mean().item(), 'ssim': ssim(v, y, reduce=False).mean().item()}
                                          for k, v in out.items()}}
         if not args.no_identity:
             for k, v in identity(y, out).items():
                 res[name][k].update(v)
-    u = res.get('utkface-heldout')
-    summary = ''
-    if u:
-        summary = (f'On {u["n"]} held-out UTKFace faces degraded by the face forge (seeded), PSNR '
-                   f'{u["model"]["psnr"]:.2f} dB vs {u["input"]["psnr"]:.2f} dB for the degraded input, SSIM '
-                   f'{u["model"]["ssim"]:.3f} vs {u["input"]["ssim"]:.3f}'
-                   + (f', identity {u["model"]["identity"]:.3f} vs {u["input"]["identity"]:.3f}' if 'identity' in u['model'] else '') + '.')
+    parts = []
+    for name, label in (('utkface-heldout', 'held-out UTKFace faces'), ('ffhq-10', 'FFHQ faces')):
+        r = res.get(name)
+        if not r:
+            continue
+        m, inp, bic = r['model'], r['input'], r['bicubic']
+        times = f' x {r["damages_per_face"]} damages' if r['damages_per_face'] > 1 else ''
+        part = (f'{r["n"]} {label}{times}: PSNR {m["psnr"]:.2f} dB vs {inp["psnr"]:.2f} (input) and {bic["psnr"]:.2f} (bicubic)')
+        if 'identity' in m:
+            part += f', identity {m["identity"]:.4f} vs {inp["identity"]:.4f} and {bic["identity"]:.4f}'
+        parts.append(part)
+    summary = ('Degraded by the seeded face forge, ' + '; '.join(parts) + '.') if parts else ''
     doc = {'checkpoint': {'path': _rel(args.ckpt), 'step': ck['step'], 'minutes': round(ck['elapsed'] / 60, 1),
                           'params': sum(p.numel() for p in net.parameters())},
-           'size': args.size, 'protocol': 'whole face resized to size, common.degrade seeded with CRC32(file name); '
+           'size': args.size, 'protocol': 'UTKFace: whole face resized to size; FFHQ: framed by the FFHQ -> UTKFace template similarity '
+           '(ffhq-10) or whole (ffhq-10-whole); common.degrade seeded with CRC32(file name) (FFHQ also CRC32(name#k), k < damages_per_face); '
            'PSNR/SSIM per image vs the clean face, averaged; identity = cosine of face-api recognition descriptors vs the clean face (crop from the clean face landmarks), averaged', 'sets': res, 'summary': summary}
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
