@@ -125,6 +125,17 @@ describe('face stage', () => {
     expect(mid).toBeLessThan(facePsnr(out, clean, boxes[0]!));
   }, 90_000);
 
+  it.skipIf(!haveData)('a real portrait (Kodak 04, a face larger than the square) comes out closer to the clean photo', async () => {
+    const { data: px, info } = await sharp(join(data, 'eval', 'kodak24', 'kodim04.png')).removeAlpha().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const clean: RgbaImage = { width: info.width, height: info.height, data: new Uint8ClampedArray(px) };
+    const bad = await degradeCard(clean);
+    const out = await runFace({ ...bad, data: new Uint8ClampedArray(bad.data) }, { ...faceDefaults, fidelity: 1 }, ctx());
+    const box = { x: 150, y: 150, size: 225 }; // eyes, nose and mouth
+    const before = facePsnr(bad, clean, box), after = facePsnr(out, clean, box);
+    console.log(`kodim04 face: PSNR ${before.toFixed(2)} dB degraded -> ${after.toFixed(2)} dB restored`);
+    expect(after).toBeGreaterThan(before + 0.3);
+  }, 60_000);
+
   it.skipIf(!haveData)('a rotated face is found with its tilt, and restored', async () => {
     const { clean, boxes } = await twoFaceCard();
     const b = boxes[0]!;
