@@ -35,7 +35,9 @@ from onnx_tools import check_convs, sha256, to_fp16_weights  # noqa: E402
 
 ORT_RUN = os.path.join(HERE, 'ort_run.mjs')
 LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: UTKFace aligned and '
-           'cropped faces (non-commercial research use only); treat the weights as non-commercial research use.')
+           'cropped faces (non-commercial research use only), plus ImageNet sample images (ImageNet terms, non-commercial '
+           'research), BSDS500 train+val (research and education) and Sun-Hays 80 for texture; treat the weights as '
+           'non-commercial research use.')
 
 
 def export_fp32(net, path, producer='heirloom-face-restore'):
@@ -126,7 +128,8 @@ def write_manifest(path, ck, nparams, p32, p16, metrics):
         summary = ' ' + json.load(open(metrics)).get('summary', '')
     a = ck.get('args', {})
     desc = (f'Heirloom face restoration U-Net (widths {list(WIDTHS)}, {nparams} params, residual on the input), '
-            f'trained by the Heirloom project on UTKFace faces degraded by the face forge ({ck["step"]} steps of batch '
+            f'trained by the Heirloom project on UTKFace faces degraded by the face forge, with general photos for texture '
+            f'({ck["step"]} steps of batch '
             f'{a.get("batch", 16)} x {a.get("patch", SIZE)} px on 2 CPU cores). Input: the face aligned to the UTKFace '
             f'template at {SIZE}x{SIZE}, RGB [0,1]; output the restored face, RGB [0,1].' + summary.rstrip())
     ours = []
