@@ -8,6 +8,10 @@ import { upscaleModelFor } from '../../src/stages/upscale/meta';
 import { nodeStageContext } from './support/reference';
 import { runColorize } from '../../src/stages/colorize/run';
 import { colorizeDefaults } from '../../src/stages/colorize/meta';
+import { runFace } from '../../src/stages/face/run';
+import { faceDefaults } from '../../src/stages/face/meta';
+import { degradeCard, twoFaceCard } from '../support/face-card';
+import sharp from 'sharp';
 
 // SwiftShader gives a software WebGPU adapter about 500x slower than WASM: tiny inputs only.
 test('with a WebGPU adapter the app picks WebGPU and its output matches onnxruntime-node', async ({ page }) => {
@@ -156,4 +160,24 @@ test('the colorization network runs on WebGPU and matches onnxruntime-node', asy
   await expect(page.getByTestId('backend')).toHaveText(/^WebGPU/); // no per-model fallback
   const expected = await runColorize({ ...grey, data: new Uint8ClampedArray(grey.data) }, { ...colorizeDefaults, hints: [] }, nodeStageContext());
   expect(diffRgb(out, { ...expected, data: new Uint8Array(expected.data) }).max).toBeLessThanOrEqual(3);
+});
+
+test('the face nets (detector, landmarks, restorer) run on WebGPU and match onnxruntime-node', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('WebGPU');
+  // one held-out face, degraded, 160 px: small enough for the software adapter
+  const { clean, boxes } = await twoFaceCard();
+  const b = boxes[0]!;
+  const face = await sharp(Buffer.from(clean.data), { raw: { width: clean.width, height: clean.height, channels: 4 } })
+    .extract({ left: b.x - 20, top: b.y - 20, width: b.size + 40, height: b.size + 40 }).resize(160, 160).raw().toBuffer();
+  const bad = await degradeCard({ width: 160, height: 160, data: face });
+  await chooseFile(page, encodePng(bad), 'face-tiny.png');
+  await setStages(page, ['face']);
+  await page.getByTestId('face-fidelity').fill('1');
+  const { image: out } = await runAndDownload(page);
+  await expect(page.getByTestId('backend')).toHaveText(/^WebGPU/); // no per-model fallback
+  const expected = await runFace({ ...bad, data: new Uint8ClampedArray(bad.data) }, { ...faceDefaults, fidelity: 1 }, nodeStageContext());
+  expect(diffRgb(out, bad).mean).toBeGreaterThan(1); // the face was restored
+  expect(diffRgb(out, { ...expected, data: new Uint8Array(expected.data) }).max).toBeLessThanOrEqual(4);
 });
