@@ -1,7 +1,8 @@
-"""ONNX helpers the project's export scripts share (repair models, colorization)."""
+"""ONNX helpers the project's export scripts share (repair models, colorization, faces)."""
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 import onnx
@@ -46,3 +47,23 @@ def sha256(path):
     with open(path, 'rb') as f:
         h.update(f.read())
     return h.hexdigest()
+
+
+FP16_NOTE = ' Weights stored as fp16 (Cast to float32 at load).'
+
+
+def shipped_pair(p32, p16, *, id, label, task, io, description, license, card, convention=None, fp16_note=FP16_NOTE):
+    """The manifest entries (src/stages/*/models.json) of a model shipped as an fp32 file and an
+    fp16-weight file: the same fields, the fp16 one with '-fp16' in its id, ' (fp16 weights)' in its
+    label and fp16_note after its description. io: the input, output, scale and tile fields."""
+    entries = []
+    for precision, path in (('fp32', p32), ('fp16', p16)):
+        fp16 = precision == 'fp16'
+        m = {'id': id + ('-fp16' if fp16 else ''), 'label': label + (' (fp16 weights)' if fp16 else ''), 'task': task,
+             'file': os.path.basename(path), 'sha256': sha256(path), 'size': os.path.getsize(path), **io,
+             'precision': precision, 'source': {'description': description + (fp16_note if fp16 else '')},
+             'license': license, 'card': card}
+        if convention:
+            m['convention'] = convention
+        entries.append(m)
+    return entries

@@ -24,7 +24,7 @@ import torch
 from common import HERE, OUT_STRIDE, ROOT, TEMPERATURE, WIDTHS, Exported, build
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import check_convs, sha256, to_fp16_weights  # noqa: E402
+from onnx_tools import check_convs, shipped_pair, to_fp16_weights  # noqa: E402
 
 LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: ImageNet sample images '
            '(ImageNet terms, non-commercial research), BSDS500 train+val (research and education), Sun-Hays 80 '
@@ -74,25 +74,11 @@ def main():
             f'T = {temperature}. Trained by the Heirloom project ({ck["step"]} steps of batch {a["batch"]} x '
             f'{a["patch"]} px crops on 2 CPU cores). Input: L/100 - 0.5 and optional colour hints (a/110, b/110, mask).'
             + summary.rstrip())
-    manifests = []
-    for precision, path in (('fp32', p32), ('fp16', p16)):
-        manifests.append({
-            'id': 'heirloom-colorize' + ('-fp16' if precision == 'fp16' else ''),
-            'label': 'Heirloom colorizer' + (' (fp16 weights)' if precision == 'fp16' else ''),
-            'task': 'colorize',
-            'file': os.path.basename(path),
-            'sha256': sha256(path),
-            'size': os.path.getsize(path),
-            'input': {'name': 'input', 'layout': 'NCHW', 'channels': 4, 'range': [-0.5, 0.5]},
-            'output': {'name': 'output', 'layout': 'NCHW', 'channels': 2, 'range': [-110, 110]},
-            'scale': 1 / OUT_STRIDE,
-            'tile': {'size': 512, 'overlap': 0},
-            'precision': precision,
-            'source': {'description': desc + (' Weights stored as fp16 (Cast to float32 at load).' if precision == 'fp16' else '')},
-            'license': LICENSE,
-            'card': 'models/cards/colorize.md',
-            'convention': 'heirloom-lab-hints',
-        })
+    manifests = shipped_pair(p32, p16, id='heirloom-colorize', label='Heirloom colorizer', task='colorize', io={
+        'input': {'name': 'input', 'layout': 'NCHW', 'channels': 4, 'range': [-0.5, 0.5]},
+        'output': {'name': 'output', 'layout': 'NCHW', 'channels': 2, 'range': [-110, 110]},
+        'scale': 1 / OUT_STRIDE, 'tile': {'size': 512, 'overlap': 0},
+    }, description=desc, license=LICENSE, card='models/cards/colorize.md', convention='heirloom-lab-hints')
     if not args.no_manifest:
         with open(args.manifest, 'w') as f:
             json.dump(manifests, f, indent=2)

@@ -31,7 +31,7 @@ import torch
 from common import HERE, ROOT, SIZE, WIDTHS, Exported, load_checkpoint
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import check_convs, sha256, to_fp16_weights  # noqa: E402
+from onnx_tools import check_convs, sha256, shipped_pair, to_fp16_weights  # noqa: E402
 
 ORT_RUN = os.path.join(HERE, 'ort_run.mjs')
 LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: UTKFace aligned and '
@@ -132,25 +132,11 @@ def write_manifest(path, ck, nparams, p32, p16, metrics):
             f'({ck["step"]} steps of batch '
             f'{a.get("batch", 16)} x {a.get("patch", SIZE)} px on 2 CPU cores). Input: the face aligned to the UTKFace '
             f'template at {SIZE}x{SIZE}, RGB [0,1]; output the restored face, RGB [0,1].' + summary.rstrip())
-    ours = []
-    for precision, p in (('fp32', p32), ('fp16', p16)):
-        ours.append({
-            'id': 'heirloom-face' + ('-fp16' if precision == 'fp16' else ''),
-            'label': 'Heirloom face restorer' + (' (fp16 weights)' if precision == 'fp16' else ''),
-            'task': 'face',
-            'file': os.path.basename(p),
-            'sha256': sha256(p),
-            'size': os.path.getsize(p),
-            'input': {'name': 'input', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
-            'output': {'name': 'output', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
-            'scale': 1,
-            'tile': {'size': SIZE, 'overlap': 0},
-            'precision': precision,
-            'source': {'description': desc + (' Weights stored as fp16 (Cast to float32 at load).' if precision == 'fp16' else '')},
-            'license': LICENSE,
-            'card': 'models/cards/face.md',
-            'convention': 'heirloom-face',
-        })
+    ours = shipped_pair(p32, p16, id='heirloom-face', label='Heirloom face restorer', task='face', io={
+        'input': {'name': 'input', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
+        'output': {'name': 'output', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
+        'scale': 1, 'tile': {'size': SIZE, 'overlap': 0},
+    }, description=desc, license=LICENSE, card='models/cards/face.md', convention='heirloom-face')
     kept = [m for m in json.load(open(path)) if m.get('task') != 'face'] if os.path.exists(path) else []
     with open(path, 'w') as f:
         json.dump(kept + ours, f, indent=2)

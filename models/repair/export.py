@@ -31,7 +31,12 @@ import torch
 from common import ARCH, HERE, ROOT, Exported, build
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import check_convs, sha256, to_fp16_weights  # noqa: E402
+from onnx_tools import check_convs, shipped_pair, to_fp16_weights  # noqa: E402
+
+LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: '
+           'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
+           '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
+           'non-commercial research, so treat the weights as non-commercial research use.')
 
 MODELS = ('detector', 'inpaint', 'denoise')
 TASK = {'detector': 'repair-detect', 'inpaint': 'inpaint', 'denoise': 'denoise'}
@@ -104,27 +109,12 @@ def main():
         }[name]
         if name in metrics and 'summary' in metrics[name]:
             desc += ' ' + metrics[name]['summary']
-        for precision, path in (('fp32', p32), ('fp16', p16)):
-            manifests.append({
-                'id': f'heirloom-{name}' + ('-fp16' if precision == 'fp16' else ''),
-                'label': LABEL[name] + (' (fp16 weights)' if precision == 'fp16' else ''),
-                'task': TASK[name],
-                'file': os.path.basename(path),
-                'sha256': sha256(path),
-                'size': os.path.getsize(path),
-                'input': {'name': 'input', 'layout': 'NCHW', 'channels': CIN[name], 'range': [0, 1]},
-                'output': {'name': 'output', 'layout': 'NCHW', 'channels': COUT[name], 'range': [0, 1]},
-                'scale': 1,
-                'tile': {'size': 256, 'overlap': 48 if name == 'inpaint' else 32},
-                'precision': precision,
-                'source': {'description': desc + (' Weights stored as fp16 (Cast to float32 at load; compute and I/O float32).'
-                                                  if precision == 'fp16' else '')},
-                'license': ('Weights trained by the Heirloom project (no third-party weights). Training data: '
-                            'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
-                            '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
-                            'non-commercial research, so treat the weights as non-commercial research use.'),
-                'card': f'models/cards/repair-{name}.md',
-            })
+        manifests += shipped_pair(p32, p16, id=f'heirloom-{name}', label=LABEL[name], task=TASK[name], io={
+            'input': {'name': 'input', 'layout': 'NCHW', 'channels': CIN[name], 'range': [0, 1]},
+            'output': {'name': 'output', 'layout': 'NCHW', 'channels': COUT[name], 'range': [0, 1]},
+            'scale': 1, 'tile': {'size': 256, 'overlap': 48 if name == 'inpaint' else 32},
+        }, description=desc, license=LICENSE, card=f'models/cards/repair-{name}.md',
+            fp16_note=' Weights stored as fp16 (Cast to float32 at load; compute and I/O float32).')
     if not args.no_manifest:
         os.makedirs(os.path.dirname(args.manifest), exist_ok=True)
         with open(args.manifest, 'w') as f:
