@@ -43,7 +43,7 @@ def prepare(args, name):
 
 def resume(ckpt_path, net, opt, rng):
     """Loads a checkpoint into net/opt/rng; returns it (for step, elapsed and extras)."""
-    ck = torch.load(ckpt_path)
+    ck = torch.load(ckpt_path, map_location='cpu')  # a GPU lease's checkpoint resumes anywhere
     net.load_state_dict(ck['model'])
     opt.load_state_dict(ck['opt'])
     rng.bit_generator.state = ck['rng']

@@ -46,8 +46,12 @@ BASE = {
     # defects (masked)
     'tear': {'p': 0.2, 'count': (1, 2), 'size': (0.08, 0.35)},
     'crease': {'p': 0.4, 'count': (1, 3)},
-    'scratch': {'p': 0.7, 'count': (1, 6), 'width': (0.6, 3.0), 'opacity': (0.35, 1.0)},
+    'scratch': {'p': 0.7, 'count': (1, 6), 'width': (0.6, 3.0), 'opacity': (0.35, 1.0),
+                'wide_p': 0.0, 'wide': (3.0, 9.0)},  # wide_p: share of scratches that are gouges
     'dust': {'p': 0.7, 'density': (1.0, 12.0), 'hairs': (0, 4)},  # density: specks per 10k px
+    'crack': {'p': 0.0, 'cells': (12, 60), 'width': (0.6, 2.0), 'region': (0.2, 0.7)},  # craquelure
+    'foxing': {'p': 0.0, 'count': (2, 25), 'radius': (1.0, 8.0), 'opacity': (0.3, 0.8)},
+    'flake': {'p': 0.0, 'count': (1, 8), 'size': (0.01, 0.05)},  # missing emulsion spots
     # acquisition
     'blur': {'p': 0.3, 'sigma': (0.3, 1.2)},
     'halftone': {'p': 0.0, 'period': (3.0, 5.0)},
@@ -58,7 +62,7 @@ BASE = {
 }
 
 AGING = ('stain', 'fade', 'cast', 'vignette')
-DEFECTS = ('tear', 'crease', 'scratch', 'dust')
+DEFECTS = ('tear', 'crease', 'scratch', 'dust', 'crack', 'foxing', 'flake')
 ACQUISITION = ('blur', 'halftone', 'grain', 'jpeg')
 
 
@@ -71,7 +75,14 @@ def preset(name: str) -> dict:
     denoise:        acquisition only: grain/noise, mild blur, JPEG (no masks, no aging)
     """
     c = copy.deepcopy(BASE)
-    if name in ('all', 'detector'):
+    if name == 'all':
+        return c
+    if name == 'detector':
+        # real prints also crack, fox, flake and get gouged (every scale of damage)
+        c['crack']['p'] = 0.25
+        c['foxing']['p'] = 0.25
+        c['flake']['p'] = 0.2
+        c['scratch']['wide_p'] = 0.2
         return c
     if name == 'defects_only':
         for k in AGING + ACQUISITION:
@@ -337,7 +348,8 @@ def _scratch(h, w, rng, cfg):
             pts = [tuple(((1 - t) ** 3) * np.array(P[0]) + 3 * ((1 - t) ** 2) * t * np.array(P[1])
                          + 3 * (1 - t) * t * t * np.array(P[2]) + t ** 3 * np.array(P[3])) for t in ts]
             pts = [(float(x), float(y)) for x, y in pts]
-        wmax = _u(rng, cfg['width'])
+        wide = rng.random() < cfg.get('wide_p', 0.0)
+        wmax = _u(rng, cfg['wide'] if wide else cfg['width'])
         # variable width / opacity along the curve: draw segments
         seg_op = np.clip(_u(rng, cfg['opacity']) * (0.75 + 0.25 * np.sin(np.linspace(0, rng.uniform(1, 8), len(pts))
                                                                               + rng.uniform(0, 6))), 0, 1)
@@ -395,6 +407,56 @@ def _dust(h, w, rng, cfg):
     val = np.where(c == 255, lv, dv).astype(np.float32)
     colour = np.repeat(val[..., None], 3, axis=2)
     return [(a, colour, 'defect')]
+
+
+def _crack(h, w, rng, cfg):
+    """Craquelure: a network of thin cracks around irregular cells, inside a soft region."""
+    n = _ri(rng, cfg['cells'])
+    pts = np.stack([rng.uniform(0, w, n), rng.uniform(0, h, n)], 1).astype(np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    warp = (_smooth_noise(rng, h, w, max(6.0, min(h, w) / 8)) - 0.5) * min(h, w) / 6
+    gap = np.empty((h, w), np.float32)  # nearest minus second-nearest seed distance, by row bands
+    for y0 in range(0, h, 64):
+        sl = slice(y0, y0 + 64)
+        d = np.sqrt((xx[sl, :, None] + warp[sl, :, None] - pts[:, 0]) ** 2
+                    + (yy[sl, :, None] - warp[sl, :, None] - pts[:, 1]) ** 2)
+        d2 = np.partition(d, 1, axis=2)
+        gap[sl] = d2[..., 1] - d2[..., 0]
+    width = _u(rng, cfg['width'])
+    edge = np.clip(1.0 - gap / (2 * width), 0, 1)  # 1 on the cell borders
+    region = _smooth_noise(rng, h, w, max(8.0, min(h, w) / 3))
+    keep = region > np.quantile(region, 1 - _u(rng, cfg['region']))
+    a = np.where(keep, edge, 0).astype(np.float32) * rng.uniform(0.6, 1.0)
+    v = rng.uniform(0.0, 0.3) if rng.random() < 0.6 else rng.uniform(0.75, 1.0)
+    return [(a, np.full((h, w, 3), v, np.float32), 'defect')]
+
+
+def _foxing(h, w, rng, cfg):
+    """Foxing: rust-brown spots with soft edges."""
+    im = _canvas(h, w)
+    dr = ImageDraw.Draw(im)
+    for _ in range(_ri(rng, cfg['count'])):
+        x, y, r = rng.uniform(0, w), rng.uniform(0, h), _u(rng, cfg['radius'])
+        dr.ellipse([x - r, y - r, x + r, y + r], fill=float(_u(rng, cfg['opacity'])))
+    a = gaussian_blur(_to_arr(im), rng.uniform(0.5, 2.0))
+    col = np.array([rng.uniform(0.45, 0.65), rng.uniform(0.28, 0.42), rng.uniform(0.12, 0.25)], np.float32)
+    return [(np.clip(a, 0, 1), np.broadcast_to(col, (h, w, 3)).copy(), 'defect')]
+
+
+def _flake(h, w, rng, cfg):
+    """Flaked-off emulsion: small irregular holes showing the paper (or dark backing)."""
+    im = Image.new('L', (w, h), 0)
+    dr = ImageDraw.Draw(im)
+    for _ in range(_ri(rng, cfg['count'])):
+        s = _u(rng, cfg['size']) * min(h, w)
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        ang = np.linspace(0, 2 * math.pi, 10, endpoint=False) + rng.uniform(0, 1)
+        rr = s * rng.uniform(0.3, 1.0, 10)
+        dr.polygon([(cx + r * math.cos(t), cy + r * math.sin(t)) for t, r in zip(ang, rr)], fill=255)
+    a = (_to_arr(im) > 127).astype(np.float32)
+    v = rng.uniform(0.85, 1.0) if rng.random() < 0.8 else rng.uniform(0.02, 0.15)
+    colour = np.full((h, w, 3), v, np.float32) + rng.normal(0, 0.015, (h, w, 1)).astype(np.float32)
+    return [(a, colour, 'missing')]
 
 
 # --------------------------------------------------------------------------------------------
@@ -469,8 +531,9 @@ def forge(clean: np.ndarray, rng: np.random.Generator, config: dict | None = Non
 
     # 2. defects (composited in order; masks where the value really changed)
     layers = []
-    for name, fn in (('tear', _tear), ('crease', _crease), ('scratch', _scratch), ('dust', _dust)):
-        if _on(rng, config[name]):
+    for name, fn in (('tear', _tear), ('crease', _crease), ('scratch', _scratch), ('dust', _dust),
+                     ('crack', _crack), ('foxing', _foxing), ('flake', _flake)):
+        if name in config and _on(rng, config[name]):
             layers += fn(h, w, rng, config[name])
     cur = base.copy()
     missing_alpha = np.zeros((h, w), np.float32)
@@ -480,7 +543,8 @@ def forge(clean: np.ndarray, rng: np.random.Generator, config: dict | None = Non
             missing_alpha = np.maximum(missing_alpha, a)
     cur = np.clip(cur, 0, 1)
     thr = config.get('mask_threshold', 6.0 / 255.0)
-    changed = np.abs(cur - base).max(axis=2) > thr
+    change = np.abs(cur - base).max(axis=2)
+    changed = change > thr
     mask_missing = (missing_alpha > 0.5)
     # missing regions are always labelled (even if the fill happens to match the photo)
     mask_defect = changed & ~mask_missing
@@ -504,6 +568,7 @@ def forge(clean: np.ndarray, rng: np.random.Generator, config: dict | None = Non
         'mask_missing': mask_missing.astype(np.uint8),
         'clean_target': clean.copy(),
         'aged': aged_u8,
+        'change': np.where(keep, change, 0).astype(np.float32),  # how much each defect pixel moved (0..1)
     }
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'models', 'forge'))
-from forge import forge, preset, random_blobs  # noqa: E402
+from forge import DEFECTS, forge, preset, random_blobs  # noqa: E402
 
 DATA = os.environ.get('HEIRLOOM_DATA', os.path.abspath(os.path.join(ROOT, '..', 'shared', 'data')))
 
@@ -25,7 +25,9 @@ DATA = os.environ.get('HEIRLOOM_DATA', os.path.abspath(os.path.join(ROOT, '..', 
 
 # model name -> (in channels, out channels, channel widths per level)
 ARCH = {
-    'detector': dict(cin=3, cout=1, widths=(16, 32, 64, 96)),
+    # depth 4 for context (a scratch crossing a wall vs the edge of a window); full-res width 16
+    # keeps it as fast as the first detector
+    'detector': dict(cin=3, cout=1, widths=(16, 32, 48, 64, 128)),
     'denoise': dict(cin=3, cout=3, widths=(16, 32, 64, 96)),
     'inpaint': dict(cin=4, cout=3, widths=(16, 32, 48, 64, 96)),
 }
@@ -187,6 +189,15 @@ def load_image(path, short=256):
     return np.asarray(im)
 
 
+def load_pack(path):
+    """Photos packed by pack_data.py: [(name, jpeg bytes)] -> list of HxWx3 uint8."""
+    import io
+    import pickle
+    with open(path, 'rb') as f:
+        items = pickle.load(f)
+    return [(name, np.asarray(Image.open(io.BytesIO(b)).convert('RGB'))) for name, b in items]
+
+
 def load_cache(files, short=256, cache=None):
     """Decode + resize all images once; cached as a pickle in /tmp (not in the repo)."""
     import pickle
@@ -231,18 +242,45 @@ def _cfg(name):
                 c[k] = base[k]
                 c[k]['p'] = 0.3
             _CFG[name] = c
+        elif name == 'detector-clean':
+            c = preset('detector')
+            for k in DEFECTS:
+                c[k]['p'] = 0.0
+            _CFG[name] = c
         else:
             _CFG[name] = preset(name)
     return _CFG[name]
 
 
+# Detector labels: damage a viewer can see (a defect that moved the pixel by more than VISIBLE, or
+# missing emulsion) is the target; faint traces (moved by more than FAINT) and a 1 px ring around
+# the target are left out of the loss and of the scores, since neither answer is wrong there.
+VISIBLE, FAINT = 12 / 255, 3 / 255
+CLEAN_SHARE = 0.3  # share of detector samples with no defect at all (aging and acquisition only)
+
+
+def _dilate(m, r=1):
+    out = m.copy()
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            out |= np.roll(np.roll(m, dy, 0), dx, 1)
+    return out
+
+
+def detector_target(o):
+    """forge output -> [3,H,W] float32: target (visible damage), weight (0 = not scored) and every
+    pixel the forge changed by more than 6/255 (for strict scores)."""
+    target = (o['mask_missing'] > 0) | (o['change'] > VISIBLE)
+    ignore = ((o['change'] > FAINT) | _dilate(target)) & ~target
+    return np.stack([target, ~ignore, (o['change'] > 6 / 255) | (o['mask_missing'] > 0)]).astype(np.float32)  # + the forge's own mask
+
+
 def make_sample(name, patch, rng):
     """patch: HxWx3 uint8 clean -> (input CHW float32, target CHW float32)."""
-    o = forge(patch, rng, _cfg(name))
     if name == 'detector':
-        x = o['damaged']
-        y = ((o['mask_defect'] | o['mask_missing']) > 0).astype(np.float32)[None]
-        return x.transpose(2, 0, 1).astype(np.float32) / 255.0, y
+        o = forge(patch, rng, _cfg('detector-clean' if rng.random() < CLEAN_SHARE else 'detector'))
+        return o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0, detector_target(o)
+    o = forge(patch, rng, _cfg(name))
     if name == 'denoise':
         return (o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0,
                 o['clean_target'].transpose(2, 0, 1).astype(np.float32) / 255.0)
@@ -266,3 +304,23 @@ def make_batch(name, imgs, rng, bs, size):
         xs.append(x)
         ys.append(y)
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
+
+
+class _Batches(torch.utils.data.IterableDataset):
+    def __init__(self, name, imgs, seed, bs, size):
+        self.args = (name, imgs, seed, bs, size)
+
+    def __iter__(self):
+        name, imgs, seed, bs, size = self.args
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng([seed, info.id if info else 0])
+        while True:
+            yield make_batch(name, imgs, rng, bs, size)
+
+
+def batch_stream(name, imgs, seed, bs, size, workers):
+    """Batches made by `workers` processes (the forge is the bottleneck on a GPU); each worker has
+    its own seeded generator, so a run is reproducible for a given worker count, not across resumes."""
+    dl = torch.utils.data.DataLoader(_Batches(name, imgs, seed, bs, size), batch_size=None,
+                                     num_workers=workers, prefetch_factor=4, persistent_workers=True)
+    return iter(dl)

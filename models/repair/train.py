@@ -19,24 +19,46 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import HERE, ROOT, build, load_cache, make_batch, push_pull, run_model, train_files
+from common import HERE, ROOT, batch_stream, build, load_cache, load_pack, make_batch, push_pull, run_model, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import add_arguments, prepare, resume, train  # noqa: E402
 
 
+def detector_loss(logits, y):
+    """Weighted BCE + batch soft Dice + half the BCE of the hardest 0.5 % of negative pixels: false alarms on
+    content (window frames, lettering, glasses) are what users see, so they cost the most."""
+    t, w = y[:, :1], y[:, 1:2]
+    bce = F.binary_cross_entropy_with_logits(logits, t, reduction='none')
+    base = (bce * w).sum() / w.sum().clamp_min(1)
+    p = torch.sigmoid(logits)
+    inter = (p * t * w).sum()
+    dice = 1 - (2 * inter + 1) / ((p * w).sum() + (t * w).sum() + 1)
+    neg = (bce * w * (1 - t)).flatten()
+    hard = neg.topk(max(1, neg.numel() // 200)).values.mean()
+    return base + dice + 0.5 * hard
+
+
 def loss_fn(name, pred, y, x):
     if name == 'detector':
-        bce = F.binary_cross_entropy_with_logits(pred, y, pos_weight=torch.tensor(3.0))
-        p = torch.sigmoid(pred)
-        inter = (p * y).sum((1, 2, 3))
-        dice = 1 - (2 * inter + 1) / (p.sum((1, 2, 3)) + y.sum((1, 2, 3)) + 1)
-        return bce + dice.mean()
+        return detector_loss(pred.float(), y)
     if name == 'denoise':
         return torch.sqrt((pred - y) ** 2 + 1e-6).mean()
     m = x[:, 3:4]
     hole = (torch.abs(pred - y) * m).sum() / (m.sum() * 3 + 1)
     return hole + 0.1 * torch.abs(pred - y).mean()
+
+
+def detector_scores(logits, y, threshold=0.5):
+    """Pixel precision/recall of the scored pixels; clean_fp = share of pixels flagged on the
+    samples without any damage (false alarms on content)."""
+    t, w = y[:, :1], y[:, 1:2]
+    p = (logits > math.log(threshold / (1 - threshold))).float()
+    tp, fp, fn = (p * t * w).sum().item(), (p * (1 - t) * w).sum().item(), ((1 - p) * t * w).sum().item()
+    clean = t.sum((1, 2, 3)) == 0
+    clean_fp = p[clean].mean().item() if clean.any() else 0.0
+    return {'val_precision': tp / max(1.0, tp + fp), 'val_recall': tp / max(1.0, tp + fn),
+            'val_f1': 2 * tp / max(1.0, 2 * tp + fp + fn), 'val_clean_fp': clean_fp}
 
 
 @torch.no_grad()
@@ -45,11 +67,7 @@ def val_metric(name, net, vx, vy):
     pred = run_model(name, net, vx)
     net.train()
     if name == 'detector':
-        p = (pred > 0).float()
-        tp = (p * vy).sum().item()
-        fp = (p * (1 - vy)).sum().item()
-        fn = ((1 - p) * vy).sum().item()
-        return {'val_f1': 2 * tp / max(1.0, 2 * tp + fp + fn), 'val_iou': tp / max(1.0, tp + fp + fn)}
+        return detector_scores(pred.float(), vy)
     pred = pred.clamp(0, 1)
     if name == 'denoise':
         mse = ((pred - vy) ** 2).mean().item()
@@ -69,23 +87,34 @@ def main():
     add_arguments(ap, out=HERE, patch=96, lr=2e-3)
     ap.add_argument('--init', default='', help='start from this checkpoint\'s weights (all but the 1x1 head, '
                     'which starts at zero so a residual model starts as its prefill); fresh optimizer and step 0')
+    ap.add_argument('--data-pack', default='', help='photos from pack_data.py instead of ../shared/data')
+    ap.add_argument('--device', default='cpu', help='cpu or cuda')
+    ap.add_argument('--workers', type=int, default=0, help='processes making batches (0: in the training loop)')
+    ap.add_argument('--bf16', action='store_true', help='bf16 autocast')
     args = ap.parse_args()
 
     ckpt_path, log_path = prepare(args, args.model)
 
-    files = train_files()
-    # a fixed slice of the training folders is used only for validation during training
-    val_files = files[::50]
-    tr_files = [f for i, f in enumerate(files) if i % 50 != 0]
-    if args.max_images:
-        tr_files, val_files = tr_files[:args.max_images], val_files[:1]
-        imgs = [__import__('common').load_image(f) for f in tr_files]
-        vimgs = [__import__('common').load_image(f) for f in val_files]
+    if args.data_pack:
+        named = load_pack(args.data_pack)
+        # the same validation slice rule as the folders: every 50th photo
+        vimgs = [im for i, (_, im) in enumerate(named) if i % 50 == 0]
+        imgs = [im for i, (_, im) in enumerate(named) if i % 50 != 0]
+        print(f'loaded {len(imgs)} train / {len(vimgs)} val photos from {args.data_pack}', flush=True)
     else:
-        t0 = time.time()
-        imgs = load_cache(tr_files)
-        vimgs = load_cache(val_files)
-        print(f'loaded {len(imgs)} train / {len(vimgs)} val images in {time.time() - t0:.1f}s', flush=True)
+        files = train_files()
+        # a fixed slice of the training folders is used only for validation during training
+        val_files = files[::50]
+        tr_files = [f for i, f in enumerate(files) if i % 50 != 0]
+        if args.max_images:
+            tr_files, val_files = tr_files[:args.max_images], val_files[:1]
+            imgs = [__import__('common').load_image(f) for f in tr_files]
+            vimgs = [__import__('common').load_image(f) for f in val_files]
+        else:
+            t0 = time.time()
+            imgs = load_cache(tr_files)
+            vimgs = load_cache(val_files)
+            print(f'loaded {len(imgs)} train / {len(vimgs)} val images in {time.time() - t0:.1f}s', flush=True)
 
     vrng = np.random.default_rng(999)
     vx, vy = make_batch(args.model, vimgs, vrng, 8 if args.max_images else 48, args.patch)
@@ -109,11 +138,30 @@ def main():
             torch.nn.init.zeros_(net.head.bias)
     print(f'{args.model}: {sum(p.numel() for p in net.parameters())} params, patch {args.patch}, batch {args.batch}', flush=True)
 
+    dev = torch.device(args.device)
+    net.to(dev)
+    for st in opt.state.values():  # a resumed optimizer's moments follow the model
+        for k, v in st.items():
+            if torch.is_tensor(v) and k != 'step':
+                st[k] = v.to(dev)
+    vx, vy = vx.to(dev), vy.to(dev)
+    if args.workers:
+        stream = batch_stream(args.model, imgs, args.seed + step, args.batch, args.patch, args.workers)
+        next_batch = lambda r: next(stream)  # noqa: E731
+    else:
+        next_batch = lambda r: make_batch(args.model, imgs, r, args.batch, args.patch)  # noqa: E731
+
+    def loss(n, x, y):
+        x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=args.bf16):
+            pred = run_model(args.model, n, x)
+        return loss_fn(args.model, pred.float(), y, x)
+
     train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=args.model,
-          batch=lambda r: make_batch(args.model, imgs, r, args.batch, args.patch),
-          loss=lambda n, x, y: loss_fn(args.model, run_model(args.model, n, x), y, x),
+          batch=next_batch, loss=loss,
           validate=lambda: val_metric(args.model, net, vx, vy),
           ckpt_path=ckpt_path, log_path=log_path)
+
 
 if __name__ == '__main__':
     main()

@@ -27,6 +27,11 @@ export interface ModelManifest {
   /** Where the weights came from and under which licence. */
   source: { package?: string; version?: string; url?: string; description: string };
   license: string;
+  /**
+   * Detection models: the probability from which a pixel counts as found, calibrated on held-out
+   * data for precision (the card says how). 0.5 when absent.
+   */
+  threshold?: number;
   /** Optional path of the model card relative to the repository root. */
   card?: string;
   /**

@@ -20,7 +20,12 @@ export const repairMeta = {
   warnCoverage: 0.6,
   /** Detected damage is grown by this many pixels so the fill also covers soft edges. */
   dilate: 2,
+  /** Photos longer than this are searched for damage on a shrunk copy (see detectDamage). */
+  detectLongSide: 2048,
 };
+
+/** Said (as the progress stage, then as a notice) when detection finds nothing to repair. */
+export const NO_DAMAGE = 'No damage found: the photo is left as it is';
 
 export const repairManifests = manifests as ModelManifest[];
 
