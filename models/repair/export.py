@@ -70,7 +70,7 @@ def export_fp32(name, net, path):
 
 # the detector's depth-4 U-Net sees ~200 px of context: bigger tiles, wider overlap
 TILE = {'detector': {'size': 384, 'overlap': 64}, 'inpaint': {'size': 256, 'overlap': 48}}
-TRAINED_ON = {'detector': 'an H200 GPU for 11 min (forge on 15 CPU processes), then CPU'}
+TRAINED_ON = {'detector': 'one H200 GPU lease, the forge on 15 CPU processes'}
 
 
 def main():

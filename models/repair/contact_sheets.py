@@ -1,0 +1,146 @@
+"""Contact sheets of the repair stage as the app runs it (detector at the manifest threshold, large
+photos searched on a box-shrunk copy, mask grown, inpainting inside the mask only):
+photo | mask overlay (red) | result, then a 2.5x crop around the most-marked spot.
+
+    /usr/bin/python3 models/repair/contact_sheets.py [--out models/cards/repair-sheets]
+
+Sheets: real-old/* (no ground truth) at their own size and enlarged to 3000 px (as a scan), and
+held-out forge samples (kodak24) at 500 px and 3000 px (damage forged at 1000 px, then enlarged,
+so cracks are several pixels wide as on a real high-resolution scan).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import math
+import os
+import zlib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw
+
+from common import DATA, HERE, ROOT, Exported, build, forge, preset
+
+COL = 500  # width of one column of a sheet
+
+
+def load(name):
+    net = build(name)
+    net.load_state_dict(torch.load(os.path.join(HERE, 'checkpoints', f'{name}.pt'), map_location='cpu')['model'])
+    return Exported(name, net.eval()).eval()
+
+
+def app_settings():
+    with open(os.path.join(ROOT, 'src', 'stages', 'repair', 'models.json')) as f:
+        det = next(m for m in json.load(f) if m['task'] == 'repair-detect' and m['precision'] == 'fp32')
+    return det.get('threshold', 0.5), 2, 2048  # threshold, dilate, detectLongSide (src/stages/repair/meta.ts)
+
+
+@torch.no_grad()
+def repair(img, det, inp, threshold, dilate, long_side):
+    h, w = img.shape[:2]
+    x = torch.from_numpy(img.transpose(2, 0, 1).astype(np.float32) / 255.0)[None]
+    k = max(1, math.ceil(max(h, w) / long_side))
+    xs = F.avg_pool2d(F.pad(x, (0, (-w) % k, 0, (-h) % k), mode='replicate'), k) if k > 1 else x
+    p = det(xs)
+    m = (p >= threshold).float()
+    if k > 1:
+        m = F.interpolate(m, scale_factor=k, mode='nearest')[:, :, :h, :w]
+    r = dilate * k
+    m = F.max_pool2d(m, 2 * r + 1, stride=1, padding=r)
+    out = inp(torch.cat([x, m], 1)) if m.any() else x
+    return m[0, 0].numpy() > 0, (out[0].numpy().transpose(1, 2, 0) * 255 + 0.5).clip(0, 255).astype(np.uint8)
+
+
+def row(img, mask, result, title):
+    h, w = img.shape[:2]
+    s = COL / w
+    size = (COL, max(1, round(h * s)))
+    over = img.copy()
+    over[mask] = (0.35 * over[mask] + 0.65 * np.array([255, 0, 0])).astype(np.uint8)
+    tiles = [Image.fromarray(a).resize(size, Image.LANCZOS) for a in (img, over, result)]
+    # crop around the most-marked 200x120 px window (or the centre), shown at 2.5x
+    cw, ch = min(w, 200), min(h, 120)
+    if mask.any():
+        ii = torch.from_numpy(mask.astype(np.float32))[None, None]
+        dens = F.avg_pool2d(ii, (ch, cw), stride=8)[0, 0].numpy()
+        yy, xx = np.unravel_index(int(dens.argmax()), dens.shape)
+        y0, x0 = yy * 8, xx * 8
+    else:
+        y0, x0 = (h - ch) // 2, (w - cw) // 2
+    crops = [Image.fromarray(a[y0:y0 + ch, x0:x0 + cw]).resize((round(cw * 2.5), round(ch * 2.5)), Image.NEAREST)
+             for a in (img, over, result)]
+    W = max(3 * COL, sum(c.width for c in crops))
+    H = 22 + size[1] + crops[0].height + 4
+    sheet = Image.new('RGB', (W, H), 'white')
+    ImageDraw.Draw(sheet).text((4, 4), f'{title}  ({w}x{h}, mask {100 * mask.mean():.2f} %, crop at {x0},{y0} x2.5)', fill='black')
+    for i, t in enumerate(tiles):
+        sheet.paste(t, (i * COL, 22))
+    xo = 0
+    for c in crops:
+        sheet.paste(c, (xo, 22 + size[1] + 4))
+        xo += c.width
+    return sheet
+
+
+def stack(rows):
+    W = max(r.width for r in rows)
+    out = Image.new('RGB', (W, sum(r.height for r in rows)), 'white')
+    y = 0
+    for r in rows:
+        out.paste(r, (0, y))
+        y += r.height
+    return out
+
+
+def enlarge(img, long_side):
+    h, w = img.shape[:2]
+    s = long_side / max(h, w)
+    return np.asarray(Image.fromarray(img).resize((round(w * s), round(h * s)), Image.BICUBIC))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--out', default=os.path.join(ROOT, 'models', 'cards', 'repair-sheets'))
+    ap.add_argument('--threads', type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    det, inp = load('detector'), load('inpaint')
+    settings = app_settings()
+    real = sorted(glob.glob(os.path.join(DATA, 'real-old', '*', '*')))
+    forged = sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png')))[::4]
+    cfg = preset('detector')
+    sheets = {}
+    for scale in ('own', 3000):
+        rows = []
+        for f in real:
+            img = np.asarray(Image.open(f).convert('RGB'))
+            if scale != 'own':
+                img = enlarge(img, scale)
+            m, res = repair(img, det, inp, *settings)
+            rows.append(row(img, m, res, f'real-old/{os.path.basename(os.path.dirname(f))}/{os.path.basename(f)}'))
+        sheets[f'real-old-{scale}'] = rows
+        rows = []
+        for f in forged:
+            clean = np.asarray(Image.open(f).convert('RGB'))
+            rng = np.random.default_rng(zlib.crc32(f'sheet:{os.path.basename(f)}'.encode()))
+            if scale == 'own':
+                dmg = forge(clean, rng, cfg)['damaged']
+            else:
+                dmg = enlarge(forge(enlarge(clean, 1000), rng, cfg)['damaged'], scale)
+            m, res = repair(dmg, det, inp, *settings)
+            rows.append(row(dmg, m, res, f'forge kodak24/{os.path.basename(f)} ({"500 px" if scale == "own" else "3000 px"})'))
+        sheets[f'forge-{"500" if scale == "own" else "3000"}'] = rows
+    for name, rows in sheets.items():
+        for i in range(0, len(rows), 7):  # a few photos a sheet, so each stays readable
+            p = os.path.join(args.out, f'{name}-{i // 7 + 1}.jpg')
+            stack(rows[i:i + 7]).save(p, quality=85)
+            print(p)
+
+
+if __name__ == '__main__':
+    main()
