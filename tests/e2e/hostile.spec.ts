@@ -41,17 +41,20 @@ for (const input of corpus) {
 
     await chooseFile(page, input.bytes, input.name, input.mimeType);
     await expect(page.getByTestId('filename')).toHaveText(input.name);
-    await page.getByTestId('run').click();
+    // A file the header check refuses is refused on picking (Restore stays off); others run.
+    await page.waitForFunction(() => document.querySelector('[data-testid="error"]') || !(document.querySelector('[data-testid="run"]') as HTMLButtonElement).disabled);
+    if (await page.getByTestId('error').count() === 0) await page.getByTestId('run').click();
     if ('size' in input.expect) {
       const [w, h] = input.expect.size;
       await expect(page.getByTestId('result-size')).toHaveText(`${w}×${h}`, { timeout: 150_000 });
       await expect(page.getByTestId('error')).toHaveCount(0);
+      // Not stuck: the Restore button is back.
+      await expect(page.getByTestId('run')).toBeEnabled();
     } else {
       await expect(page.getByTestId('error')).toHaveText(input.expect.message, { timeout: 60_000 });
       await expect(page.getByTestId('result-size')).toHaveCount(0);
     }
-    // Not stuck: the Restore button is back, and the recipe is as it was.
-    await expect(page.getByTestId('run')).toBeEnabled();
+    // The recipe is as it was.
     if (input.recipe === 'fade') {
       await expect(page.getByTestId('stage-fade')).toBeChecked();
       await expect(page.getByTestId('stage-upscale')).not.toBeChecked();
@@ -67,6 +70,46 @@ for (const input of corpus) {
 
     // Nothing inside the file ran (the SVG's script and onload handler, in particular).
     expect(dialogs).toEqual([]);
-    expect(consoleLines.filter((l) => l.includes('HEIRLOOM-SVG-SCRIPT-RAN'))).toEqual([]);
+    expect(consoleLines.filter((l) => /HEIRLOOM-(SVG|PREVIEW)-SCRIPT-RAN/.test(l))).toEqual([]);
   });
 }
+
+test('a picked file is previewed only as the image its bytes are: nothing in it can run from its URL', async ({ page, context }) => {
+  // Every object URL the page makes, by the type of its Blob.
+  await context.addInitScript(() => {
+    const types: string[] = ((window as unknown as { __objectUrlTypes: string[] }).__objectUrlTypes = []);
+    const make = URL.createObjectURL.bind(URL);
+    URL.createObjectURL = (o: Blob | MediaSource) => (types.push(o instanceof Blob ? o.type : 'MediaSource'), make(o));
+  });
+  const ran: string[] = [];
+  context.on('console', (m) => { if (m.text().includes('SCRIPT-RAN')) ran.push(m.text()); });
+  context.on('dialog', (d) => { ran.push(`dialog: ${d.message()}`); void d.dismiss(); });
+  const byId = Object.fromEntries(corpus.map((c) => [c.id, c]));
+  await openApp(page);
+
+  // SVG and HTML are refused on picking and never get a URL, so there is nothing to open.
+  for (const id of ['svg-script', 'html-script']) {
+    const input = byId[id]!;
+    await chooseFile(page, input.bytes, input.name, input.mimeType);
+    await expect(page.getByTestId('error')).toHaveText((input.expect as { message: RegExp }).message);
+    await expect(page.locator('img[src^="blob:"]')).toHaveCount(0);
+    await expect(page.getByTestId('run')).toBeDisabled();
+  }
+
+  // A GIF carrying an HTML page, picked as text/html: previewed as image/gif. Opened in a tab
+  // ("Open image in new tab") it is an image document, so its script does not run.
+  const polyglot = byId['gif-html-polyglot']!;
+  await chooseFile(page, polyglot.bytes, polyglot.name, polyglot.mimeType);
+  const src = await page.getByTestId('before').getAttribute('src');
+  expect(src).toMatch(/^blob:/);
+  const tab = await context.newPage();
+  await tab.goto(src!);
+  expect(await tab.evaluate(() => document.contentType)).toBe('image/gif');
+  await tab.waitForTimeout(500);
+  await tab.close();
+
+  const types = await page.evaluate(() => (window as unknown as { __objectUrlTypes: string[] }).__objectUrlTypes);
+  expect(types.filter((t) => !t.startsWith('image/')), 'object URLs not typed as an image').toEqual([]);
+  expect(types).toContain('image/gif');
+  expect(ran).toEqual([]);
+});

