@@ -4,6 +4,7 @@ import { openApp, chooseFile, setStages } from './support/app';
 import { readFileSync } from 'node:fs';
 import { photoFixture, readPng, type Rgba } from './support/images';
 import { hostileCorpus, type HostileInput } from './support/hostile-corpus';
+import { rssSampler } from '../../bench/process-memory.mjs';
 
 /**
  * The hostile-input corpus (tests/e2e/support/hostile-corpus.ts), each file through the
@@ -145,4 +146,39 @@ test('a picked file is previewed only as the image its bytes are: nothing in it 
   expect(types.filter((t) => !t.startsWith('image/')), 'object URLs not typed as an image').toEqual([]);
   expect(types).toContain('image/gif');
   expect(ran).toEqual([]);
+});
+
+/**
+ * Image bombs cost nothing to pick: the header check refuses each before anything decodes it,
+ * preview included. Measured as the resident memory of all of Chromium's processes (summed),
+ * sampled every 50 ms from outside, from just before picking until 3 s after the message.
+ */
+test('picking an image bomb decodes nothing: the message comes at once and memory stays flat', async ({ page }) => {
+  const bombs = ['bomb-30000', 'bomb-60000', 'webp-bomb', 'gif-frame-bomb', 'jpeg-late-sof'].map((id) => corpus.find((c) => c.id === id)!);
+  await openApp(page);
+  await setStages(page, ['fade']);
+  const memory = rssSampler();
+  const measured: { id: string; refused: boolean; seconds: number; before: number; peak: number }[] = [];
+  try {
+    for (const bomb of bombs) {
+      await page.waitForTimeout(1000);
+      const before = memory.now() / 2 ** 20;
+      memory.reset();
+      const started = Date.now();
+      await chooseFile(page, bomb.bytes, bomb.name, bomb.mimeType);
+      const refused = await page.getByTestId('error').filter({ hasText: (bomb.expect as { message: RegExp }).message })
+        .waitFor({ timeout: 10_000 }).then(() => true, () => false);
+      const seconds = (Date.now() - started) / 1000;
+      await page.waitForTimeout(3000); // anything decoding it would be allocating by now
+      measured.push({ id: bomb.id, refused, seconds, before, peak: memory.peak() / 2 ** 20 });
+    }
+  } finally {
+    memory.stop();
+  }
+  for (const m of measured) console.log(`${m.id}: refused ${m.refused} after ${m.seconds.toFixed(2)} s; Chromium RSS ${m.before.toFixed(0)} MB before, peak ${m.peak.toFixed(0)} MB (+${(m.peak - m.before).toFixed(0)} MB)`);
+  for (const m of measured) {
+    expect(m.refused, `${m.id} refused on picking`).toBe(true);
+    expect(m.seconds, `${m.id} refused within 2 s`).toBeLessThan(2);
+    expect(m.peak - m.before, `${m.id}: MB more than before picking`).toBeLessThan(100);
+  }
 });

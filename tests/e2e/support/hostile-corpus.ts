@@ -121,6 +121,72 @@ export function animatedGif(width: number, height: number): Buffer {
   ]);
 }
 
+/**
+ * A GIF whose logical screen is 10x10 but whose one frame is width x height: decoders
+ * grow the canvas to the frame, so a check that reads only the screen size misses it. (35 bytes.)
+ */
+export function gifFrameBomb(width: number, height: number): Buffer {
+  return Buffer.from([
+    ...Buffer.from('GIF89a', 'latin1'), 10, 0, 10, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, // screen, 2-colour table
+    0x2c, 0, 0, 0, 0, width & 0xff, width >> 8, height & 0xff, height >> 8, 0, // image descriptor
+    2, 2, 0x44, 0x01, 0, // LZW: clear, one pixel, end of information
+    0x3b,
+  ]);
+}
+
+/**
+ * A JPEG declaring width x height whose frame header (SOF) comes after `metadata` bytes of APP15
+ * segments: a check that reads only the first 256 kB never sees the size. The scan is a tiny
+ * image's, so a decoder that trusts the header fills the rest.
+ */
+export async function jpegLateSof(width: number, height: number, metadata = 300 * 1024): Promise<Buffer> {
+  const small = await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 120, g: 90, b: 60 } } }).jpeg().toBuffer();
+  const segments: Buffer[] = [];
+  for (let left = metadata; left > 0; left -= 65533) {
+    const body = Math.min(65533, left);
+    const seg = Buffer.alloc(4 + body, 0x20);
+    seg.writeUInt16BE(0xffef, 0);
+    seg.writeUInt16BE(body + 2, 2);
+    segments.push(seg);
+  }
+  const out = Buffer.concat([small.subarray(0, 2), ...segments, small.subarray(2)]);
+  const sof = out.indexOf(Buffer.from([0xff, 0xc0]), 2 + metadata);
+  out.writeUInt16BE(height, sof + 5);
+  out.writeUInt16BE(width, sof + 7);
+  return out;
+}
+
+/**
+ * A lossless WebP (VP8L) of width x height black pixels in a few dozen bytes: every prefix code
+ * has one symbol, so a pixel costs no bits, and a decoder that trusts the header allocates it all.
+ */
+export function webpBomb(width: number, height: number): Buffer {
+  const bits: number[] = [];
+  const put = (value: number, n: number) => { for (let i = 0; i < n; i++) bits.push((value >> i) & 1); };
+  put(0x2f, 8); // signature
+  put(width - 1, 14);
+  put(height - 1, 14);
+  put(0, 1); // no alpha used
+  put(0, 3); // version
+  put(0, 1); // no transform
+  put(0, 1); // no colour cache
+  put(0, 1); // no meta prefix codes
+  // Green, red, blue, alpha, distance: simple codes of one symbol (alpha 255, the rest 0).
+  for (const symbol of [0, 0, 0, 255, 0]) {
+    put(1, 1); // simple code
+    put(0, 1); // one symbol
+    put(1, 1); // an 8-bit symbol
+    put(symbol, 8);
+  }
+  const data = Buffer.alloc(Math.ceil(bits.length / 8));
+  bits.forEach((bit, i) => { data[i >> 3]! |= bit << (i & 7); });
+  const chunk = Buffer.concat([Buffer.from('VP8L', 'latin1'), Buffer.alloc(4), data, Buffer.alloc(data.length & 1)]);
+  chunk.writeUInt32LE(data.length, 4);
+  const riff = Buffer.concat([Buffer.from('RIFF', 'latin1'), Buffer.alloc(4), Buffer.from('WEBP', 'latin1'), chunk]);
+  riff.writeUInt32LE(riff.length - 8, 4);
+  return riff;
+}
+
 /** A 16-bit-per-channel RGB PNG. */
 export function png16(width: number, height: number): Buffer {
   const png = new PNG({ width, height, bitDepth: 16, colorType: 2, inputColorType: 2, inputHasAlpha: false });
@@ -201,6 +267,9 @@ export async function hostileCorpus(): Promise<HostileInput[]> {
     { id: 'text-named-png', name: 'notes.png', mimeType: 'image/png', bytes: Buffer.from('Grandma, 1962, at the lake.\nScan the rest next week.\n'), recipe: 'fade', expect: { message: /notes.png is not an image: it contains text\. Choose a photo \(JPEG, PNG/ } },
     { id: 'bomb-30000', name: 'bomb.png', mimeType: 'image/png', bytes: pngBomb(30000, 30000), recipe: 'fade', expect: { message: /bomb.png declares 30000x30000 pixels \(900 MP\); Heirloom handles up to 250 MP\. Reduce it first/ } },
     { id: 'bomb-60000', name: 'bomb-60k.png', mimeType: 'image/png', bytes: pngBomb(60000, 60000), recipe: 'fade', expect: { message: /declares 60000x60000 pixels \(3600 MP\); Heirloom handles up to 250 MP/ } },
+    { id: 'webp-bomb', name: 'big.webp', mimeType: 'image/webp', bytes: webpBomb(16383, 16383), recipe: 'fade', expect: { message: /big.webp declares 16383x16383 pixels \(268 MP\); Heirloom handles up to 250 MP/ } },
+    { id: 'gif-frame-bomb', name: 'frame.gif', mimeType: 'image/gif', bytes: gifFrameBomb(20000, 20000), recipe: 'fade', expect: { message: /frame.gif declares 20000x20000 pixels \(400 MP\); Heirloom handles up to 250 MP/ } },
+    { id: 'jpeg-late-sof', name: 'late.jpg', mimeType: 'image/jpeg', bytes: await jpegLateSof(20000, 20000), recipe: 'fade', expect: { message: /late.jpg declares 20000x20000 pixels \(400 MP\); Heirloom handles up to 250 MP/ } },
     { id: 'cmyk-jpeg', name: 'cmyk.jpg', mimeType: 'image/jpeg', bytes: cmyk, recipe: 'fade', expect: { size: [40, 30] } },
     { id: 'png-16-bit', name: 'deep.png', mimeType: 'image/png', bytes: png16(32, 20), recipe: 'fade', expect: { size: [32, 20] } },
     { id: 'png-grey-alpha', name: 'grey-alpha.png', mimeType: 'image/png', bytes: pngGreyAlpha(30, 20), recipe: 'fade', expect: { size: [30, 20] } },
