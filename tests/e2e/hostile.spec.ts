@@ -37,7 +37,7 @@ async function downloadResult(page: Page): Promise<Rgba> {
  * The result is the thin `input` enlarged: the same mean colour, and the same colour profile
  * along its length (averaged across its thin side, where the model may soften a hard edge).
  * Measured with the padding: 10000x2's mean is off by at most 3.2 levels (the network's own
- * response to its 0/255 blue edge; the same with 32 to 200 px of padding); without it 10-14 off,
+ * response to its 0/255 blue edge: 32 to 200 px of padding give the same); without it 10-14 off,
  * and 1x512 came back near-black.
  */
 function expectLooksLike(result: Rgba, input: Rgba) {

@@ -121,7 +121,7 @@ export async function tileLoop(
   }
   throwIfAborted(signal);
   const tiles = planTiles(width, height, model.tileSize, model.overlap);
-  const minSide = minTileSide(model.tileSize, model.overlap);
+  const minSide = minTileSide(model.tileSize);
   let acc: BlendAccumulator | undefined;
   onProgress?.(0, tiles.length);
 
