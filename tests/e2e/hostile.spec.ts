@@ -4,6 +4,7 @@ import { openApp, chooseFile, setStages } from './support/app';
 import { readFileSync } from 'node:fs';
 import { photoFixture, readPng, type Rgba } from './support/images';
 import { hostileCorpus, type HostileInput } from './support/hostile-corpus';
+// @ts-expect-error plain ES module shared with the benchmark
 import { rssSampler } from '../../bench/process-memory.mjs';
 
 /**
