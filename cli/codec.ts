@@ -9,6 +9,8 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import type { RgbaImage } from '../src/core/image/types';
+import { megapixels, sniffImage } from '../src/core/image/sniff';
+import { MAX_INPUT_PIXELS } from '../src/core/image/browser-codec';
 
 export type CliFormat = 'png' | 'jpeg' | 'webp';
 export const FORMAT_EXT: Record<CliFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
@@ -28,10 +30,35 @@ export class BadImageError extends Error {
 
 sharp.cache(false); // each file is read once; libvips' operation cache only costs memory here
 
+/**
+ * Reads a photo as upright 8-bit sRGB RGBA. Before decoding, the same header check as the app's
+ * (`sniffImage`): what the file really is, and the size it declares. Over MAX_INPUT_PIXELS it is
+ * refused before any work (the app's limit; every result then stays under sharp's 268 MP default
+ * for encoding, where 268-400 MP photos used to fail after all the work). BMP and HEIC, which
+ * this sharp build cannot read, and libvips' own errors get the app's plain messages.
+ */
 export async function decodeFile(bytes: Buffer): Promise<RgbaImage> {
   if (bytes.byteLength === 0) throw new BadImageError('empty file (0 bytes)');
+  const sniffed = sniffImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const plain = (why: string) => new BadImageError(why);
+  switch (sniffed.format) {
+    case 'bmp':
+      throw plain('a BMP image, which the command line cannot read (its image library has no BMP decoder). Convert it to PNG first, or open it in the Heirloom app.');
+    case 'heic':
+      throw plain('a HEIC photo, which the command line cannot read. Export it as JPEG (on an iPhone: Settings > Camera > Formats > Most Compatible).');
+    case 'svg': case 'pdf': case 'text': case 'unknown':
+      throw plain(`not an image (${sniffed.format === 'unknown' ? 'its first bytes match no image format' : sniffed.format === 'text' ? 'it contains text' : `it is ${sniffed.label}`}).`);
+  }
+  let width = sniffed.width, height = sniffed.height;
+  if (width === undefined || height === undefined) {
+    const meta = await sharp(bytes).metadata().catch(() => undefined);
+    [width, height] = [meta?.width, meta?.height];
+  }
+  if (width !== undefined && height !== undefined && width * height > MAX_INPUT_PIXELS) {
+    throw plain(`declares ${width}x${height} pixels (${megapixels(width * height)}); Heirloom handles up to ${megapixels(MAX_INPUT_PIXELS)}. Reduce it first (or split it into parts).`);
+  }
   try {
-    const { data, info } = await sharp(bytes, { autoOrient: true, failOn: 'warning', limitInputPixels: 400_000_000 })
+    const { data, info } = await sharp(bytes, { autoOrient: true, failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS })
       .toColourspace('srgb')
       .ensureAlpha()
       .raw({ depth: 'uchar' })
@@ -40,8 +67,10 @@ export async function decodeFile(bytes: Buffer): Promise<RgbaImage> {
     return { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/unsupported image format/i.test(msg)) throw new BadImageError('not an image, or a format this build cannot read');
-    throw new BadImageError(`cannot decode: ${msg.split('\n')[0]}`);
+    if (/unsupported image format/i.test(msg)) throw plain('not an image, or in a format the command line cannot read.');
+    // libvips' wording ("Warning treated as error due to failOn setting", "vipspng: libpng read
+    // error", "webp2vips: unable to read pixels") helps nobody: say what it means, as the app does.
+    throw plain(`could not be read as an image: this ${sniffed.label} file is damaged or incomplete (was it fully copied or downloaded?). Try exporting it again as JPEG or PNG.`);
   }
 }
 

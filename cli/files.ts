@@ -1,5 +1,5 @@
 /** Finding photos, naming outputs, sharding: pure functions of the file list (no image work). */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve, sep, posix } from 'node:path';
 import { FORMAT_EXT, IMAGE_EXTENSIONS, type CliFormat } from './codec';
 
@@ -14,12 +14,32 @@ export interface Job {
   size: number;
 }
 
-/** Every file under `dir` (recursively, sorted, hidden files and `skip` excluded), relative with "/". */
-export function walk(dir: string, skip?: string): string[] {
-  const root = resolve(dir);
+/** What a walk left out, so the run can say so rather than skip it silently. */
+export interface WalkReport {
+  /** Names starting with "." (files and folders), relative with "/". */
+  hidden: string[];
+  /** Symbolic links whose target lies outside the input folder. */
+  linksOutside: string[];
+  /** Folders reached again through a link (a loop, or a second way in): walked once only. */
+  revisited: string[];
+}
+
+/**
+ * Every file under `dir` (recursively, sorted, `skip` excluded), relative with "/". Links are
+ * followed only inside `dir` and each real folder is walked once, so a link loop cannot
+ * multiply the work (one photo became 681 jobs) and a link cannot reach outside. Hidden
+ * entries are not walked; they and the links left out go into `report`.
+ */
+export function walk(dir: string, skip?: string, report?: WalkReport): string[] {
+  const root = realpathSync(resolve(dir));
   const skipAbs = skip ? resolve(skip) : undefined;
+  const inside = (real: string) => real === root || real.startsWith(root + sep);
+  const seen = new Set<string>();
   const out: string[] = [];
-  const visit = (abs: string) => {
+  const rel = (p: string) => relative(resolve(dir), p).split(sep).join('/');
+  const visit = (abs: string, real: string) => {
+    if (seen.has(real)) return void report?.revisited.push(rel(abs) || '.');
+    seen.add(real);
     let entries;
     try {
       entries = readdirSync(abs, { withFileTypes: true });
@@ -28,25 +48,34 @@ export function walk(dir: string, skip?: string): string[] {
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
       const p = join(abs, e.name);
+      if (e.name.startsWith('.')) {
+        report?.hidden.push(rel(p));
+        continue;
+      }
       if (skipAbs && (p === skipAbs || p.startsWith(skipAbs + sep))) continue;
       let isDir = e.isDirectory();
       let isFile = e.isFile();
+      let target = join(real, e.name);
       if (e.isSymbolicLink()) {
         try {
-          const st = statSync(p);
+          target = realpathSync(p);
+          const st = statSync(target);
           isDir = st.isDirectory();
           isFile = st.isFile();
         } catch {
+          continue; // dangling link
+        }
+        if (!inside(target)) {
+          report?.linksOutside.push(rel(p));
           continue;
         }
       }
-      if (isDir) visit(p);
-      else if (isFile) out.push(relative(root, p).split(sep).join('/'));
+      if (isDir) visit(p, target);
+      else if (isFile) out.push(rel(p));
     }
   };
-  visit(root);
+  visit(resolve(dir), root);
   return out;
 }
 
@@ -106,12 +135,35 @@ export function outputNames(rels: string[], suffix: string, format: CliFormat, k
   for (const rel of rels) {
     const { dir, base } = plain(rel);
     const first = name(dir, base);
-    if (count.get(first.toLowerCase())! > 1) {
-      const origExt = posix.extname(rel).slice(1).toLowerCase();
-      out.set(rel, name(dir, `${base}-${origExt}`));
-    } else out.set(rel, first);
+    const full = count.get(first.toLowerCase())! > 1 ? name(dir, `${base}-${posix.extname(rel).slice(1).toLowerCase()}`) : first;
+    out.set(rel, fitName(full, rel, `${keepNames ? '' : suffix}.${ext}`));
   }
   return out;
+}
+
+/**
+ * Longest output file name, in UTF-8 bytes: file systems allow 255, and the temporary name adds
+ * `.<pid>.heirloom-tmp` (up to 22 bytes). Longer names failed with a raw ENAMETOOLONG.
+ */
+export const MAX_OUTPUT_NAME_BYTES = 200;
+
+/**
+ * `outRel` with its file name shortened to MAX_OUTPUT_NAME_BYTES when needed: the original name
+ * is cut at a character boundary and followed by `~` and 8 hex digits of the input's path hash
+ * (two long names that start alike still get different outputs, the same on every shard), then
+ * `ending` (the suffix and extension) as usual.
+ */
+function fitName(outRel: string, inRel: string, ending: string): string {
+  const slash = outRel.lastIndexOf('/');
+  const file = outRel.slice(slash + 1);
+  if (Buffer.byteLength(file) <= MAX_OUTPUT_NAME_BYTES) return outRel;
+  const tag = `~${stableHash(inRel).toString(16).padStart(8, '0')}${ending}`;
+  let cut = '';
+  for (const ch of file.slice(0, file.length - ending.length)) {
+    if (Buffer.byteLength(cut + ch + tag) > MAX_OUTPUT_NAME_BYTES) break;
+    cut += ch;
+  }
+  return outRel.slice(0, slash + 1) + cut + tag;
 }
 
 /** Temp name for an output being written: never mistaken for a finished output on resume. */

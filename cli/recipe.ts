@@ -33,9 +33,12 @@ interface StageSyntax {
   parse(args: string[], spec: string): NonNullable<Recipe[StageKey]>;
 }
 
+/** Plain decimals only: Number() would also take "0x4" (hex), "1e-1" and " 1 ". */
+const decimal = (text: string) => (/^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : NaN);
+
 function strength(value: string | undefined, fallback: number, spec: string): number {
   if (value === undefined || value === '') return fallback;
-  const n = Number(value);
+  const n = decimal(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) {
     throw new RecipeError(`"${spec}": strength must be a number from 0 to 1, got "${value}"`);
   }
@@ -105,8 +108,8 @@ export const STAGES: Record<StageKey, StageSyntax> = {
       let sawScale = false;
       let sawQuality = false;
       for (const a of args) {
-        const n = Number(a.replace(/^x/i, ''));
-        if (a !== '' && Number.isFinite(n)) {
+        if (/^x?\d/i.test(a)) {
+          const n = decimal(a.replace(/^x/i, ''));
           if (sawScale) throw new RecipeError(`"${spec}": scale given twice`);
           if (!(upscaleMeta.scales as readonly number[]).includes(n)) {
             throw new RecipeError(`"${spec}": scale must be ${upscaleMeta.scales.join(' or ')}, got "${a}"`);

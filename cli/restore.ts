@@ -8,7 +8,7 @@ import { join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { recipeSuffix, type Recipe } from '../src/stages/index';
 import type { CliFormat } from './codec';
-import { inShard, isImageName, outputNames, tempName, walk, type Job, type Shard } from './files';
+import { inShard, isImageName, outputNames, tempName, walk, type Job, type Shard, type WalkReport } from './files';
 import { checkRecipeModels } from './models';
 import type { FileResult, ProcessorOptions } from './process';
 import { ProgressBar, formatDuration, type ProgressState } from './progress';
@@ -68,13 +68,22 @@ export class UsageError extends Error {
   }
 }
 
-export function planJobs(opts: RestoreOptions): { jobs: Job[]; skipped: Job[]; ignored: number } {
+/** What the walk did not read, for the plan line: counts and a few names. */
+function leftOut({ hidden, linksOutside, revisited }: WalkReport): string {
+  const some = (names: string[]) => ` (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
+  return (hidden.length ? `, ${hidden.length} hidden file(s)/folder(s) not read${some(hidden)}` : '') +
+    (linksOutside.length ? `, ${linksOutside.length} link(s) leading outside the input folder not followed${some(linksOutside)}` : '') +
+    (revisited.length ? `, ${revisited.length} folder(s) reached again through links read once${some(revisited)}` : '');
+}
+
+export function planJobs(opts: RestoreOptions): { jobs: Job[]; skipped: Job[]; ignored: number; left: WalkReport } {
   const inDir = resolve(opts.inDir);
   const outDir = resolve(opts.outDir);
   if (!existsSync(inDir) || !statSync(inDir).isDirectory()) throw new UsageError(`Input folder ${opts.inDir} does not exist or is not a folder`);
   if (inDir === outDir) throw new UsageError('The output folder must differ from the input folder (originals are never modified)');
   if ((inDir + sep).startsWith(outDir + sep)) throw new UsageError('The output folder must not contain the input folder');
-  const all = walk(inDir, outDir);
+  const left: WalkReport = { hidden: [], linksOutside: [], revisited: [] };
+  const all = walk(inDir, outDir, left);
   const photos = all.filter(isImageName);
   const names = outputNames(photos, recipeSuffix(opts.recipe), opts.format, opts.keepNames);
   const jobs: Job[] = [];
@@ -102,7 +111,7 @@ export function planJobs(opts: RestoreOptions): { jobs: Job[]; skipped: Job[]; i
   }
   // Largest first: the pool then ends with small files and workers finish together.
   jobs.sort((a, b) => b.size - a.size || (a.rel < b.rel ? -1 : 1));
-  return { jobs, skipped, ignored: all.length - photos.length };
+  return { jobs, skipped, ignored: all.length - photos.length, left };
 }
 
 export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
@@ -113,7 +122,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const { jobs, skipped, ignored } = planJobs(opts);
+  const { jobs, skipped, ignored, left } = planJobs(opts);
   const cores = availableParallelism();
   const workers = Math.max(1, Math.min(opts.workers ?? cores, jobs.length || 1));
   const threads = Math.max(1, opts.threads ?? Math.floor(cores / workers));
@@ -133,6 +142,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   log.line(
     `heirloom: ${summary.total} photo(s)${shardText}: ${jobs.length} to do, ${skipped.length} already done` +
       (ignored ? `, ${ignored} non-photo file(s) ignored` : '') +
+      leftOut(left) +
       (jobs.length ? `; ${workers} worker(s) x ${threads} thread(s)` : ''),
   );
   if (opts.dryRun) {

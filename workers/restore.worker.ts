@@ -102,7 +102,8 @@ async function watchGpuDevice() {
   watchedDevices.add(device);
   void device.lost.then((info) => {
     if (info.reason === 'destroyed') return;
-    console.error(`WebGPU device lost (${info.message}); closing this worker so the job is retried on WASM.`);
+    // A warning: the page retries the job on WASM and tells the user.
+    console.warn(`WebGPU device lost (${info.message}); closing this worker so the job is retried on WASM.`);
     self.close();
   });
 }

@@ -28,6 +28,18 @@ export const RETRY_NOTICE = {
 let lifeLockCounter = 0;
 
 /**
+ * The progress callback as the worker calls it: Comlink sends the callback's return value back,
+ * and a Svelte handler like `(p) => (progress = p)` returns the state's Proxy, which cannot be
+ * cloned ("Unserializable return value", an unhandled rejection in the worker on every update).
+ * The wrapper returns nothing, whatever the caller's function returns.
+ */
+export function progressCallback(onProgress: (p: Progress) => unknown) {
+  return Comlink.proxy((p: Progress): void => {
+    onProgress(p);
+  });
+}
+
+/**
  * The page's one handle on the inference worker. Calls run one at a time; an AbortSignal
  * cancels by terminating the worker (the only way to stop a WASM kernel mid-run); the next
  * call starts a fresh one.
@@ -60,7 +72,7 @@ export class WorkerBridge {
    */
   async restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void, signal?: AbortSignal, onNotice?: (message: string) => void): Promise<RestoreResult> {
     try {
-      return await this.call((w) => w.restore(file, name, recipe, Comlink.proxy(onProgress)), signal);
+      return await this.call((w) => w.restore(file, name, recipe, progressCallback(onProgress)), signal);
     } catch (e) {
       if ((e as Error)?.name !== 'WorkerDiedError' || signal?.aborted) throw e;
       const wasGpu = this.backendName === 'webgpu';
@@ -70,12 +82,12 @@ export class WorkerBridge {
       console.warn(notice, e);
       onNotice?.(notice);
       onProgress({ stage: notice, done: 0, total: 1 });
-      return this.call((w) => w.restore(file, name, recipe, Comlink.proxy(onProgress), { tileScale: 0.5 }), signal);
+      return this.call((w) => w.restore(file, name, recipe, progressCallback(onProgress), { tileScale: 0.5 }), signal);
     }
   }
 
   detect(file: Blob, name: string, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<{ mask: Mask; coverage: number }> {
-    return this.call((w) => w.detect(file, name, Comlink.proxy(onProgress)), signal);
+    return this.call((w) => w.detect(file, name, progressCallback(onProgress)), signal);
   }
 
   /** Black-and-white / toned or colour: for the Colorize suggestion. */
@@ -85,7 +97,7 @@ export class WorkerBridge {
 
   /** A small colorized preview (hint editor), as PNG. */
   colorizePreview(file: Blob, name: string, options: ColorizeOptions, maxSide: number, onProgress: (p: Progress) => void = () => undefined, signal?: AbortSignal): Promise<Blob> {
-    return this.call((w) => w.colorizePreview(file, name, options, maxSide, Comlink.proxy(onProgress)), signal);
+    return this.call((w) => w.colorizePreview(file, name, options, maxSide, progressCallback(onProgress)), signal);
   }
 
   transcode(blob: Blob, type: OutputFormat, quality?: number): Promise<Blob> {

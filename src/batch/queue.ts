@@ -8,7 +8,8 @@
  * Items run one at a time, in the order they were added. Every transition is written to the
  * BatchStore before the next one starts, so a reload or crash resumes where it stopped: an item
  * found "running" at load time was interrupted and goes back to "queued" (after repeated
- * interruptions it fails instead, so one photo that crashes the tab cannot block the batch).
+ * unexplained interruptions it fails instead, so one photo that crashes the tab cannot block the
+ * batch; a reload or a closed tab, which the page remembers, does not count).
  */
 import type { Progress } from '../core/pipeline/progress';
 import { recipeSuffix, type Recipe } from '../stages';
@@ -61,7 +62,14 @@ export class BatchQueue {
     private store: BatchStore,
     private runner: BatchRunner,
     private newId: () => string = () => crypto.randomUUID(),
+    /** The item that was running when the page was last left normally (a reload, not a crash). */
+    private leftWhileRunning: () => string | undefined = () => undefined,
   ) {}
+
+  /** The item being restored now, if any. */
+  get runningId(): string | undefined {
+    return this.current?.id;
+  }
 
   /** Reads the persisted queue; resumes it when it was running at the time the page went away. */
   load(): Promise<void> {
@@ -71,12 +79,14 @@ export class BatchQueue {
   private async doLoad(): Promise<void> {
     this.meta = { running: false, nextSeq: 0, ...(await this.store.meta()) };
     this.items = await this.store.items();
+    const leftNormally = this.leftWhileRunning();
     for (const item of this.items) {
       if (item.status !== 'running') continue;
-      item.interruptions = (item.interruptions ?? 0) + 1;
-      if (item.interruptions >= MAX_INTERRUPTIONS) {
+      // A reload or a closed tab is not the photo's fault: only unexplained stops count.
+      if (item.id !== leftNormally) item.interruptions = (item.interruptions ?? 0) + 1;
+      if ((item.interruptions ?? 0) >= MAX_INTERRUPTIONS) {
         item.status = 'failed';
-        item.message = `The page closed or crashed ${item.interruptions} times while this photo was being restored; it may be too large for this device. Retry it on its own.`;
+        item.message = `The tab stopped unexpectedly ${item.interruptions} times while restoring this photo (a crash, or the browser ran out of memory; reloading or closing the tab does not count), so it was set aside for the others. Retry it on its own.`;
       } else {
         item.status = 'queued';
       }

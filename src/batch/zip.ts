@@ -6,13 +6,17 @@
  */
 import { Zip, ZipPassThrough } from 'fflate';
 import { outputName } from '../app/download';
+import { safeFileName } from './names';
 import type { BatchItem } from './store';
 
-/** The zip entry names for done items: "<original path>-heirloom-x2.png", unique, no "..". */
+/**
+ * The zip entry names for done items: "<original path>-heirloom-x2.png", unique, no "..", no
+ * control or bidirectional characters (safeFileName).
+ */
 export function zipEntryNames(items: readonly Pick<BatchItem, 'name' | 'suffix'>[]): string[] {
   const used = new Set<string>();
   return items.map((item) => {
-    const safe = item.name.split(/[\\/]+/).filter((p) => p && p !== '.' && p !== '..').join('/') || 'photo';
+    const safe = safeFileName(item.name).split(/[\\/]+/).filter((p) => p && p !== '.' && p !== '..').join('/') || 'photo';
     const name = outputName(safe, item.suffix ?? '-heirloom', 'image/png');
     let unique = name;
     for (let n = 2; used.has(unique.toLowerCase()); n++) unique = name.replace(/(\.png)$/, ` (${n})$1`);

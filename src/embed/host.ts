@@ -9,6 +9,7 @@
  *   bridge then terminates the worker, and the next job starts a fresh one.
  */
 import {
+  PROTOCOL,
   PROTOCOL_VERSION,
   isProtocolMessage,
   message,
@@ -73,17 +74,19 @@ export function startEmbedHost({ config, backend, view, self = window }: EmbedHo
   const onMessage = async (event: MessageEvent) => {
     // Only the page that embeds us talks to us; a popup or another frame is not the embedder.
     if (parent === self || event.source !== parent) return;
-    if (!isProtocolMessage(event.data)) return;
+    if (!claimsProtocol(event.data)) return;
     const { allowedOrigins } = await config;
     if (!allowedOrigins.includes(event.origin)) return; // not allowed: no reply at all
     const source = event.source!;
     const data = event.data;
     const id = typeof data.id === 'string' && data.id.length > 0 && data.id.length <= 200 ? data.id : undefined;
 
+    // Any version but ours (a string "1" included) gets an answer, so the client need not wait for its timeout.
     if (data.version !== PROTOCOL_VERSION) {
-      fail(source, event.origin, id, 'VersionError', `Heirloom's embed page speaks protocol version ${PROTOCOL_VERSION}, not ${data.version}: update the Heirloom SDK`);
+      fail(source, event.origin, id, 'VersionError', `Heirloom's embed page speaks protocol version ${PROTOCOL_VERSION} (the number), not ${JSON.stringify(data.version) ?? 'none'}: update the Heirloom SDK`);
       return;
     }
+    if (!isProtocolMessage(data)) return fail(source, event.origin, id, 'InvalidRequest', 'A message needs a "type" (hello, restore or cancel)');
     switch (data.type) {
       case 'hello':
         send(source, event.origin, message<ReadyMessage>({ type: 'ready', versions: [PROTOCOL_VERSION] }));
@@ -95,7 +98,8 @@ export function startEmbedHost({ config, backend, view, self = window }: EmbedHo
       }
       case 'restore': {
         if (!id) return fail(source, event.origin, undefined, 'InvalidRequest', 'A restore request needs a job id');
-        if (jobs.has(id)) return fail(source, event.origin, id, 'InvalidRequest', `Job id ${id} is already in use`);
+        // Without an id: a reply carrying it would reach (and fail) the job already running under it.
+        if (jobs.has(id)) return fail(source, event.origin, undefined, 'InvalidRequest', `Job id ${JSON.stringify(id)} is already in use by a job in progress: give each restore a new id`);
         const image = (data as { image?: unknown }).image;
         if (!(image instanceof Blob)) return fail(source, event.origin, id, 'InvalidRequest', 'A restore request needs the photo as a Blob or File');
         let recipe: Recipe;
@@ -165,6 +169,11 @@ export function startEmbedHost({ config, backend, view, self = window }: EmbedHo
   };
 }
 
+/** Claims to be this protocol, whatever its version: worth a reply once the origin is allowed. */
+function claimsProtocol(data: unknown): data is { protocol: string; version: unknown; type?: unknown; id?: unknown } {
+  return typeof data === 'object' && data !== null && (data as { protocol?: unknown }).protocol === PROTOCOL;
+}
+
 const STAGES = ['repair', 'denoise', 'fade', 'face', 'colorize', 'upscale'] as const;
 
 /** Checks a recipe from another site: known stages only, with options of the right types. */
@@ -187,15 +196,23 @@ export function validateRecipe(input: unknown): Recipe {
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`recipe.${key}.strength must be a number from 0 to 1`);
     return v;
   };
+  /** Booleans must be booleans: "yes" or 1 read as false would silently run another recipe. */
+  const flag = (path: string, v: unknown, fallback: boolean): boolean => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') throw new Error(`${path} must be true or false, not ${JSON.stringify(v)}`);
+    return v;
+  };
   const repair = obj('repair');
   if (repair) {
     if (repair.mask !== undefined) throw new Error('recipe.repair.mask is not supported through the embed; use { detect: true }');
-    recipe.repair = { detect: repair.detect === undefined ? true : repair.detect === true };
+    // Without a mask (none can be sent), repair with detect off would return the photo unchanged.
+    if (!flag('recipe.repair.detect', repair.detect, true)) throw new Error('recipe.repair with { detect: false } runs nothing through the embed (masks cannot be sent): use { detect: true } or leave repair out');
+    recipe.repair = { detect: true };
   }
   const denoise = obj('denoise');
   if (denoise) recipe.denoise = { strength: strength('denoise', denoise.strength, denoiseDefaults.strength) };
   const fade = obj('fade');
-  if (fade) recipe.fade = { strength: strength('fade', fade.strength, fadeDefaults.strength), keepTone: fade.keepTone === undefined ? fadeDefaults.keepTone : fade.keepTone === true };
+  if (fade) recipe.fade = { strength: strength('fade', fade.strength, fadeDefaults.strength), keepTone: flag('recipe.fade.keepTone', fade.keepTone, fadeDefaults.keepTone) };
   const face = obj('face');
   if (face) {
     if (face.model !== undefined) throw new Error('recipe.face takes only { fidelity } through the embed (no custom models)');

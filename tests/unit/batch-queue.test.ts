@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { unzipSync, strFromU8 } from 'fflate';
 import { BatchQueue, MAX_INTERRUPTIONS, type BatchRunner } from '../../src/batch/queue';
 import { MemoryBatchStore, createIdbBatchStore, type BatchStore } from '../../src/batch/store';
+import { visibleName } from '../../src/batch/names';
 import { zipEntryNames, zipResults } from '../../src/batch/zip';
 import type { Recipe } from '../../src/stages';
 
@@ -184,11 +185,38 @@ describe('BatchQueue persistence (IndexedDB via fake-indexeddb)', () => {
     const q2 = new BatchQueue(store, fakeRunner(), ids);
     await q2.load();
     expect(q2.snapshot().items[0]!.status).toBe('failed');
-    expect(q2.snapshot().items[0]!.message).toMatch(/closed or crashed/);
+    expect(q2.snapshot().items[0]!.message).toMatch(/The tab stopped unexpectedly 2 times while restoring this photo \(a crash, or the browser ran out of memory; reloading or closing the tab does not count\)/);
+    expect(q2.snapshot().items[0]!.message).not.toMatch(/too large/);
+  });
+
+  it('reloads while a photo runs do not count against it: two reloads leave it queued, two crashes fail it', async () => {
+    for (const [how, left, status] of [['reload', true, 'queued'], ['crash', false, 'failed']] as const) {
+      const store = new MemoryBatchStore();
+      const q = new BatchQueue(store, fakeRunner(), ids);
+      const [a] = await q.add([photo('a')]);
+      for (let n = 0; n < MAX_INTERRUPTIONS; n++) {
+        // The page went away while the photo was running: by a reload (remembered) or a crash.
+        await store.put({ ...(await store.items())[0]!, status: 'running' });
+        const next = new BatchQueue(store, fakeRunner(), ids, () => (left ? a!.id : undefined));
+        await next.load();
+      }
+      expect((await store.items())[0]!.status, how).toBe(status);
+    }
   });
 });
 
 describe('zipEntryNames', () => {
+  it('replaces control and bidirectional characters, so names keep their extension and show what they are', () => {
+    expect(zipEntryNames([
+      { name: 'line1\nline2\u2026\0nul.jpg', suffix: '-heirloom-x2' },
+      { name: 'photo\u202egpj.exe', suffix: '-heirloom-x2' },
+      { name: 'tab\there/\u2066x\u2069.png', suffix: '-heirloom-x2' },
+    ])).toEqual(['line1_line2\u2026_nul-heirloom-x2.png', 'photo_gpj-heirloom-x2.png', 'tab_here/_x_-heirloom-x2.png']);
+    expect(visibleName('photo\u202egpj.exe')).toBe('photo⟨U+202E⟩gpj.exe');
+    expect(visibleName('a\nb\0')).toBe('a⟨U+000A⟩b⟨U+0000⟩');
+    expect(visibleName('Grandma 1962 — café.jpg')).toBe('Grandma 1962 — café.jpg');
+  });
+
   it('keeps folder paths, drops "..", and makes names unique', () => {
     expect(zipEntryNames([
       { name: 'scans/1962/grandma.jpg', suffix: '-heirloom-x2' },

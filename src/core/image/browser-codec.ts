@@ -16,13 +16,30 @@ export const MAX_INPUT_PIXELS = 250_000_000;
 const OPENABLE = 'JPEG, PNG, WebP, GIF, AVIF or BMP';
 
 /**
+ * Sniffs the first SNIFF_BYTES, then more (4x each time, up to the whole file) while the header
+ * walk runs out of bytes before it knows the size: a JPEG frame header after megabytes of
+ * metadata, a GIF's frames (each can enlarge the canvas). Holds at most the file in memory.
+ */
+async function sniffWhereTheSizeIs(blob: Blob): Promise<Sniffed> {
+  for (let length = SNIFF_BYTES; ; length *= 4) {
+    const sniffed = sniffImage(new Uint8Array(await blob.slice(0, length).arrayBuffer()));
+    if (!sniffed.needsMoreBytes || length >= blob.size) return sniffed;
+  }
+}
+
+function damagedMessage(name: string, label: string): string {
+  return `${name} could not be read as an image: this ${label} file is damaged or incomplete (was it fully copied or downloaded?). ` +
+    'Try exporting it again as JPEG or PNG.';
+}
+
+/**
  * Checks what the file says it is before any decoding: unknown or unsupported formats get a
  * precise message, and a header declaring more than MAX_INPUT_PIXELS is refused without
- * allocating anything (image bombs). Returns what was recognised.
+ * allocating anything (image bombs), sized the way the decoder will size it. Returns what was recognised.
  */
 export async function checkImageHeader(blob: Blob, name = 'this file'): Promise<Sniffed> {
   if (blob.size === 0) throw new ImageDecodeError(`${name} is empty (0 bytes). Choose the photo file again.`);
-  const sniffed = sniffImage(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
+  const sniffed = await sniffWhereTheSizeIs(blob);
   const limit = `Heirloom handles up to ${megapixels(MAX_INPUT_PIXELS)}`;
   switch (sniffed.format) {
     case 'svg':
@@ -40,15 +57,33 @@ export async function checkImageHeader(blob: Blob, name = 'this file'): Promise<
       throw new ImageDecodeError(`${name} is not an image format Heirloom can open (${sniffed.label === 'unknown' ? 'its first bytes match no image format' : `it is ${sniffed.label}`}). Choose a photo (${OPENABLE}).`);
   }
   const { width, height } = sniffed;
-  if (width !== undefined && height !== undefined) {
-    if (width === 0 || height === 0) {
-      throw new ImageDecodeError(`${name} could not be read as an image: its ${sniffed.label} header declares ${width}x${height} pixels. The file is damaged; export it again as JPEG or PNG.`);
-    }
-    if (width * height > MAX_INPUT_PIXELS) {
-      throw new ImageDecodeError(`${name} declares ${width}x${height} pixels (${megapixels(width * height)}); ${limit}. Reduce it first (or split it into parts) and choose it again.`);
-    }
+  // A decoder cannot size what the header does not say, so it could not decode it either.
+  if (width === undefined || height === undefined) throw new ImageDecodeError(damagedMessage(name, sniffed.label));
+  if (width === 0 || height === 0) {
+    throw new ImageDecodeError(`${name} could not be read as an image: its ${sniffed.label} header declares ${width}x${height} pixels. The file is damaged; export it again as JPEG or PNG.`);
+  }
+  if (width * height > MAX_INPUT_PIXELS) {
+    throw new ImageDecodeError(`${name} declares ${width}x${height} pixels (${megapixels(width * height)}); ${limit}. Reduce it first (or split it into parts) and choose it again.`);
   }
   return sniffed;
+}
+
+/** The MIME type each decodable format is served as, so a preview URL can only ever render as an image. */
+const IMAGE_TYPES: Partial<Record<Sniffed['format'], string>> = {
+  png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', avif: 'image/avif',
+};
+
+/**
+ * The picked file, checked (`checkImageHeader`) and retyped as the image format its bytes are,
+ * for showing in an <img>. The file's own type is never trusted: a polyglot named .html (or typed
+ * text/html) would otherwise run its script, in this origin, when its preview is opened in a tab.
+ * Throws for anything that is not a decodable image, so SVG, HTML and text never get a URL.
+ */
+export async function checkedImageBlob(blob: Blob, name = 'this file'): Promise<{ blob: Blob; sniffed: Sniffed }> {
+  const sniffed = await checkImageHeader(blob, name);
+  const type = IMAGE_TYPES[sniffed.format];
+  if (!type) throw new ImageDecodeError(`${name} is not an image format Heirloom can open.`);
+  return { blob: new Blob([blob], { type }), sniffed };
 }
 
 export async function decodeImage(blob: Blob, name = 'this file'): Promise<RgbaImage> {
@@ -62,8 +97,7 @@ export async function decodeImage(blob: Blob, name = 'this file'): Promise<RgbaI
     throw new ImageDecodeError(
       sniffed.format === 'avif'
         ? `${name} is an AVIF image that this browser can't open. Export it as JPEG or PNG and choose it again.`
-        : `${name} could not be read as an image: this ${sniffed.label} file is damaged or incomplete (was it fully copied or downloaded?). ` +
-            'Try exporting it again as JPEG or PNG.',
+        : damagedMessage(name, sniffed.label),
     );
   }
   const { width, height } = bitmap;

@@ -19,9 +19,14 @@ export interface Sniffed {
   /** Extra facts worth a message: CMYK JPEG, animated, bit depth. */
   animated?: boolean;
   bitDepth?: number;
+  /** The bytes ended before the header said the size (JPEG's frame header, GIF's frames): read more. */
+  needsMoreBytes?: boolean;
 }
 
-/** How many leading bytes `sniffImage` needs at most (JPEG's SOF may follow a large EXIF block). */
+/**
+ * How many leading bytes to sniff first: enough for nearly every header (a JPEG's SOF usually
+ * follows its EXIF block within it). When it is not, the result says needsMoreBytes.
+ */
 export const SNIFF_BYTES = 256 * 1024;
 
 const ascii = (b: Uint8Array, at: number, len: number) => String.fromCharCode(...b.subarray(at, at + len));
@@ -53,31 +58,8 @@ export function sniffImage(b: Uint8Array): Sniffed {
     }
     return out;
   }
-  // JPEG: walk the markers to the first SOFn (baseline, progressive, lossless...).
-  if (n >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
-    const out: Sniffed = { format: 'jpeg', label: 'JPEG' };
-    let at = 2;
-    while (at + 4 <= n) {
-      if (b[at] !== 0xff) break;
-      const marker = b[at + 1]!;
-      if (marker === 0xff) { at++; continue; } // fill byte
-      if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { at += 2; continue; }
-      const len = be16(b, at + 2);
-      const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-      if (isSof && at + 9 < n) {
-        out.bitDepth = b[at + 4];
-        out.height = be16(b, at + 5);
-        out.width = be16(b, at + 7);
-        break;
-      }
-      if (marker === 0xda || marker === 0xd9) break; // scan data / end without a frame header
-      at += 2 + len;
-    }
-    return out;
-  }
-  if (n >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) {
-    return n >= 10 ? { format: 'gif', label: 'GIF', width: le16(b, 6), height: le16(b, 8) } : { format: 'gif', label: 'GIF' };
-  }
+  if (n >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return sniffJpeg(b);
+  if (n >= 6 && (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a')) return sniffGif(b);
   if (n >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') {
     const out: Sniffed = { format: 'webp', label: 'WebP' };
     const chunk = n >= 16 ? ascii(b, 12, 4) : '';
@@ -108,9 +90,9 @@ export function sniffImage(b: Uint8Array): Sniffed {
     const boxLen = Math.min(be32(b, 0), n);
     const brands = [ascii(b, 8, 4)];
     for (let at = 16; at + 4 <= boxLen; at += 4) brands.push(ascii(b, at, 4));
-    if (AVIF_BRANDS.includes(brands[0]!)) return { format: 'avif', label: 'AVIF' };
+    if (AVIF_BRANDS.includes(brands[0]!)) return sniffAvif(b);
     if (HEIF_BRANDS.includes(brands[0]!)) return { format: 'heic', label: 'HEIC' };
-    if (brands.some((x) => AVIF_BRANDS.includes(x))) return { format: 'avif', label: 'AVIF' };
+    if (brands.some((x) => AVIF_BRANDS.includes(x))) return sniffAvif(b);
     if (brands.some((x) => HEIF_BRANDS.includes(x) || x === 'mif1' || x === 'msf1')) return { format: 'heic', label: 'HEIC' };
     return { format: 'unknown', label: `an ISO media file (${brands[0]!.trim()})` };
   }
@@ -126,6 +108,89 @@ export function sniffImage(b: Uint8Array): Sniffed {
     return { format: 'text', label: 'text' };
   }
   return { format: 'unknown', label: 'unknown' };
+}
+
+/**
+ * JPEG: the first frame header (SOFn: baseline, progressive, lossless...), wherever it sits. The
+ * walk skips segments by their length, and stray bytes between segments the way libjpeg does
+ * (it scans on to the next 0xFF), so a frame header after megabytes of metadata or junk is still
+ * found. Running out of bytes first sets needsMoreBytes.
+ */
+function sniffJpeg(b: Uint8Array): Sniffed {
+  const out: Sniffed = { format: 'jpeg', label: 'JPEG' };
+  const n = b.length;
+  let at = 2;
+  for (;;) {
+    while (at < n && b[at] !== 0xff) at++; // junk before a marker
+    while (at < n && b[at] === 0xff) at++; // fill bytes
+    if (at + 3 > n) break;
+    const marker = b[at]!;
+    const segment = at - 1;
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { at++; continue; }
+    if (marker === 0xda || marker === 0xd9) return out; // scan data / end without a frame header
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) {
+      if (segment + 9 > n) break;
+      out.bitDepth = b[segment + 4];
+      out.height = be16(b, segment + 5);
+      out.width = be16(b, segment + 7);
+      return out;
+    }
+    at = segment + 2 + be16(b, segment + 2);
+  }
+  out.needsMoreBytes = true;
+  return out;
+}
+
+/**
+ * GIF: decoders (Chromium's Wuffs among them) grow the canvas to hold a frame larger than the
+ * logical screen, so the size is the union of the screen and every frame's rectangle: a 10x10
+ * screen can hold a 20000x20000 frame. Walks every block to the trailer.
+ */
+function sniffGif(b: Uint8Array): Sniffed {
+  const out: Sniffed = { format: 'gif', label: 'GIF' };
+  const n = b.length;
+  if (n < 13) return { ...out, needsMoreBytes: true };
+  let width = le16(b, 6), height = le16(b, 8);
+  let at = 13 + colourTableBytes(b[10]!);
+  let frames = 0;
+  let complete = false;
+  const skipSubBlocks = () => {
+    while (at < n && b[at] !== 0) at += b[at]! + 1;
+    at++;
+  };
+  while (at < n) {
+    const kind = b[at]!;
+    if (kind === 0x21) { at += 2; skipSubBlocks(); continue; } // extension
+    if (kind !== 0x2c) { complete = true; break; } // the trailer, or junk where decoders stop too
+    if (at + 10 > n) break;
+    frames++;
+    width = Math.max(width, le16(b, at + 1) + le16(b, at + 5));
+    height = Math.max(height, le16(b, at + 3) + le16(b, at + 7));
+    at += 10 + colourTableBytes(b[at + 9]!) + 1; // descriptor, local colour table, LZW code size
+    skipSubBlocks();
+  }
+  out.width = width;
+  out.height = height;
+  if (frames > 1) out.animated = true;
+  if (!complete) out.needsMoreBytes = true;
+  return out;
+}
+
+const colourTableBytes = (packed: number) => (packed & 0x80 ? 3 * (2 << (packed & 7)) : 0);
+
+/**
+ * AVIF: the size is in an image spatial extents ('ispe') property; of several (alpha, thumbnail,
+ * grid tiles), the largest counts. None found in the bytes read means the size is unknown.
+ */
+function sniffAvif(b: Uint8Array): Sniffed {
+  const out: Sniffed = { format: 'avif', label: 'AVIF' };
+  for (let at = 4; at + 16 <= b.length; at++) {
+    if (b[at] !== 0x69 || ascii(b, at, 4) !== 'ispe') continue;
+    const width = be32(b, at + 8), height = be32(b, at + 12);
+    if (out.width === undefined || width * height > out.width * out.height!) Object.assign(out, { width, height });
+  }
+  return out;
 }
 
 /** The bytes as text when they look like text (UTF-8, no control characters but whitespace), else null. */

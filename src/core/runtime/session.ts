@@ -36,6 +36,9 @@ export async function createSession(
   return ort.InferenceSession.create(bytes, {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
+    // Errors only: onnxruntime-web prints its warnings (e.g. "some nodes were not assigned to the
+    // preferred execution providers", normal on WebGPU) through console.error.
+    logSeverityLevel: 3,
     ...extra,
   });
 }

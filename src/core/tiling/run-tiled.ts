@@ -8,6 +8,7 @@ import type { PlanarImage, RgbaImage } from '../image/types.js';
 import { rgbaToPlanar, type ValueRange } from '../tensor/layout.js';
 import { BlendAccumulator, tileWeights, type RampShape } from './blend.js';
 import { planTiles, type Tile } from './tiles.js';
+import { minTileSide, runPaddedIfThin } from './thin-tiles.js';
 
 /** The slice of a model the tiler needs; adapters wrap an ONNX session in this. */
 export interface TiledModel {
@@ -120,6 +121,7 @@ export async function tileLoop(
   }
   throwIfAborted(signal);
   const tiles = planTiles(width, height, model.tileSize, model.overlap);
+  const minSide = minTileSide(model.tileSize);
   let acc: BlendAccumulator | undefined;
   onProgress?.(0, tiles.length);
 
@@ -132,7 +134,7 @@ export async function tileLoop(
       if (acc) flush(acc, acc.y0, top);
       acc = acc ? acc.slideTo(top, rows) : new BlendAccumulator(width * scale, rows, top, channels);
     }
-    const output = await model.run(read(tile), signal);
+    const output = await runPaddedIfThin(read(tile), scale, minSide, (t) => model.run(t, signal));
     // The model may have finished after an abort; don't spend more time on its result.
     throwIfAborted(signal);
     const ew = tile.width * scale;

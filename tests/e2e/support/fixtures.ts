@@ -5,7 +5,7 @@ import { test as base, expect, type Request } from '@playwright/test';
  * workers and its service worker make, and fails the test if any goes to another origin or
  * carries a body (the only way image data could leave).
  */
-export const test = base.extend<{ requests: Request[]; allowedOrigins: string[]; cspViolations: string[] }>({
+export const test = base.extend<{ requests: Request[]; allowedOrigins: string[]; cspViolations: string[]; pageErrors: string[]; expectedErrors: RegExp[] }>({
   /** Origins besides baseURL's that a spec's pages may load from, e.g. `test.use({ allowedOrigins: ['http://localhost:4182'] })`. */
   allowedOrigins: [[], { option: true }],
   requests: [
@@ -28,6 +28,28 @@ export const test = base.extend<{ requests: Request[]; allowedOrigins: string[];
    * (`securitypolicyviolation` events, reported through a binding) or any console message about
    * one (workers included). A test that provokes violations on purpose reads and empties this list.
    */
+  /** Errors a spec provokes on purpose (e.g. a worker killed mid-job); the error guard lets them pass. */
+  expectedErrors: [[], { option: true }],
+  /**
+   * The error guard: fails the test on any uncaught error or unhandled rejection in any page or
+   * its workers (Playwright reports a worker's as the page's `pageerror`) and on any console
+   * error a worker logs. Such errors are bugs even when the visible result looks right.
+   */
+  pageErrors: [
+    async ({ context, expectedErrors }, use) => {
+      const seen: string[] = [];
+      const keep = (what: string) => { if (!expectedErrors.some((r) => r.test(what))) seen.push(what); };
+      const watchPage = (page: import('@playwright/test').Page) => {
+        page.on('pageerror', (e) => keep(`uncaught in ${page.url()}: ${e.name}: ${e.message}`));
+        page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') keep(`worker ${w.url()} console error: ${m.text()}`); }));
+      };
+      context.pages().forEach(watchPage);
+      context.on('page', watchPage);
+      await use(seen);
+      expect(seen, 'uncaught errors in pages and workers').toEqual([]);
+    },
+    { auto: true },
+  ],
   cspViolations: [
     async ({ context }, use) => {
       const seen: string[] = [];

