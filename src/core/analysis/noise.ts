@@ -11,7 +11,7 @@
  * over the photo, so it is fast on any size.
  */
 import type { RgbaImage } from '../image/types';
-import { luma } from './shrink';
+import { luma, smoothstep } from './shrink';
 
 const B = 8;
 const MAX_BLOCKS = 6000;
@@ -49,4 +49,12 @@ export function estimateNoise(img: RgbaImage): number {
   const use = rms.length >= 10 ? rms : all;
   use.sort((a, b) => a - b);
   return use[Math.floor(0.1 * (use.length - 1))] ?? 0;
+}
+
+/** Noise levels where Reduce noise starts to act, and where it acts fully. */
+export const NOISY: [number, number] = [2.2, 4.5];
+
+/** 0..1: how much of the denoiser's change a photo with this noise level gets. */
+export function noiseWeight(sigma: number): number {
+  return smoothstep(NOISY[0], NOISY[1], sigma);
 }
