@@ -16,7 +16,7 @@ import { measureTones, type ToneMeasures } from '../core/analysis/tones';
 import { estimateCast, type CastMeasure } from '../core/analysis/cast';
 import { estimateNoise, noiseWeight } from '../core/analysis/noise';
 import { measureDamage, type DamageMeasure } from '../core/analysis/damage';
-import { analyzeTone, type ToneAnalysis } from '../core/color/monochrome';
+import { analyzeTone, hasColour, type ToneAnalysis } from '../core/color/monochrome';
 import { detectDamage } from './repair/run';
 import { findFaces } from './face/run';
 import { faceDefaults, faceMeta } from './face/meta';
@@ -103,11 +103,11 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
     printInches: Math.max(image.width, image.height) / 300,
     recipe: {},
     reasons: {},
-    offerColorize: tone.monochrome,
+    offerColorize: !hasColour(tone),
     ms: 0,
   };
   // What Fix fading would do to this very photo (the same plan the stage makes).
-  const fade = planFade(small, { ...fadeDefaults, keepTone: tone.monochrome });
+  const fade = planFade(small, { ...fadeDefaults, keepTone: !hasColour(tone) });
   recommend(analysis, !fade.identity, opts);
   analysis.ms = performance.now() - started;
   return analysis;
@@ -132,12 +132,12 @@ export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOpti
     needsWork = true;
   } else reasons.denoise = `Not noisy (noise level ${a.noise.sigma.toFixed(1)})`;
   if (fadeActs) {
-    recipe.fade = { ...fadeDefaults, keepTone: a.tone.monochrome };
+    recipe.fade = { ...fadeDefaults, keepTone: a.offerColorize };
     const parts: string[] = [];
     if (a.tones.fading > 0) parts.push(`Faded: contrast at ${Math.round(a.tones.contrast * 100)} % of normal, blacks lifted to ${a.tones.black}`);
-    if (a.cast.weight > 0 && !a.tone.monochrome) parts.push(`${a.cast.hue} cast (confidence ${Math.round(a.cast.confidence * 100)} %)`);
+    if (a.cast.weight > 0 && !a.offerColorize) parts.push(`${a.cast.hue} cast (confidence ${Math.round(a.cast.confidence * 100)} %)`);
     reasons.fade = parts.join('; ') || 'Faded';
-    if (a.tone.monochrome) reasons.fade += '; keeps its tone';
+    if (a.offerColorize) reasons.fade += '; keeps its tone';
     needsWork = true;
   } else reasons.fade = a.cast.magnitude > 0.08 && a.cast.confidence < 0.5 ? 'Not faded; its colours look like the scene\'s own, not a cast' : 'Not faded';
   if (a.faces) {

@@ -5,7 +5,8 @@
  * The flattest blocks hold noise only, so the 10th percentile over the mid-tone blocks is the
  * estimate (in 0..255 levels, about half the forge's grain sigma since grain is weaker in the
  * shadows and highlights). Clean eval photos read 0.2-1.9 (kodim13, all rock and foliage: 4.1);
- * forge grain of sigma 5 levels reads 2.3-3.4, sigma 10 reads 4.5-6.
+ * forge grain of sigma 5 levels reads 2.3-3.4, sigma 10 reads 4.5-6. Reduce noise acts from
+ * NOISY[0] and fully from NOISY[1], so kodim13's texture gets a light touch, not the full denoiser.
  *
  * Read at full resolution (downscaling averages grain away), on at most MAX_BLOCKS blocks spread
  * over the photo, so it is fast on any size.
@@ -52,7 +53,7 @@ export function estimateNoise(img: RgbaImage): number {
 }
 
 /** Noise levels where Reduce noise starts to act, and where it acts fully. */
-export const NOISY: [number, number] = [2.2, 4.5];
+export const NOISY: [number, number] = [3, 6];
 
 /** 0..1: how much of the denoiser's change a photo with this noise level gets. */
 export function noiseWeight(sigma: number): number {

@@ -5,7 +5,7 @@ import { resizeArea, upsampleChroma, type Plane } from '../../core/color/guided-
 import { colorizeMeta, colorizeModelFor, type ColorHint, type ColorizeOptions } from './meta';
 import { conventionOf, type HintPlanes } from './conventions';
 import { spreadHints } from './spread-hints';
-import { analyzeTone } from '../../core/color/monochrome';
+import { analyzeTone, hasColour } from '../../core/color/monochrome';
 import { shrinkImage } from '../../core/analysis/shrink';
 
 /**
@@ -59,7 +59,7 @@ export async function predictChroma(image: RgbaImage, options: ColorizeOptions, 
 export const runColorize: StageRunner<ColorizeOptions> = async (image, options, ctx) => {
   const s = Math.min(1, Math.max(0, options.strength));
   if (s === 0) return image;
-  if (!options.force && !analyzeTone(shrinkImage(image, 1024)).monochrome) {
+  if (!options.force && hasColour(analyzeTone(shrinkImage(image, 1024)))) {
     ctx.note?.({ stage: 'colorize', skipped: true, message: 'skipped: the photo already has colour (force it to recolour)' });
     return image;
   }
