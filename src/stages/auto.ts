@@ -6,7 +6,7 @@
  * deliberately leaves off, gets one line a person can read.
  *
  * Rules: a stage is proposed only when its measure says the photo needs it (a clean photo gets
- * an empty recipe); Colorize is offered for black-and-white photos, never switched on; Upscale is
+ * an empty recipe); repair only for damage found on at most MAX_AUTO_COVERAGE of the photo; Colorize is offered for black-and-white photos, never switched on; Upscale is
  * proposed only when the photo is too small to print at a useful size.
  */
 import type { RgbaImage } from '../core/image/types';
@@ -70,6 +70,12 @@ export const ANALYSIS_SIDE = 512;
 export const SMALL_PRINT = 1000;
 /** Damage below this coverage with fewer marks is detector noise, not damage worth a repair. */
 const MIN_DAMAGE = { marks: 1, coverage: 0.0005 };
+/**
+ * Above this share of the photo, an automatic fill would be mostly guesswork (and on clean
+ * photos it is the detector's false alarms: the shipped one marks 12-52 % of some sharp
+ * black-and-white prints): repair is then left for the user to check by hand.
+ */
+export const MAX_AUTO_COVERAGE = 0.08;
 /** Faces with eyes this far apart (px) or more hold enough detail on their own. */
 const SHARP_FACE_EYES = 40;
 
@@ -120,7 +126,9 @@ export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOpti
   const { recipe, reasons } = a;
   let needsWork = false;
   if (a.damage) {
-    if (a.damage.marks >= MIN_DAMAGE.marks && a.damage.coverage >= MIN_DAMAGE.coverage) {
+    if (a.damage.coverage > MAX_AUTO_COVERAGE) {
+      reasons.repair = `The detector marked ${pct(a.damage.coverage)} of the photo: too much to fill automatically; check the mask (Find damage) and turn Repair on by hand`;
+    } else if (a.damage.marks >= MIN_DAMAGE.marks && a.damage.coverage >= MIN_DAMAGE.coverage) {
       recipe.repair = { detect: true };
       reasons.repair = `${a.damage.marks} scratch${a.damage.marks === 1 ? '' : 'es'} or speck${a.damage.marks === 1 ? '' : 's'}, ${pct(a.damage.coverage)} of the photo`;
       needsWork = true;

@@ -200,6 +200,9 @@ describe('auto analysis', () => {
     const damaged = await analyzePhoto(img, fakeDetector(mask), { faces: false, upscale: false });
     expect(damaged.recipe.repair).toEqual({ detect: true });
     expect(damaged.reasons.repair).toMatch(/scratch.*% of the photo/);
+    const everywhere = await analyzePhoto(img, fakeDetector({ ...mask, data: new Uint8Array(5000).map((_, i) => (i % 100 < 30 ? 255 : 0)) }), { faces: false, upscale: false });
+    expect(everywhere.recipe.repair).toBeUndefined(); // 30 % marked: not filled automatically
+    expect(everywhere.reasons.repair).toMatch(/too much to fill automatically/);
     const none = await analyzePhoto(img, fakeDetector({ ...mask, data: new Uint8Array(5000) }), { faces: false, upscale: false });
     expect(none.recipe.repair).toBeUndefined();
     expect(none.reasons.repair).toBe('No damage found');
