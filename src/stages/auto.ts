@@ -12,8 +12,8 @@
 import type { RgbaImage } from '../core/image/types';
 import type { StageContext, StageNote } from '../core/pipeline/stage';
 import { shrinkImage } from '../core/analysis/shrink';
-import { measureTones, type ToneMeasures } from '../core/analysis/tones';
-import { estimateCast, type CastMeasure } from '../core/analysis/cast';
+import type { ToneMeasures } from '../core/analysis/tones';
+import type { CastMeasure } from '../core/analysis/cast';
 import { estimateNoise, noiseWeight } from '../core/analysis/noise';
 import { measureDamage, type DamageMeasure } from '../core/analysis/damage';
 import { analyzeTone, hasColour, type ToneAnalysis } from '../core/color/monochrome';
@@ -84,9 +84,11 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
   ctx.progress({ stage: 'Looking at the photo', done: 0, total: 1 });
   const small = shrinkImage(image, ANALYSIS_SIDE);
   const scale = image.width / small.width;
-  const tones = measureTones(small);
-  const cast = estimateCast(small);
-  const tone = analyzeTone(small);
+  // What Fix fading would do to this very photo (the same plan the stage makes); its measures
+  // (tones, the cast read after the levels, the tone) are the analysis's, measured once.
+  const coloured = hasColour(analyzeTone(small));
+  const fade = planFade(small, { ...fadeDefaults, keepTone: !coloured });
+  const { tones, cast, tone } = fade;
   const sigma = estimateNoise(image);
   let damage: DamageMeasure | undefined;
   if (opts.damage ?? true) damage = measureDamage(await detectDamage(small, ctx));
@@ -112,8 +114,6 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
     offerColorize: !hasColour(tone),
     ms: 0,
   };
-  // What Fix fading would do to this very photo (the same plan the stage makes).
-  const fade = planFade(small, { ...fadeDefaults, keepTone: !hasColour(tone) });
   recommend(analysis, !fade.identity, opts);
   analysis.ms = performance.now() - started;
   return analysis;

@@ -2,7 +2,7 @@ import type { RgbaImage } from '../../core/image/types';
 import { measureTones, percentiles, TARGET_BLACK, TARGET_WHITE, type ToneMeasures } from '../../core/analysis/tones';
 import { estimateCast, type CastMeasure } from '../../core/analysis/cast';
 import { shrinkImage, luma } from '../../core/analysis/shrink';
-import { analyzeTone } from '../../core/color/monochrome';
+import { analyzeTone, type ToneAnalysis } from '../../core/color/monochrome';
 
 /**
  * Classical fade and colour-cast repair for old prints that scales with what it measures, so a
@@ -31,6 +31,8 @@ export interface FadePlan {
   tones: ToneMeasures;
   cast: CastMeasure;
   monochrome: boolean;
+  /** Black-and-white / toned or colour (src/core/color/monochrome.ts), on the analysis copy. */
+  tone: ToneAnalysis;
   /** Black and white points after correction. */
   black: number;
   white: number;
@@ -52,7 +54,8 @@ const MAX_SATURATION_GAIN = 0.3;
 export function planFade(img: RgbaImage, opts: FadeOptions): FadePlan {
   const small = shrinkImage(img, ANALYSIS_SIDE);
   const tones = measureTones(small);
-  const monochrome = analyzeTone(small).monochrome;
+  const tone = analyzeTone(small);
+  const monochrome = tone.monochrome;
   const s = Math.min(1, Math.max(0, opts.strength));
   const f = tones.fading * s;
   const black = tones.black - f * (tones.black - Math.min(tones.black, TARGET_BLACK));
@@ -65,7 +68,7 @@ export function planFade(img: RgbaImage, opts: FadeOptions): FadePlan {
   const w = opts.keepTone ? 0 : cast.weight * s * (1 - 0.5 * f);
   const gains = cast.gains.map((g) => g ** w) as [number, number, number];
   const saturation = opts.keepTone || monochrome ? 1 : 1 + MAX_SATURATION_GAIN * f;
-  const plan = { ...levelled, cast, monochrome, gains, saturation, identity: false };
+  const plan = { ...levelled, cast, monochrome, tone, gains, saturation, identity: false };
   const [r, g, b] = curvesFor(plan);
   plan.identity = saturation === 1 && [r, g, b].every((c) => c.every((v, i) => v === i));
   return plan;
