@@ -12,6 +12,7 @@ import { runRecipe, type Recipe } from '../src/stages';
 import { detectDamage, inpaint } from '../src/stages/repair/run';
 import { runDenoise } from '../src/stages/denoise/run';
 import { runFade } from '../src/stages/fade/run';
+import { analyzePhoto } from '../src/stages/auto';
 import { runUpscale } from '../src/stages/upscale/run';
 import { runColorize } from '../src/stages/colorize/run';
 import { colorizeDefaults } from '../src/stages/colorize/meta';
@@ -97,7 +98,7 @@ function context(onLoad: (l: LoadedModel) => void): StageContext {
   };
 }
 
-type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'face' | 'colorize' | 'colorize-hints' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all';
+type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'face' | 'colorize' | 'colorize-hints' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all' | 'analyze' | 'auto-worst';
 
 const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) => Promise<unknown>> = {
   detect: (img, ctx) => detectDamage(img, ctx),
@@ -112,13 +113,21 @@ const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) =
   // also what the app runs when the user changes nothing
   'upscale-x2-balanced': (img, ctx) => runUpscale(img, { scale: 2, quality: 'balanced' }, ctx),
   'upscale-x2-fast': (img, ctx) => runUpscale(img, { scale: 2, quality: 'fast' }, ctx),
+  // Auto's look at the photo: tones, cast, noise, the damage detector and the face finder on a 512 px copy.
+  analyze: (img, ctx) => analyzePhoto(img, ctx),
+  // One-click restore at its slowest without upscaling: the analysis, then every stage auto can
+  // choose by itself (repair, denoise, fade, faces), whatever the analysis said.
+  'auto-worst': async (img, ctx) => {
+    const a = await analyzePhoto(img, ctx, { upscale: false });
+    return runRecipe(img, { ...a.recipe, repair: { detect: true }, denoise: { ...denoiseDefaults }, fade: { ...fadeDefaults }, face: { ...faceDefaults } }, ctx);
+  },
   // Every stage on (repair with detection, denoise, fade, 2x balanced upscale).
   'pipeline-all': (img, ctx) => runRecipe(img, { repair: { detect: true }, denoise: { ...denoiseDefaults }, fade: { ...fadeDefaults },
     upscale: { scale: 2, quality: 'balanced' } } satisfies Recipe, ctx),
 };
 
 /** Stages that need a photo with something in it for them: a portrait for faces (same megapixels). */
-const STAGE_IMAGE: Partial<Record<StageKey, string>> = { face: 'kodim04.png' };
+const STAGE_IMAGE: Partial<Record<StageKey, string>> = { face: 'kodim04.png', 'auto-worst': 'kodim04.png', analyze: 'kodim04.png' };
 
 const TEN_HINTS = Array.from({ length: 10 }, (_, i) => ({ color: ['#3a6fd8', '#4f8a3c', '#c8402f', '#e2b38f', '#7a5234'][i % 5]!, points: [[0.1 + 0.08 * i, 0.2 + 0.06 * i] as [number, number]] }));
 

@@ -17,6 +17,8 @@ export const STAGE_LABELS = {
   'upscale-x2-balanced': 'Upscale 2x balanced = the default pipeline',
   'upscale-x2-fast': 'Upscale 2x fast (esrgan-slim)',
   'pipeline-all': 'Full pipeline: every stage, 2x balanced',
+  analyze: 'Auto: analysis only (kodim04 portrait)',
+  'auto-worst': 'Auto, no upscale: analysis + repair, denoise (runs only on noise), fade, faces (kodim04)',
 };
 
 /** An n x n by n x n MatMul graph (inputs a, b; output c), base64. */

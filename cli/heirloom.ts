@@ -20,8 +20,9 @@ structure. Originals are never modified. Re-running the same command resumes: ph
 output already exists are skipped.
 
 Options:
-  -r, --recipe <stages>   what to do, e.g. upscale:2  "fade:0.8,upscale:4:fast"
-                          repair,denoise:0.7,fade,upscale:2   (required)
+  -r, --recipe <stages>   what to do, e.g. auto  upscale:2  "fade:0.8,upscale:4:fast"
+                          repair,denoise:0.7,fade,upscale:2   (required; auto: each
+                          photo analysed and given its own recipe, logged)
   -f, --format <fmt>      png (default, lossless) | jpeg | webp
   -q, --quality <1-100>   JPEG/WebP quality (default 92)
       --keep-names        name outputs like the originals (default: <name>-heirloom-x2.<ext>)
@@ -117,6 +118,14 @@ export async function main(argv: string[]): Promise<number> {
       `heirloom: ${formatRecipe(recipe)}: ${summary.done} restored, ${summary.skipped} skipped (already done), ` +
         `${summary.failed.length} failed in ${formatDuration(summary.ms)}${rate}`,
     );
+    for (const [stage, skips] of Object.entries(summary.stageSkips)) {
+      if (stage === 'fade' || stage === 'denoise') {
+        err(`heirloom: ${stage} left ${skips.length} photo(s) as they were (nothing to fix)`);
+        continue;
+      }
+      err(`heirloom: ${stage} skipped ${skips.length} photo(s):`);
+      for (const s of skips) err(`  ${s.rel}: ${s.message}`);
+    }
     if (summary.failed.length) {
       err(`Failed (originals untouched; fix or remove them and re-run to retry):`);
       for (const f of summary.failed) err(`  ${f.rel}: ${f.message}`);

@@ -12,11 +12,12 @@ import { loadModelBytes } from '../src/core/models/loader';
 import { createSession, tiledModelFor, type OrtModule, type OrtSession } from '../src/core/runtime/session';
 import type { TiledModel } from '../src/core/tiling/run-tiled';
 import type { Recipe } from '../src/stages/index';
+import type { RecipeRequest } from '../src/stages/auto';
 import { repairModel } from '../src/stages/repair/meta';
 import { denoiseModel } from '../src/stages/denoise/meta';
 import { upscaleModelFor } from '../src/stages/upscale/meta';
 import { colorizeModelFor } from '../src/stages/colorize/meta';
-import { faceModel, faceRestoreModelFor } from '../src/stages/face/meta';
+import { faceDefaults, faceModel, faceRestoreModelFor } from '../src/stages/face/meta';
 
 /** A stage's model cannot be used: not installed (no manifest) or its file is missing. */
 export class ModelMissingError extends Error {
@@ -27,7 +28,9 @@ export class ModelMissingError extends Error {
 }
 
 /** Every model a recipe will load, by stage; throws ModelMissingError for an uninstalled one. */
-export function recipeModels(recipe: Recipe): { stage: string; manifest: ModelManifest }[] {
+export function recipeModels(request: RecipeRequest): { stage: string; manifest: ModelManifest }[] {
+  // auto may use any stage but colorize: the detector and faces to look, then what it proposes
+  const recipe: Recipe = request === 'auto' ? { repair: { detect: true }, denoise: { strength: 1 }, face: { ...faceDefaults }, upscale: { scale: 2, quality: 'fast' } } : request;
   const out: { stage: string; manifest: ModelManifest }[] = [];
   const want = (stage: string, pick: () => ModelManifest) => {
     try {
@@ -63,7 +66,7 @@ export function modelPath(modelsDir: string, m: ModelManifest): string {
  * Checks, before any photo is touched, that each model the recipe needs is present with the
  * manifest's size (the sha256 is verified when a worker loads it).
  */
-export function checkRecipeModels(recipe: Recipe, modelsDir: string): ModelManifest[] {
+export function checkRecipeModels(recipe: RecipeRequest, modelsDir: string): ModelManifest[] {
   const models = recipeModels(recipe);
   for (const { stage, manifest } of models) {
     const file = modelPath(modelsDir, manifest);

@@ -10,12 +10,14 @@ import * as ortNode from 'onnxruntime-node';
 import type { Progress } from '../src/core/pipeline/progress';
 import type { StageContext } from '../src/core/pipeline/stage';
 import type { TiledModel } from '../src/core/tiling/run-tiled';
-import { runRecipe, type Recipe } from '../src/stages/index';
+import { restoreWith, describeAnalysis, type RecipeRequest } from '../src/stages/auto';
+import type { StageNote } from '../src/core/pipeline/stage';
+import { formatRecipe } from './recipe';
 import { decodeFile, encodeWithMetadata, type CliFormat } from './codec';
 import { openNodeModel, type NodeOrt } from './models';
 
 export interface ProcessorOptions {
-  recipe: Recipe;
+  recipe: RecipeRequest;
   modelsDir: string;
   format: CliFormat;
   quality: number;
@@ -36,6 +38,12 @@ export interface FileResult {
   outHeight: number;
   ms: number;
   bytes: number;
+  /** The recipe that ran, in CLI syntax (each photo's own with --recipe auto). */
+  recipe: string;
+  /** With --recipe auto: what the analysis found, one line per stage ("+ fade: Faded: ..."). */
+  analysis?: string[];
+  /** What stages decided on their own (colorize skipped a colour photo, ...). */
+  notes: StageNote[];
 }
 
 export function createProcessor(opts: ProcessorOptions) {
@@ -63,7 +71,8 @@ export function createProcessor(opts: ProcessorOptions) {
     progress({ stage: 'Reading image', done: 0, total: 1 });
     const original = await readFile(job.input);
     const image = await decodeFile(original);
-    const result = await runRecipe(image, opts.recipe, ctx);
+    const outcome = await restoreWith(image, opts.recipe, ctx);
+    const result = outcome.image;
     signal?.throwIfAborted();
     progress({ stage: 'Encoding result', done: 0, total: 1 });
     const encoded = await encodeWithMetadata(result, original, { format: opts.format, quality: opts.quality });
@@ -89,6 +98,9 @@ export function createProcessor(opts: ProcessorOptions) {
       outHeight: result.height,
       ms: performance.now() - started,
       bytes: encoded.byteLength,
+      recipe: formatRecipe(outcome.recipe),
+      ...(outcome.analysis ? { analysis: describeAnalysis(outcome.analysis) } : {}),
+      notes: outcome.notes,
     };
   };
 }

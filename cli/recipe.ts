@@ -10,6 +10,7 @@
  * in the core's fixed order (repair, denoise, fade, face, colorize, upscale) whatever order they are written in.
  */
 import type { Recipe } from '../src/stages/index';
+import type { RecipeRequest } from '../src/stages/auto';
 import type { UpscaleOptions } from '../src/stages/upscale/meta';
 import { repairDefaults } from '../src/stages/repair/meta';
 import { denoiseDefaults } from '../src/stages/denoise/meta';
@@ -89,11 +90,14 @@ export const STAGES: Record<StageKey, StageSyntax> = {
     },
   },
   colorize: {
-    usage: 'colorize[:STRENGTH]',
-    help: `colour black-and-white or sepia photos automatically; STRENGTH 0..1 (default ${colorizeDefaults.strength})`,
+    usage: 'colorize[:STRENGTH][:force]',
+    help: `colour black-and-white or sepia photos automatically; STRENGTH 0..1 (default ${colorizeDefaults.strength}); photos that already have colour are skipped (and listed) unless force`,
     parse(args, spec) {
-      tooMany(args, 1, spec, this.usage);
-      return { ...colorizeDefaults, hints: [], strength: strength(args[0], colorizeDefaults.strength, spec) };
+      tooMany(args, 2, spec, this.usage);
+      const force = args.some((a) => a.toLowerCase() === 'force');
+      const rest = args.filter((a) => a.toLowerCase() !== 'force');
+      if (rest.length > 1) throw new RecipeError(`"${spec}": unknown option "${rest[1]}" (usage: ${this.usage})`);
+      return { ...colorizeDefaults, hints: [], strength: strength(rest[0], colorizeDefaults.strength, spec), force };
     },
   },
   upscale: {
@@ -134,11 +138,13 @@ export const STAGES: Record<StageKey, StageSyntax> = {
 
 export function recipeHelp(): string {
   const lines = Object.values(STAGES).map((s) => `  ${s.usage.padEnd(34)} ${s.help}`);
+  lines.unshift(`  ${'auto'.padEnd(34)} look at each photo and run what it needs (logged per photo); colorize is never chosen by itself`);
   return `Stages (comma-separated, options colon-separated):\n${lines.join('\n')}`;
 }
 
-/** Parses "fade:0.8,upscale:4:fast" into a Recipe; throws RecipeError with a helpful message. */
-export function parseRecipe(text: string): Recipe {
+/** Parses "fade:0.8,upscale:4:fast" (or "auto") into a Recipe; throws RecipeError with a helpful message. */
+export function parseRecipe(text: string): RecipeRequest {
+  if (text.trim().toLowerCase() === 'auto') return 'auto';
   const recipe: Recipe = {};
   const specs = text
     .split(',')
@@ -159,13 +165,14 @@ export function parseRecipe(text: string): Recipe {
 }
 
 /** The recipe written back in CLI syntax (for logs). */
-export function formatRecipe(recipe: Recipe): string {
+export function formatRecipe(recipe: RecipeRequest): string {
+  if (recipe === 'auto') return 'auto';
   const parts: string[] = [];
   if (recipe.repair) parts.push('repair');
   if (recipe.denoise) parts.push(`denoise:${recipe.denoise.strength}`);
   if (recipe.fade) parts.push(`fade:${recipe.fade.strength}${recipe.fade.keepTone ? ':keep-tone' : ''}`);
   if (recipe.face) parts.push(`face:${recipe.face.fidelity}`);
-  if (recipe.colorize) parts.push(`colorize:${recipe.colorize.strength}`);
+  if (recipe.colorize) parts.push(`colorize:${recipe.colorize.strength}${recipe.colorize.force ? ':force' : ''}`);
   if (recipe.upscale) parts.push(`upscale:${recipe.upscale.scale}:${recipe.upscale.quality}`);
-  return parts.join(',');
+  return parts.join(',') || '(nothing)';
 }

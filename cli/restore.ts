@@ -6,7 +6,8 @@ import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { recipeSuffix, type Recipe } from '../src/stages/index';
+import { recipeSuffix } from '../src/stages/index';
+import type { RecipeRequest } from '../src/stages/auto';
 import type { CliFormat } from './codec';
 import { inShard, isImageName, outputNames, tempName, walk, type Job, type Shard, type WalkReport } from './files';
 import { checkRecipeModels } from './models';
@@ -17,7 +18,7 @@ import type { FromWorker, ToWorker } from './worker';
 export interface RestoreOptions {
   inDir: string;
   outDir: string;
-  recipe: Recipe;
+  recipe: RecipeRequest;
   modelsDir: string;
   format: CliFormat;
   quality: number;
@@ -39,6 +40,8 @@ export interface RestoreSummary {
   done: number;
   skipped: number;
   failed: { rel: string; message: string }[];
+  /** Stages that left a photo alone, with why: "colorize" -> [{ rel, message }]. */
+  stageSkips: Record<string, { rel: string; message: string }[]>;
   /** Files that are not photos (by extension), ignored. */
   ignored: number;
   ms: number;
@@ -85,7 +88,8 @@ export function planJobs(opts: RestoreOptions): { jobs: Job[]; skipped: Job[]; i
   const left: WalkReport = { hidden: [], linksOutside: [], revisited: [] };
   const all = walk(inDir, outDir, left);
   const photos = all.filter(isImageName);
-  const names = outputNames(photos, recipeSuffix(opts.recipe), opts.format, opts.keepNames);
+  // With auto each photo gets its own recipe, so names cannot say "x2": plain -heirloom.
+  const names = outputNames(photos, opts.recipe === 'auto' ? '-heirloom' : recipeSuffix(opts.recipe), opts.format, opts.keepNames);
   const jobs: Job[] = [];
   const skipped: Job[] = [];
   for (const rel of photos) {
@@ -131,6 +135,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
     done: 0,
     skipped: skipped.length,
     failed: [],
+    stageSkips: {},
     ignored,
     ms: 0,
     megapixels: 0,
@@ -179,6 +184,9 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
     if (ok) {
       summary.done++;
       summary.megapixels += (ok.inWidth * ok.inHeight) / 1e6;
+      for (const n of ok.notes) if (n.skipped) (summary.stageSkips[n.stage] ??= []).push({ rel: f.job.rel, message: n.message });
+      // Each photo's own recipe and why, whatever the terminal: it is the record of what was done.
+      if (ok.analysis) log.line(`${counter} ${f.job.rel}: auto recipe ${ok.recipe}\n${ok.analysis.map((l) => `    ${l}`).join('\n')}`);
       const eta = log.eta({ ...state, partial: 0 });
       if (!log.isTty) {
         log.line(

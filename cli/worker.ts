@@ -16,9 +16,9 @@ const processFile = createProcessor(options);
 
 /** Tiled model passes the recipe makes per photo (each reports its own tile progress). */
 const r = options.recipe;
-const passes = Math.max(1, (r.repair ? (r.repair.mask ? 1 : 2) : 0) + (r.denoise && r.denoise.strength > 0 ? 1 : 0) + (r.upscale ? 1 : 0));
+const passes = r === 'auto' ? 3 : Math.max(1, (r.repair ? (r.repair.mask ? 1 : 2) : 0) + (r.denoise && r.denoise.strength > 0 ? 1 : 0) + (r.upscale ? 1 : 0));
 /** Progress reports that are not a tiled model pass (reading, loading a model, encoding, fading). */
-const NOT_A_PASS = /^(Reading image|Encoding result|Loading model|Fixing fading)/;
+const NOT_A_PASS = /^(Reading image|Encoding result|Loading model|Fixing fading|Looking at the photo)/;
 const send = (m: FromWorker) => port.postMessage(m);
 
 /** The job in progress; aborting stops it at the next tile (ORT can't be interrupted mid-run safely). */

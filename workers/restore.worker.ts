@@ -19,7 +19,9 @@ import { chooseBackend, detectCapabilities, describeBackend, type BackendChoice 
 import { createSession, tiledModelFor, type OrtModule } from '../src/core/runtime/session';
 import type { TiledModel } from '../src/core/tiling/run-tiled';
 import type { Progress } from '../src/core/pipeline/progress';
-import { runRecipe, type Recipe } from '../src/stages';
+import type { Recipe } from '../src/stages';
+import { analyzePhoto, restoreWith, type PhotoAnalysis, type RecipeRequest } from '../src/stages/auto';
+import type { StageNote } from '../src/core/pipeline/stage';
 import { detectDamage } from '../src/stages/repair/run';
 import { maskCoverage, type Mask } from '../src/core/image/mask';
 import type { StageContext } from '../src/core/pipeline/stage';
@@ -48,6 +50,12 @@ export interface RestoreResult {
   inputHeight: number;
   backend: string;
   ms: number;
+  /** The recipe that ran (for 'auto', the one the analysis proposed). */
+  recipe: Recipe;
+  /** For 'auto': what the analysis measured and why each stage is on or off. */
+  analysis?: PhotoAnalysis;
+  /** What stages decided on their own (colorize skipped a colour photo, ...). */
+  notes: StageNote[];
 }
 
 let info: WorkerInfo | undefined;
@@ -203,12 +211,23 @@ const api = {
     return Comlink.transfer({ mask, coverage: maskCoverage(mask) }, [mask.data.buffer]);
   },
 
-  async restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void, hints: RestoreHints = {}): Promise<RestoreResult> {
+  /**
+   * Looks at a photo and proposes a recipe with a reason per stage (src/stages/auto.ts): the
+   * single-photo view opens a photo with these stages on.
+   */
+  async analyze(file: Blob, name: string, onProgress: (p: Progress) => void = () => undefined): Promise<PhotoAnalysis> {
+    await init();
+    const image = await decodeImage(file, name);
+    return analyzePhoto(image, stageContext(onProgress));
+  },
+
+  async restore(file: Blob, name: string, recipe: RecipeRequest, onProgress: (p: Progress) => void, hints: RestoreHints = {}): Promise<RestoreResult> {
     const started = performance.now();
     const { label } = await init();
     onProgress({ stage: 'Reading image', done: 0, total: 1 });
     const image = await decodeImage(file, name);
-    const result = await runRecipe(image, recipe, stageContext(onProgress, hints));
+    const outcome = await restoreWith(image, recipe, stageContext(onProgress, hints));
+    const result = outcome.image;
     onProgress({ stage: 'Encoding result', done: 0, total: 1 });
     const blob = await encodeImage(result, 'image/png');
     const preview = await encodePreview(result);
@@ -223,6 +242,9 @@ const api = {
         ? `${describeBackend({ name: 'wasm', threads: info!.backend.threads })} (WebGPU could not run ${[...wasmFallbacks].join(', ')})`
         : label,
       ms: performance.now() - started,
+      recipe: outcome.recipe,
+      ...(outcome.analysis ? { analysis: outcome.analysis } : {}),
+      notes: outcome.notes,
     };
   },
 

@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import type { RestoreWorkerApi, RestoreResult, WorkerInfo } from '../../workers/restore.worker';
 import type { Progress } from '../core/pipeline/progress';
 import type { OutputFormat } from '../core/image/browser-codec';
-import type { Recipe } from '../stages';
+import type { PhotoAnalysis, RecipeRequest } from '../stages/auto';
 import type { Mask } from '../core/image/mask';
 import type { ExtraInput, ModelInspection } from '../core/models/custom-models';
 import type { ToneAnalysis } from '../core/color/monochrome';
@@ -70,7 +70,7 @@ export class WorkerBridge {
    * job is retried once in a fresh worker, on WASM when it was on WebGPU, with half-size tiles;
    * `onNotice` (and the progress text) say so.
    */
-  async restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: Progress) => void, signal?: AbortSignal, onNotice?: (message: string) => void): Promise<RestoreResult> {
+  async restore(file: Blob, name: string, recipe: RecipeRequest, onProgress: (p: Progress) => void, signal?: AbortSignal, onNotice?: (message: string) => void): Promise<RestoreResult> {
     try {
       return await this.call((w) => w.restore(file, name, recipe, progressCallback(onProgress)), signal);
     } catch (e) {
@@ -88,6 +88,11 @@ export class WorkerBridge {
 
   detect(file: Blob, name: string, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<{ mask: Mask; coverage: number }> {
     return this.call((w) => w.detect(file, name, progressCallback(onProgress)), signal);
+  }
+
+  /** What the photo needs: the proposed recipe with a reason per stage. */
+  analyze(file: Blob, name: string, onProgress: (p: Progress) => void = () => undefined, signal?: AbortSignal): Promise<PhotoAnalysis> {
+    return this.call((w) => w.analyze(file, name, Comlink.proxy(onProgress)), signal);
   }
 
   /** Black-and-white / toned or colour: for the Colorize suggestion. */

@@ -13,16 +13,24 @@
  */
 import type { Progress } from '../core/pipeline/progress';
 import { recipeSuffix, type Recipe } from '../stages';
+import type { RecipeRequest } from '../stages/auto';
+import type { StageNote } from '../core/pipeline/stage';
 import type { BatchItem, BatchMeta, BatchStatus, BatchStore } from './store';
 
 export interface RunResult {
   blob: Blob;
   width: number;
   height: number;
+  /** What stages decided on their own (colorize skipped a colour photo, ...). */
+  notes?: StageNote[];
+  /** With the Auto recipe: the stages the analysis chose for this photo, with their reasons. */
+  analysis?: { reasons: Partial<Record<string, string>> };
+  /** The recipe that ran (with Auto, this photo's own). */
+  recipe?: Recipe;
 }
 
 /** Runs one photo through the recipe (the page passes WorkerBridge.restore). */
-export type BatchRunner = (item: BatchItem, recipe: Recipe, onProgress: (p: Progress) => void, signal: AbortSignal) => Promise<RunResult>;
+export type BatchRunner = (item: BatchItem, recipe: RecipeRequest, onProgress: (p: Progress) => void, signal: AbortSignal) => Promise<RunResult>;
 
 /** What the UI shows for one item (no Blobs to copy around). */
 export interface BatchItemView {
@@ -39,7 +47,7 @@ export interface BatchSnapshot {
   items: BatchItemView[];
   /** The queue is working (or will resume after a reload). */
   running: boolean;
-  recipe?: Recipe;
+  recipe?: RecipeRequest;
   counts: Record<BatchStatus, number>;
   /** Why the queue stopped by itself (e.g. storage full), until the next start. */
   error?: string;
@@ -155,7 +163,7 @@ export class BatchQueue {
   }
 
   /** The recipe every item runs with; it can only change while the queue is stopped. */
-  async setRecipe(recipe: Recipe): Promise<void> {
+  async setRecipe(recipe: RecipeRequest): Promise<void> {
     await this.load();
     if (this.meta.running) throw new Error('Pause the batch before changing its settings.');
     this.meta.recipe = recipe;
@@ -164,7 +172,7 @@ export class BatchQueue {
   }
 
   /** Starts (or resumes) working through the queued items; resolves when it stops. */
-  async start(recipe?: Recipe): Promise<void> {
+  async start(recipe?: RecipeRequest): Promise<void> {
     await this.load();
     if (recipe && !this.meta.running) this.meta.recipe = recipe;
     if (!this.meta.recipe) throw new Error('Choose what to do with the photos first.');
@@ -271,7 +279,9 @@ export class BatchQueue {
         item.result = r.blob;
         item.width = r.width;
         item.height = r.height;
-        item.suffix = recipeSuffix(recipe);
+        item.suffix = recipeSuffix(recipe === 'auto' ? (r.recipe ?? {}) : recipe);
+        const said = summarizeRun(r);
+        if (said) item.message = said;
       } catch (e) {
         if (controller.signal.aborted) {
           item.status = 'queued';
@@ -301,4 +311,18 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message || e.name;
   if (typeof e === 'object' && e && 'message' in e) return String((e as { message: unknown }).message);
   return String(e);
+}
+
+/**
+ * What a finished photo's line says: with Auto the stages chosen and why, and any stage that
+ * left the photo alone ("Colorize skipped: the photo already has colour").
+ */
+export function summarizeRun(r: RunResult): string | undefined {
+  const parts: string[] = [];
+  if (r.analysis && r.recipe) {
+    const on = Object.keys(r.recipe).filter((k) => r.recipe![k as keyof Recipe]);
+    parts.push(on.length ? `Auto: ${on.map((k) => `${k} (${r.analysis!.reasons[k] ?? ''})`).join('; ')}` : 'Auto: nothing needed');
+  }
+  for (const n of r.notes ?? []) if (n.skipped && n.stage === 'colorize') parts.push(`Colorize ${n.message}`);
+  return parts.length ? parts.join('. ') : undefined;
 }

@@ -5,7 +5,7 @@
  * in-memory store or fake-indexeddb.
  */
 import { createStore, del, delMany, entries, get, set, type UseStore } from 'idb-keyval';
-import type { Recipe } from '../stages';
+import type { RecipeRequest } from '../stages/auto';
 
 export const BATCH_DB_NAME = 'heirloom-batch';
 export const BATCH_STORE_NAME = 'items';
@@ -37,7 +37,7 @@ export interface BatchItem {
 
 export interface BatchMeta {
   /** The recipe chosen once for the whole batch. */
-  recipe?: Recipe;
+  recipe?: RecipeRequest;
   /** True while the queue is meant to be working: a reload resumes it. */
   running: boolean;
   /** The next item's seq. */

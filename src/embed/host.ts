@@ -31,7 +31,7 @@ import { faceDefaults } from '../stages/face/meta';
 
 /** What the host needs from WorkerBridge (kept narrow so the host can be tested without a worker). */
 export interface RestoreBackend {
-  restore(file: Blob, name: string, recipe: Recipe, onProgress: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<RestoreResult>;
+  restore(file: Blob, name: string, recipe: Recipe | 'auto', onProgress: (p: EmbedProgress) => void, signal?: AbortSignal): Promise<RestoreResult>;
 }
 
 /** What the embed page shows; all optional so the host also runs headless. */
@@ -102,7 +102,7 @@ export function startEmbedHost({ config, backend, view, self = window }: EmbedHo
         if (jobs.has(id)) return fail(source, event.origin, undefined, 'InvalidRequest', `Job id ${JSON.stringify(id)} is already in use by a job in progress: give each restore a new id`);
         const image = (data as { image?: unknown }).image;
         if (!(image instanceof Blob)) return fail(source, event.origin, id, 'InvalidRequest', 'A restore request needs the photo as a Blob or File');
-        let recipe: Recipe;
+        let recipe: Recipe | 'auto';
         try {
           recipe = validateRecipe((data as { recipe?: unknown }).recipe);
         } catch (err) {
@@ -123,7 +123,7 @@ export function startEmbedHost({ config, backend, view, self = window }: EmbedHo
     }
   };
 
-  const run = async (job: Job, image: Blob, name: string, recipe: Recipe) => {
+  const run = async (job: Job, image: Blob, name: string, recipe: Recipe | 'auto') => {
     const onProgress = (p: EmbedProgress) => {
       if (job.controller.signal.aborted) return;
       const progress: EmbedProgress = { stage: p.stage, done: p.done, total: p.total, ...(p.etaMs !== undefined ? { etaMs: p.etaMs } : {}) };
@@ -135,6 +135,7 @@ export function startEmbedHost({ config, backend, view, self = window }: EmbedHo
       send(job.source, job.origin, message<ResultMessage>({
         type: 'result', id: job.id, blob: r.blob, width: r.width, height: r.height,
         inputWidth: r.inputWidth, inputHeight: r.inputHeight, backend: r.backend, ms: r.ms,
+        recipe: r.recipe, notes: r.notes, ...(r.analysis ? { analysis: r.analysis } : {}),
       }));
       view?.finished(job.origin, 'done', `${r.inputWidth}×${r.inputHeight} → ${r.width}×${r.height} in ${(r.ms / 1000).toFixed(1)} s (${r.backend})`);
     } catch (err) {
@@ -176,9 +177,10 @@ function claimsProtocol(data: unknown): data is { protocol: string; version: unk
 
 const STAGES = ['repair', 'denoise', 'fade', 'face', 'colorize', 'upscale'] as const;
 
-/** Checks a recipe from another site: known stages only, with options of the right types. */
-export function validateRecipe(input: unknown): Recipe {
+/** Checks a recipe from another site: 'auto', or known stages only, with options of the right types. */
+export function validateRecipe(input: unknown): Recipe | 'auto' {
   if (input === undefined || input === null) return DEFAULT_RECIPE;
+  if (input === 'auto') return 'auto';
   if (typeof input !== 'object' || Array.isArray(input)) throw new Error('The recipe must be an object such as { upscale: { scale: 2, quality: "fast" } }');
   const raw = input as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
@@ -222,8 +224,9 @@ export function validateRecipe(input: unknown): Recipe {
   }
   const colorize = obj('colorize');
   if (colorize) {
-    if (colorize.hints !== undefined || colorize.model !== undefined) throw new Error('recipe.colorize takes only { strength } through the embed (no hints or custom models)');
-    recipe.colorize = { ...colorizeDefaults, hints: [], strength: strength('colorize', colorize.strength, colorizeDefaults.strength) };
+    if (colorize.hints !== undefined || colorize.model !== undefined) throw new Error('recipe.colorize takes only { strength, force } through the embed (no hints or custom models)');
+    if (colorize.force !== undefined && typeof colorize.force !== 'boolean') throw new Error('recipe.colorize.force must be true or false');
+    recipe.colorize = { ...colorizeDefaults, hints: [], strength: strength('colorize', colorize.strength, colorizeDefaults.strength), force: colorize.force === true };
   }
   const upscale = obj('upscale');
   if (upscale) {

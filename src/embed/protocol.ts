@@ -51,8 +51,8 @@ export interface RestoreMessage extends Envelope {
   image: Blob;
   /** File name, used only in error messages ("x.png could not be read"). */
   name?: string;
-  /** The stages to run; the embed's default (upscale 2x, balanced) when left out. */
-  recipe?: Recipe;
+  /** The stages to run, or 'auto' (the photo is analysed and given its own recipe); the embed's default (upscale 2x, balanced) when left out. */
+  recipe?: Recipe | 'auto';
 }
 
 export interface CancelMessage extends Envelope {

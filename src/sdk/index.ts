@@ -43,8 +43,11 @@ export interface HeirloomOptions {
 }
 
 export interface RestoreOptions {
-  /** The stages to run; the deployment's default (upscale 2x, Balanced) when left out. */
-  recipe?: Recipe;
+  /**
+   * The stages to run, or 'auto' (the photo is analysed and runs what it needs; colorize is never
+   * chosen by itself); the deployment's default (upscale 2x, Balanced) when left out.
+   */
+  recipe?: Recipe | 'auto';
   /** Aborting cancels the job inside the embed page and rejects with an AbortError. */
   signal?: AbortSignal;
   onProgress?(p: EmbedProgress): void;

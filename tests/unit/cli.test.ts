@@ -208,4 +208,21 @@ describe('heirloom restore', () => {
     expect(missing.stderr).toMatch(/Stage "upscale" needs model "esrgan-medium-x2", but .* does not exist/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
   }, 30_000);
+  it('--recipe auto analyses each photo and logs its recipe; colorize skips colour photos and says which', async () => {
+    const autoIn = join(dir, 'auto-in');
+    mkdirSync(autoIn);
+    await sharp('../shared/data/eval/kodak24/kodim23.png').resize(200).png().toFile(join(autoIn, 'colour.png'));
+    // a faded grey print: lifted blacks, squeezed range
+    await sharp('../shared/data/eval/kodak24/kodim05.png').resize(200).greyscale().linear(0.55, 80).png().toFile(join(autoIn, 'faded-grey.png'));
+    const auto = await cli(['restore', autoIn, join(dir, 'auto-out'), '--recipe', 'auto', '-j', '1']);
+    expect(auto.code).toBe(0);
+    expect(auto.stderr).toMatch(/colour\.png: auto recipe /);
+    expect(auto.stderr).toMatch(/faded-grey\.png: auto recipe [^\n]*fade:0\.8:keep-tone/);
+    expect(auto.stderr).toMatch(/\+ fade: Faded: contrast at \d+ % of normal/);
+    expect(auto.stderr).toMatch(/- colorize: Black-and-white: colorize\?/);
+    expect(existsSync(join(dir, 'auto-out', 'colour-heirloom.png'))).toBe(true);
+    const col = await cli(['restore', autoIn, join(dir, 'col-out'), '--recipe', 'colorize', '-j', '1']);
+    expect(col.code).toBe(0);
+    expect(col.stderr).toMatch(/colorize skipped 1 photo\(s\):\n  colour\.png: skipped: the photo already has colour/);
+  }, 180_000);
 });

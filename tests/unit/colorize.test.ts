@@ -283,9 +283,11 @@ describe('recipes from outside (embed, CLI)', async () => {
   const { validateRecipe } = await import('../../src/embed/host');
   const { parseRecipe, formatRecipe } = await import('../../cli/recipe');
   it('the embed takes colorize with a strength only', () => {
-    expect(validateRecipe({ colorize: { strength: 0.5 } }).colorize).toEqual({ ...colorizeDefaults, strength: 0.5, hints: [] });
-    expect(validateRecipe({ colorize: {} }).colorize?.strength).toBe(colorizeDefaults.strength);
-    expect(() => validateRecipe({ colorize: { hints: [{ color: '#fff', points: [[0, 0]] }] } })).toThrow(/only \{ strength \}/);
+    const valid = (r: unknown) => validateRecipe(r) as import('../../src/stages').Recipe;
+    expect(valid({ colorize: { strength: 0.5 } }).colorize).toEqual({ ...colorizeDefaults, strength: 0.5, hints: [], force: false });
+    expect(valid({ colorize: { strength: 0.5, force: true } }).colorize?.force).toBe(true);
+    expect(valid({ colorize: {} }).colorize?.strength).toBe(colorizeDefaults.strength);
+    expect(() => validateRecipe({ colorize: { hints: [{ color: '#fff', points: [[0, 0]] }] } })).toThrow(/only \{ strength, force \}/);
     expect(() => validateRecipe({ colorize: { strength: 2 } })).toThrow(/from 0 to 1/);
   });
   it('the pipeline colours after repair, denoise and fade, and before upscaling', async () => {
@@ -293,7 +295,7 @@ describe('recipes from outside (embed, CLI)', async () => {
     expect(stageOrder.map((s) => s.key)).toEqual(['repair', 'denoise', 'fade', 'face', 'colorize', 'upscale']);
   });
   it('the CLI parses colorize[:STRENGTH] and keeps the stage order', () => {
-    const r = parseRecipe('upscale:2,colorize:0.6,fade');
+    const r = parseRecipe('upscale:2,colorize:0.6,fade') as import('../../src/stages').Recipe;
     expect(r.colorize?.strength).toBe(0.6);
     expect(formatRecipe(r)).toBe('fade:0.8,colorize:0.6,upscale:2:balanced');
     expect(() => parseRecipe('colorize:1.5')).toThrow(/from 0 to 1/);

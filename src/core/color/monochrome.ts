@@ -14,6 +14,22 @@ export interface ToneAnalysis {
   meanB: number;
   /** The 95th percentile of the a/b distance from the tone's ray (Lab units). */
   spread: number;
+  /**
+   * Share of pixels clearly off the tone's ray (over COLOURED Lab units): a colour photo of a
+   * mostly grey scene (a small red plane in a white sky) holds a few per cent of real colour
+   * that the 95th percentile does not see.
+   */
+  colourShare: number;
+}
+
+/** Distance from the tone's ray (Lab units) beyond which a pixel has a colour of its own. */
+export const COLOURED = 15;
+/** A photo with at least this share of such pixels has colour, whatever its spread says. */
+export const MIN_COLOUR_SHARE = 0.005;
+
+/** True when the photo holds colour of its own (not black-and-white, not a toned print). */
+export function hasColour(t: ToneAnalysis): boolean {
+  return !t.monochrome || t.colourShare >= MIN_COLOUR_SHARE;
 }
 
 /** Below this spread (Lab units) the photo is taken as monochrome... */
@@ -43,6 +59,8 @@ export function analyzeTone(image: RgbaImage): ToneAnalysis {
   }).sort((x, y) => x - y);
   const p95 = (v: number[]) => v[Math.min(v.length - 1, Math.floor(0.95 * v.length))] ?? 0;
   const spread = p95(dist);
+  let coloured = 0;
+  for (let i = dist.length - 1; i >= 0 && dist[i]! > COLOURED; i--) coloured++;
   const chroma = p95(as.map((a, i) => Math.hypot(a, bs[i]!)).sort((x, y) => x - y));
-  return { monochrome: spread < MONOCHROME_SPREAD && chroma < MONOCHROME_MAX_CHROMA, meanA, meanB, spread };
+  return { monochrome: spread < MONOCHROME_SPREAD && chroma < MONOCHROME_MAX_CHROMA, meanA, meanB, spread, colourShare: dist.length ? coloured / dist.length : 0 };
 }

@@ -9,6 +9,18 @@ export interface StageContext {
   progress(p: Progress): void;
   /** Loads, verifies and opens a model, ready to run tile by tile. */
   loadModel(manifest: ModelManifest): Promise<TiledModel>;
+  /**
+   * A stage says what it decided without being asked (e.g. "colorize: skipped, the photo already
+   * has colour"): the app, batch, embed and CLI show these notes next to the result.
+   */
+  note?(note: StageNote): void;
+}
+
+export interface StageNote {
+  stage: string;
+  /** True when the stage left the photo as it was. */
+  skipped: boolean;
+  message: string;
 }
 
 /** A stage is a pure function of (image, options, models) -> image. */

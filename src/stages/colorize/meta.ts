@@ -21,6 +21,11 @@ export interface ColorizeOptions {
   model: 'builtin' | `custom:${string}`;
   /** The user-added model's manifest (its bytes are in the model cache), when model is custom. */
   manifest?: ModelManifest;
+  /**
+   * Colour the photo even when it already has colour. Without it a colour photo is left alone
+   * (its real colours beat guessed ones) and the stage says so.
+   */
+  force?: boolean;
 }
 
 export const colorizeDefaults: ColorizeOptions = { strength: 1, hints: [], model: 'builtin' };

@@ -5,6 +5,8 @@ import { resizeArea, upsampleChroma, type Plane } from '../../core/color/guided-
 import { colorizeMeta, colorizeModelFor, type ColorHint, type ColorizeOptions } from './meta';
 import { conventionOf, type HintPlanes } from './conventions';
 import { spreadHints } from './spread-hints';
+import { analyzeTone, hasColour } from '../../core/color/monochrome';
+import { shrinkImage } from '../../core/analysis/shrink';
 
 /**
  * Stamps the hints into planes at the network's input size: each point becomes a small square
@@ -57,6 +59,10 @@ export async function predictChroma(image: RgbaImage, options: ColorizeOptions, 
 export const runColorize: StageRunner<ColorizeOptions> = async (image, options, ctx) => {
   const s = Math.min(1, Math.max(0, options.strength));
   if (s === 0) return image;
+  if (!options.force && hasColour(analyzeTone(shrinkImage(image, 1024)))) {
+    ctx.note?.({ stage: 'colorize', skipped: true, message: 'skipped: the photo already has colour (force it to recolour)' });
+    return image;
+  }
   const report = (done: number) => ctx.progress({ stage: 'Colorizing', done, total: 2 });
   report(0);
   const { L, low, chroma } = await predictChroma(image, options, ctx);
