@@ -92,3 +92,12 @@ describe('damage detection', () => {
     expect(reports.at(-1)?.stage).toBe(NO_DAMAGE);
   });
 });
+
+describe('detector manifest threshold', () => {
+  it('is kept by validation and refused outside (0, 1)', async () => {
+    const { validateManifest } = await import('../../src/core/models/manifest');
+    const m = repairModel('repair-detect');
+    expect(validateManifest(m).threshold).toBe(m.threshold);
+    expect(() => validateManifest({ ...m, threshold: 1.5 })).toThrow(/threshold/);
+  });
+});

@@ -131,6 +131,10 @@ export function validateManifest(x: unknown): ModelManifest {
   }
   const card = optStr(x, 'card');
   if (card !== undefined) manifest.card = card;
+  if (x.threshold !== undefined) {
+    if (typeof x.threshold !== 'number' || !(x.threshold > 0 && x.threshold < 1)) fail('threshold', 'must be a number between 0 and 1', x.threshold);
+    manifest.threshold = x.threshold as number;
+  }
   if (task === 'colorize') manifest.convention = oneOf(x, 'convention', COLORIZE_CONVENTIONS);
   else if (task === 'face') manifest.convention = oneOf(x, 'convention', FACE_CONVENTIONS);
   else if (x.convention !== undefined) fail('convention', 'is only for colorize and face models', x.convention);
