@@ -71,14 +71,17 @@ test('cancel stops the work, keeps the photo and the app stays usable', async ({
 
 test('a zero-byte or corrupt file gets a clear message and the app stays usable', async ({ page }) => {
   await openApp(page);
+  // Refused on picking, before anything is decoded: Restore stays off.
   await chooseFile(page, Buffer.alloc(0), 'empty.jpg', 'image/jpeg');
-  await page.getByTestId('run').click();
   await expect(page.getByTestId('error')).toContainText('empty');
+  await expect(page.getByTestId('run')).toBeDisabled();
 
   const { png } = photoFixture(40, 30);
   await chooseFile(page, png.subarray(0, png.length >> 1), 'cut.png');
+  // Its header is fine, so it is refused when the decoder reads it (at Restore).
+  await expect(page.getByTestId('run')).toBeEnabled();
   await page.getByTestId('run').click();
-  await expect(page.getByTestId('error')).toContainText('could not be read');
+  await expect(page.getByTestId('error')).toContainText(/could not be read|damaged or incomplete/);
 
   const out = await upscaleAndDownload(page, png, 'fine.png', 2);
   expect([out.image.width, out.image.height]).toEqual([80, 60]);
