@@ -21,6 +21,35 @@ async function loadCrop(name, size) {
   return rgb;
 }
 
+/** The whole Kodak image resized to w x h, packed RGB bytes (HWC): the "1 MP photo" of the x2 part. */
+async function loadScaled(name, w, h) {
+  const blob = await (await fetch(`/kodak/${name}`)).blob();
+  const bmp = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const ctx = new OffscreenCanvas(w, h).getContext('2d');
+  ctx.drawImage(bmp, 0, 0, w, h);
+  const rgba = ctx.getImageData(0, 0, w, h).data;
+  const rgb = new Uint8Array(w * h * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) rgb.set(rgba.subarray(i, i + 3), j);
+  return rgb;
+}
+
+/** Runs `run` on tile x tile pieces (each with `pad` px of context, cropped off) and assembles the result. */
+async function tiled(run, rgb, h, w, tile, pad, scale) {
+  const out = new Float32Array(h * scale * w * scale * 3);
+  for (let y0 = 0; y0 < h; y0 += tile) {
+    for (let x0 = 0; x0 < w; x0 += tile) {
+      const ya = Math.max(0, y0 - pad), yb = Math.min(h, y0 + tile + pad), xa = Math.max(0, x0 - pad), xb = Math.min(w, x0 + tile + pad);
+      const th = yb - ya, tw = xb - xa, piece = new Uint8Array(th * tw * 3);
+      for (let y = 0; y < th; y++) piece.set(rgb.subarray(((ya + y) * w + xa) * 3, ((ya + y) * w + xb) * 3), y * tw * 3);
+      const r = await run(piece, th, tw);
+      const ch = Math.min(tile, h - y0) * scale, cw = Math.min(tile, w - x0) * scale, oy = (y0 - ya) * scale, ox = (x0 - xa) * scale;
+      for (let y = 0; y < ch; y++)
+        out.set(r.out.subarray(((oy + y) * r.outW + ox) * 3, ((oy + y) * r.outW + ox + cw) * 3), ((y0 * scale + y) * w * scale + x0 * scale) * 3);
+    }
+  }
+  return { out, outH: h * scale, outW: w * scale };
+}
+
 async function toBase64(f32) {
   const url = await new Promise((r) => { const fr = new FileReader(); fr.onload = () => r(fr.result); fr.readAsDataURL(new Blob([f32.buffer])); });
   return url.slice(url.indexOf(',') + 1);
@@ -34,9 +63,9 @@ async function setupOrt({ modelFile }) {
   const ort = await import(/* @vite-ignore */ ortUrl);
   ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
   ort.env.wasm.numThreads = threads;
-  const manifest = await (await fetch('/manifest/models.json')).json();
+  const manifest = [...await (await fetch('/manifest/models.json')).json(), ...await (await fetch('/manifest/heirloom-models.json')).json()];
   const m = manifest.find((e) => e.file === modelFile); // ids are shared by fp32/fp16 variants; files are not
-  if (!m) throw new Error(`${modelFile} not in src/stages/upscale/models.json`);
+  if (!m) throw new Error(`${modelFile} not in src/stages/upscale/*models.json`);
   const [inLo, inHi] = m.input.range, [outLo, outHi] = m.output.range;
 
   const t0 = performance.now();
@@ -57,8 +86,11 @@ async function setupOrt({ modelFile }) {
   return { loadMs, run, info: { id: m.id, file: m.file, precision: m.precision, sizeBytes: bytes.length, ortVersion: ort.env.versions?.web } };
 }
 
-/** UpscalerJS 1.0 on tfjs 4.11 WASM backend, same esrgan-medium x4 weights, served locally. */
-async function setupTfjs() {
+/**
+ * UpscalerJS 1.0 on tfjs 4.11 WASM backend, served locally: esrgan-medium x4 (the same weights as
+ * Heirloom's ORT rows), or with model 'default' UpscalerJS's default model (@upscalerjs/default-model, x2).
+ */
+async function setupTfjs({ model }) {
   // tfjs-backend-wasm caps XNNPACK's pool at min(setThreadsCount, hardwareConcurrency / 2) (it
   // assumes 2 hyper-threads per core; cc/backend.cc). On a 2-core box that is always 1, so to get
   // the requested thread count we report 2*threads cores to it. (Real UpscalerJS users on 2-core
@@ -73,10 +105,12 @@ async function setupTfjs() {
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend failed to initialise');
   await tf.ready();
   const { default: Upscaler } = await import('upscaler');
-  const { default: x4 } = await import('@upscalerjs/esrgan-medium/4x');
-  // Reuse the package's model definition (scale 4, 0..255 ranges, layers model, no custom layers
+  // Reuse the package's model definition (scale, 0..255 ranges, layers model, no custom layers
   // for the rdn architecture); an explicit `path` makes UpscalerJS skip its jsdelivr/unpkg lookup.
-  const upscaler = new Upscaler({ model: { ...x4, path: '/esrgan/x4/model.json' } });
+  const def = model === 'default'
+    ? { ...(await import('@upscalerjs/default-model')).default, path: '/upscalerjs-default/model.json' }
+    : { ...(await import('@upscalerjs/esrgan-medium/4x')).default, path: '/esrgan/x4/model.json' };
+  const upscaler = new Upscaler({ model: def });
   await upscaler.ready;
   const loadMs = performance.now() - t0;
 
@@ -92,19 +126,23 @@ async function setupTfjs() {
   return { loadMs, run, info: { tfjsVersion: tf.version.tfjs, backend: tf.getBackend(), tfjsThreads: wasm.getThreadsCount() } };
 }
 
-window.bench = async ({ modelFile, image, size, runs, warmup = 1 }) => {
+window.bench = async ({ modelFile, model, image, size, width, height, tile, scale, runs, warmup = 1 }) => {
   if (!crossOriginIsolated) throw new Error('page is not crossOriginIsolated: WASM threads unavailable');
-  const rgb = await loadCrop(image, size);
-  const { loadMs, run, info } = engine === 'ort' ? await setupOrt({ modelFile }) : await setupTfjs();
+  // a centre crop of size x size in one pass, or (width, height, tile) the whole photo resized, in tiles
+  const h = height ?? size, w = width ?? size;
+  const rgb = width ? await loadScaled(image, w, h) : await loadCrop(image, size);
+  const setup = engine === 'ort' ? await setupOrt({ modelFile }) : await setupTfjs({ model });
+  const { loadMs, info } = setup;
+  const run = tile ? (x) => tiled(setup.run, x, h, w, tile, 8, scale) : (x) => setup.run(x, h, w);
   // Warm-up (not counted). Note: Chromium tiers WASM up from Liftoff to TurboFan in the background,
   // which takes longer for ORT's 28 MB module than for tfjs' 0.4 MB one; BENCH_WARMUP>1 shows steady state.
   let t = performance.now(), first;
-  for (let i = 0; i < Math.max(1, warmup); i++) first = await run(rgb, size, size);
+  for (let i = 0; i < Math.max(1, warmup); i++) first = await run(rgb);
   const warmupMs = performance.now() - t;
   const times = [];
   for (let i = 0; i < runs; i++) {
     t = performance.now();
-    await run(rgb, size, size);
+    await run(rgb);
     times.push(performance.now() - t);
   }
   return {

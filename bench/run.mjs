@@ -6,7 +6,11 @@
 //  upscale: 4x super-resolution (esrgan-medium x4) on Heirloom's onnxruntime-web path (fp32 and
 //           fp16-weights ONNX) vs UpscalerJS on tfjs-backend-wasm, same weights, same input crop.
 //
-// Env: BENCH_PARTS (default "stages,upscale"), BENCH_STAGE_MP (default 1), BENCH_STAGE_RUNS
+//  default: the default x2 upscaler on the same ~1 MP photo (whole, in 256 px tiles): Heirloom's
+//           own network (fp32, fp16-weights) vs UpscalerJS's default model on tfjs-wasm and
+//           Heirloom's ESRGAN medium; prints the speed-up over UpscalerJS.
+//
+// Env: BENCH_PARTS (default "stages,upscale,default"), BENCH_STAGE_MP (default 1), BENCH_STAGE_RUNS
 //      (default 1), BENCH_STAGES (subset of stage keys, see bench/stages.mjs),
 //      BENCH_SIZE (crop side, default 128), BENCH_RUNS (timed runs, default 3),
 //      BENCH_WARMUP (untimed runs before timing, default 1), BENCH_THREADS (default "1,2"),
@@ -17,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { startBench } from './browser.mjs';
 import { benchStagesAt, STAGE_LABELS } from './stages.mjs';
 
-const PARTS = (process.env.BENCH_PARTS ?? 'stages,upscale').split(',');
+const PARTS = (process.env.BENCH_PARTS ?? 'stages,upscale,default').split(',');
 const SIZE = Number(process.env.BENCH_SIZE ?? 128);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
@@ -47,6 +51,14 @@ const chromiumVersion = browser.version();
 
 const results = [];
 const stageResults = [];
+const defaultResults = [];
+// the default-x2 part: a 1224x816 (1.0 MP) resize of the bench image, 256 px tiles, 2 threads
+const DEFAULT_CONFIGS = [
+  { key: 'sr-fp32', label: 'Heirloom SR x2 fp32 (new default)', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.onnx' },
+  { key: 'sr-fp16', label: 'Heirloom SR x2 fp16-weights', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.fp16.onnx' },
+  { key: 'medium', label: 'Heirloom ESRGAN medium x2 fp32', engine: 'ort', build: 'wasm', modelFile: 'esrgan-medium-x2.onnx' },
+  { key: 'upscalerjs', label: 'UpscalerJS default model x2 (tfjs-wasm)', engine: 'tfjs', model: 'default' },
+];
 try {
   if (PARTS.includes('stages')) {
     for (const threads of THREADS) {
@@ -61,6 +73,25 @@ try {
       stageResults.push(await benchStagesAt(bench, 1, { image: IMAGE, megapixels: STAGE_MP, stages: STAGES, runs: STAGE_RUNS, gemmSizes: [1024], backend: 'webgpu' }));
       process.stderr.write('done\n');
     } else stageResults.webgpu = 'no WebGPU adapter in this browser';
+  }
+  if (PARTS.includes('default')) {
+    const threads = Math.max(...THREADS);
+    for (const c of DEFAULT_CONFIGS) {
+      process.stderr.write(`default x2, ${c.label}, ${threads} thread(s) ... `);
+      const { context, page, logs } = await bench.open(`/?engine=${c.engine}&threads=${threads}${c.build ? `&build=${c.build}` : ''}`);
+      try {
+        const r = await page.evaluate((a) => window.bench(a), { modelFile: c.modelFile, model: c.model, image: IMAGE, width: 1224, height: 816,
+          tile: 256, scale: 2, runs: 1, warmup: 1 });
+        delete r.out;
+        defaultResults.push({ ...c, ...r, msPerMP: r.medianMs / (1224 * 816 / 1e6) });
+        process.stderr.write(`${r.medianMs.toFixed(0)} ms\n`);
+      } catch (e) {
+        process.stderr.write('FAILED\n' + logs.join('\n') + '\n');
+        throw e;
+      } finally {
+        await context.close();
+      }
+    }
   }
   for (const threads of THREADS) {
     for (const c of CONFIGS) {
@@ -106,6 +137,17 @@ if (stageResults.length) {
   writeFileSync(`${outDir}stages.json`, JSON.stringify({ date: new Date().toISOString(), machine: { cpu, cores: cpus().length, memGiB, chromium: chromiumVersion },
     image: IMAGE, results: stageResults, webgpu: stageResults.webgpu ?? 'measured' }, null, 2) + '\n');
   console.log('\nWrote .bench/stages.json');
+}
+if (defaultResults.length) {
+  const threads = defaultResults[0].threads;
+  console.log(`\nDefault x2 upscaler on ${IMAGE} resized to 1224x816 (1.0 MP), 256 px tiles, WASM ${threads} thread(s), 1 warm-up + 1 timed run:`);
+  const W = [42, 10, 8, 12];
+  console.log(row(['model', 'ms', 's/MP', 'vs UpscalerJS'], W));
+  const ujs = defaultResults.find((r) => r.key === 'upscalerjs');
+  for (const r of defaultResults)
+    console.log(row([r.label, r.medianMs.toFixed(0), (r.msPerMP / 1000).toFixed(1), ujs ? `${(ujs.medianMs / r.medianMs).toFixed(2)}x` : '-'], W));
+  writeFileSync(`${outDir}default-upscale.json`, JSON.stringify({ date: new Date().toISOString(), image: IMAGE, megapixels: 1224 * 816 / 1e6, results: defaultResults }, null, 2) + '\n');
+  console.log('Wrote .bench/default-upscale.json');
 }
 if (!CONFIGS.length) process.exit(0);
 

@@ -98,7 +98,7 @@ function context(onLoad: (l: LoadedModel) => void): StageContext {
   };
 }
 
-type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'face' | 'colorize' | 'colorize-hints' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all' | 'analyze' | 'auto-worst';
+type StageKey = 'detect' | 'inpaint' | 'denoise' | 'fade' | 'face' | 'colorize' | 'colorize-hints' | 'upscale-x2-clean' | 'upscale-x2-balanced' | 'upscale-x2-fast' | 'pipeline-all' | 'analyze' | 'auto-worst';
 
 const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) => Promise<unknown>> = {
   detect: (img, ctx) => detectDamage(img, ctx),
@@ -111,6 +111,7 @@ const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) =
   colorize: (img, ctx) => runColorize(img, { ...colorizeDefaults, hints: [] }, ctx),
   'colorize-hints': (img, ctx) => runColorize(img, { ...colorizeDefaults, hints: TEN_HINTS }, ctx),
   // also what the app runs when the user changes nothing
+  'upscale-x2-clean': (img, ctx) => runUpscale(img, { scale: 2, quality: 'clean' }, ctx),
   'upscale-x2-balanced': (img, ctx) => runUpscale(img, { scale: 2, quality: 'balanced' }, ctx),
   'upscale-x2-fast': (img, ctx) => runUpscale(img, { scale: 2, quality: 'fast' }, ctx),
   // Auto's look at the photo: tones, cast, noise, the damage detector and the face finder on a 512 px copy.
@@ -121,9 +122,9 @@ const STAGES: Record<StageKey, (img: RgbaImage, ctx: StageContext, mask: Mask) =
     const a = await analyzePhoto(img, ctx, { upscale: false });
     return runRecipe(img, { ...a.recipe, repair: { detect: true }, denoise: { ...denoiseDefaults }, fade: { ...fadeDefaults }, face: { ...faceDefaults } }, ctx);
   },
-  // Every stage on (repair with detection, denoise, fade, 2x balanced upscale).
+  // Every stage on (repair with detection, denoise, fade, 2x upscale at the default model).
   'pipeline-all': (img, ctx) => runRecipe(img, { repair: { detect: true }, denoise: { ...denoiseDefaults }, fade: { ...fadeDefaults },
-    upscale: { scale: 2, quality: 'balanced' } } satisfies Recipe, ctx),
+    upscale: { scale: 2, quality: 'clean' } } satisfies Recipe, ctx),
 };
 
 /** Stages that need a photo with something in it for them: a portrait for faces (same megapixels). */

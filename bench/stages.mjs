@@ -14,9 +14,10 @@ export const STAGE_LABELS = {
   face: 'Enhance faces (kodim04 portrait: 1 face)',
   colorize: 'Colorize (automatic)',
   'colorize-hints': 'Colorize with 10 hints',
-  'upscale-x2-balanced': 'Upscale 2x balanced = the default pipeline',
-  'upscale-x2-fast': 'Upscale 2x fast (esrgan-slim)',
-  'pipeline-all': 'Full pipeline: every stage, 2x balanced',
+  'upscale-x2-clean': 'Upscale 2x clean (Heirloom SR) = the default',
+  'upscale-x2-balanced': 'Upscale 2x ESRGAN sharp (esrgan-medium)',
+  'upscale-x2-fast': 'Upscale 2x ESRGAN fast (esrgan-slim)',
+  'pipeline-all': 'Full pipeline: every stage, 2x clean',
   analyze: 'Auto: analysis only (kodim04 portrait)',
   'auto-worst': 'Auto, no upscale: analysis + repair, denoise (runs only on noise), fade, faces (kodim04)',
 };

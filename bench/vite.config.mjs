@@ -14,6 +14,7 @@ export const STATIC = {
   '/tfwasm/': resolve(repo, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'),
   '/models/': resolve(repo, 'public/models'),
   '/esrgan/': resolve(repo, 'node_modules/@upscalerjs/esrgan-medium/models'),
+  '/upscalerjs-default/': resolve(repo, 'node_modules/@upscalerjs/default-model/models'),
   '/kodak/': resolve(repo, '../shared/data/eval/kodak24'),
   '/manifest/': resolve(repo, 'src/stages/upscale'),
 };
@@ -55,6 +56,6 @@ export default {
   // Pre-bundle everything the page imports so the optimizer never reloads the page mid-run.
   optimizeDeps: {
     entries: ['page.js', 'stages-page.ts'],
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'upscaler', '@upscalerjs/esrgan-medium/4x'],
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'upscaler', '@upscalerjs/esrgan-medium/4x', '@upscalerjs/default-model'],
   },
 };

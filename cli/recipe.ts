@@ -121,7 +121,7 @@ export const STAGES: Record<StageKey, StageSyntax> = {
           scale = n as 2 | 4;
           sawScale = true;
         } else {
-          const q = upscaleMeta.qualities.find((x) => x.value === a.toLowerCase() || x.variant === a.toLowerCase());
+          const q = upscaleMeta.qualities.find((x) => x.value === a.toLowerCase() || x.id === a.toLowerCase());
           if (!q || sawQuality) {
             throw new RecipeError(
               `"${spec}": unknown option "${a}"; quality must be ${upscaleMeta.qualities.map((x) => x.value).join(' or ')}`,

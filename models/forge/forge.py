@@ -73,6 +73,7 @@ def preset(name: str) -> dict:
     defects_only:   only the masked defects (no aging, no acquisition) - used by tests
     inpaint:        masked defects with many tears (holes); global effects off
     denoise:        acquisition only: grain/noise, mild blur, JPEG (no masks, no aging)
+    acquisition:    the same with lighter grain, more JPEG and some halftone (super-resolution)
     """
     c = copy.deepcopy(BASE)
     if name == 'all':
@@ -100,6 +101,16 @@ def preset(name: str) -> dict:
         c['scratch']['opacity'] = (1.0, 1.0)
         c['dust']['p'] = 0.8
         return c
+    if name == 'acquisition':
+        # how a print reaches us: scanned or photographed, resized, grain, halftone, JPEG (no aging,
+        # no defects); super-resolution applies it twice, around a resize (Real-ESRGAN's recipe)
+        for k in AGING + DEFECTS:
+            c[k]['p'] = 0.0
+        c['blur'] = {'p': 0.3, 'sigma': (0.3, 1.0)}
+        c['halftone'] = {'p': 0.08, 'period': (3.0, 5.0)}
+        c['grain'] = {'p': 0.6, 'sigma': (0.005, 0.05), 'color': 0.3, 'clump': (0.0, 1.0)}
+        c['jpeg'] = {'p': 0.5, 'quality': (30, 92)}
+        return c
     if name == 'denoise':
         for k in AGING + DEFECTS:
             c[k]['p'] = 0.0
@@ -110,7 +121,7 @@ def preset(name: str) -> dict:
     raise ValueError(f'unknown preset {name!r}')
 
 
-PRESETS = ('all', 'detector', 'defects_only', 'inpaint', 'denoise')
+PRESETS = ('all', 'detector', 'defects_only', 'inpaint', 'denoise', 'acquisition')
 
 # --------------------------------------------------------------------------------------------
 # helpers

@@ -23,7 +23,7 @@ import {
 } from './protocol';
 import type { EmbedConfig } from './config';
 import type { RestoreResult } from '../../workers/restore.worker';
-import { upscaleDefaults } from '../stages/upscale/meta';
+import { upscaleDefaults, upscaleMeta } from '../stages/upscale/meta';
 import { denoiseDefaults } from '../stages/denoise/meta';
 import { fadeDefaults } from '../stages/fade/meta';
 import { colorizeDefaults } from '../stages/colorize/meta';
@@ -233,8 +233,9 @@ export function validateRecipe(input: unknown): Recipe | 'auto' {
     const scale = upscale.scale ?? upscaleDefaults.scale;
     const quality = upscale.quality ?? upscaleDefaults.quality;
     if (scale !== 2 && scale !== 4) throw new Error('recipe.upscale.scale must be 2 or 4');
-    if (quality !== 'fast' && quality !== 'balanced') throw new Error('recipe.upscale.quality must be "fast" or "balanced"');
-    recipe.upscale = { scale, quality };
+    const known = upscaleMeta.qualities.find((q) => q.value === quality);
+    if (!known) throw new Error(`recipe.upscale.quality must be ${upscaleMeta.qualities.map((q) => `"${q.value}"`).join(', ')}`);
+    recipe.upscale = { scale, quality: known.value };
   }
   if (!STAGES.some((k) => recipe[k])) throw new Error('The recipe runs no stage: give at least one of ' + STAGES.join(', '));
   return recipe;

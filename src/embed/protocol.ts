@@ -51,7 +51,7 @@ export interface RestoreMessage extends Envelope {
   image: Blob;
   /** File name, used only in error messages ("x.png could not be read"). */
   name?: string;
-  /** The stages to run, or 'auto' (the photo is analysed and given its own recipe); the embed's default (upscale 2x, balanced) when left out. */
+  /** The stages to run, or 'auto' (the photo is analysed and given its own recipe); the embed's default (upscale 2x, clean) when left out. */
   recipe?: Recipe | 'auto';
 }
 

@@ -4,7 +4,7 @@ import { test, expect } from './support/fixtures';
 import { openApp, chooseFile, setStages } from './support/app';
 import { photoFixture, readPng, diffRgb } from './support/images';
 import { referenceRun } from './support/reference';
-import { upscaleModelFor } from '../../src/stages/upscale/meta';
+import { upscaleDefaults, upscaleModelFor } from '../../src/stages/upscale/meta';
 
 /**
  * Faults: the inference worker dies mid-job. Nothing in the app can make it die on request; the
@@ -54,7 +54,7 @@ test('a worker that dies mid-job is restarted; the job is retried with smaller t
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
   const out = readPng(readFileSync((await download.path())!));
   expect([out.width, out.height]).toEqual([400, 300]);
-  const d = diffRgb(out, await referenceRun(upscaleModelFor({ scale: 2, quality: 'balanced' }), image));
+  const d = diffRgb(out, await referenceRun(upscaleModelFor({ ...upscaleDefaults, scale: 2 }), image));
   // Half-size tiles: more seams than the 128px run, still the same model's output.
   expect(d.mean).toBeLessThan(1);
   expect(d.max).toBeLessThanOrEqual(32);

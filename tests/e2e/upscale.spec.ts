@@ -3,7 +3,7 @@ import { test, expect } from './support/fixtures';
 import { photoFixture, diffRgb } from './support/images';
 import { openApp, chooseFile, runAndDownload } from './support/app';
 import { referenceRun } from './support/reference';
-import { upscaleModelFor } from '../../src/stages/upscale/meta';
+import { upscaleDefaults, upscaleModelFor } from '../../src/stages/upscale/meta';
 import { withExifOrientation } from '../support/exif-segment';
 
 async function upscaleAndDownload(page: Page, png: Buffer, name: string, scale: 2 | 4) {
@@ -26,7 +26,7 @@ test('upscales a photo 2x in tiles and matches onnxruntime-node on the same mode
   expect(out.name).toBe('grandma 1962-heirloom-x2.png');
   expect([out.image.width, out.image.height]).toEqual([400, 300]);
 
-  const expected = await referenceRun(upscaleModelFor({ scale: 2, quality: 'balanced' }), image);
+  const expected = await referenceRun(upscaleModelFor({ ...upscaleDefaults, scale: 2 }), image);
   const d = diffRgb(out.image, expected);
   // Tiled vs whole-image inference differ only where the blended seams are.
   expect(d.mean).toBeLessThan(0.5);

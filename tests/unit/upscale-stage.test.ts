@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateManifest } from '../../src/core/models/manifest';
-import { upscaleManifests, upscaleModelFor } from '../../src/stages/upscale/meta';
+import { upscaleDefaults, upscaleManifests, upscaleMeta, upscaleModelFor } from '../../src/stages/upscale/meta';
 import { recipeSuffix, runRecipe } from '../../src/stages';
 import { checkUpscaleSize } from '../../src/stages/upscale/run';
 import { outputName } from '../../src/app/download';
@@ -14,10 +14,16 @@ describe('upscale stage', () => {
 
   it('picks the fp32 model of the requested size and quality (faster than fp16 weights on WASM)', () => {
     for (const scale of [2, 4] as const) {
+      expect(upscaleModelFor({ scale, quality: 'clean' })).toMatchObject({ id: `heirloom-sr-x${scale}`, precision: 'fp32', scale });
       const balanced = upscaleModelFor({ scale, quality: 'balanced' });
       expect(balanced).toMatchObject({ id: `esrgan-medium-x${scale}`, precision: 'fp32', scale });
       expect(upscaleModelFor({ scale, quality: 'fast' })).toMatchObject({ id: `esrgan-slim-x${scale}`, scale });
     }
+  });
+
+  it("defaults to Heirloom's own network, with ESRGAN still selectable", () => {
+    expect(upscaleModelFor(upscaleDefaults).id).toBe('heirloom-sr-x2');
+    expect(upscaleMeta.qualities.map((q) => q.label)).toContain('ESRGAN (sharp)');
   });
 
   it('names downloads after the original with a suffix', () => {

@@ -2,6 +2,7 @@ import type { PlanarImage } from '../image/types';
 import type { ModelManifest } from '../models/types';
 import type { BackendName } from './capabilities';
 import { chooseTileSize, type TiledModel } from '../tiling/run-tiled';
+import { upcastFp16Weights } from '../models/fp16-upcast';
 
 /**
  * The slice of the onnxruntime API we use. Passing the module in keeps the core free of
@@ -26,6 +27,7 @@ export interface OrtModule {
 /**
  * Creates a session on the requested execution provider ('cpu' for onnxruntime-node); the
  * caller decides about fallbacks. `extra` carries runtime-specific options (thread counts).
+ * fp16-weight files become float32 graphs first (once, here), so they run as fast as fp32 files.
  */
 export async function createSession(
   ort: OrtModule,
@@ -33,7 +35,7 @@ export async function createSession(
   backend: BackendName | 'cpu',
   extra: Record<string, unknown> = {},
 ): Promise<OrtSession> {
-  return ort.InferenceSession.create(bytes, {
+  return ort.InferenceSession.create(upcastFp16Weights(bytes).bytes, {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
     // Errors only: onnxruntime-web prints its warnings (e.g. "some nodes were not assigned to the

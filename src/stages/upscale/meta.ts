@@ -1,29 +1,34 @@
 import type { ModelManifest } from '../../core/models/types';
 import { customModel } from '../../core/models/manifest';
-import manifests from './models.json' with { type: 'json' };
+import esrgan from './models.json' with { type: 'json' };
+import heirloom from './heirloom-models.json' with { type: 'json' };
 
 /** Options of the Upscale stage: shared by the UI (Options.svelte), the worker (run.ts) and the CLI. */
 export interface UpscaleOptions {
   scale: 2 | 4;
-  /** 'fast' = esrgan-slim, 'balanced' = esrgan-medium, 'custom:<id>' = a model the user added. */
-  quality: 'fast' | 'balanced' | `custom:${string}`;
+  /**
+   * 'clean' = Heirloom's own network (removes grain, halftone and JPEG while enlarging; the default),
+   * 'balanced' = ESRGAN medium (sharp), 'fast' = ESRGAN slim, 'custom:<id>' = a model the user added.
+   */
+  quality: 'clean' | 'fast' | 'balanced' | `custom:${string}`;
   /** The user-added model's manifest (its bytes are in the model cache), when quality is custom. */
   model?: ModelManifest;
 }
 
-export const upscaleDefaults: UpscaleOptions = { scale: 2, quality: 'balanced' };
+export const upscaleDefaults: UpscaleOptions = { scale: 2, quality: 'clean' };
 
 export const upscaleMeta = {
   id: 'upscale',
   label: 'Upscale',
   scales: [2, 4] as const,
   qualities: [
-    { value: 'fast', label: 'Fast', variant: 'slim' },
-    { value: 'balanced', label: 'Balanced', variant: 'medium' },
+    { value: 'clean', label: 'Clean (Heirloom)', id: 'heirloom-sr' },
+    { value: 'balanced', label: 'ESRGAN (sharp)', id: 'esrgan-medium' },
+    { value: 'fast', label: 'ESRGAN (fast)', id: 'esrgan-slim' },
   ] as const,
 };
 
-export const upscaleManifests = manifests as ModelManifest[];
+export const upscaleManifests = [...heirloom, ...esrgan] as ModelManifest[];
 
 /**
  * The shipped model for these options: the fp32 file. The fp16-weight file is half the download,
@@ -31,8 +36,8 @@ export const upscaleManifests = manifests as ModelManifest[];
  */
 export function upscaleModelFor(opts: UpscaleOptions, all: ModelManifest[] = upscaleManifests): ModelManifest {
   if (opts.quality.startsWith('custom:')) return customModel(opts.quality.slice('custom:'.length), opts.model, all, 'upscale', 'an upscaler');
-  const variant = upscaleMeta.qualities.find((q) => q.value === opts.quality)?.variant;
-  const id = `esrgan-${variant}-x${opts.scale}`;
+  const family = upscaleMeta.qualities.find((q) => q.value === opts.quality)?.id;
+  const id = `${family}-x${opts.scale}`;
   const found = all.find((m) => m.id === id) ?? all.find((m) => m.id === `${id}-fp16`);
   if (!found) throw new Error(`No upscaling model for ${opts.scale}x ${opts.quality}`);
   return found;

@@ -1,0 +1,116 @@
+"""Heirloom's own super-resolution network and its training data (x2 and x4).
+
+The network is SRVGG-style (Real-ESRGAN's "compact" family): every convolution runs at the low
+resolution, a pixel shuffle makes the high-resolution image, and the body only learns the residual
+over a bilinear enlargement. Its FLOPs are budgeted for the CPU: ~0.2 MFLOP per input pixel,
+a seventh of esrgan-medium's (bench/model-flops.json).
+
+Training pairs follow Real-ESRGAN's idea with the project's forge: a clean photo is blurred,
+resized, grained, halftoned and JPEG-saved, resized again to the low resolution and damaged a
+second time; 20 % of the pairs are plain area downscales, so clean inputs stay at least as good
+as bicubic.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from shared_modules import repair_common  # noqa: E402
+
+rc = repair_common()
+forge, preset, train_files, load_cache, DATA = rc.forge, rc.preset, rc.train_files, rc.load_cache, rc.DATA
+
+ARCH = {'channels': 32, 'body': 10}
+CLEAN_SHARE = 0.2
+INTERP = (cv2.INTER_AREA, cv2.INTER_LINEAR, cv2.INTER_CUBIC)
+
+
+class CompactSR(nn.Module):
+    """conv + PReLU at the low resolution, pixel shuffle, plus a bilinear enlargement of the input."""
+
+    def __init__(self, scale, channels=ARCH['channels'], body=ARCH['body']):
+        super().__init__()
+        self.scale = scale
+        layers = [nn.Conv2d(3, channels, 3, padding=1), nn.PReLU(channels)]
+        for _ in range(body):
+            layers += [nn.Conv2d(channels, channels, 3, padding=1), nn.PReLU(channels)]
+        layers += [nn.Conv2d(channels, 3 * scale * scale, 3, padding=1)]
+        self.body = nn.Sequential(*layers)
+        self.shuffle = nn.PixelShuffle(scale)
+        for m in layers[:-1]:  # PyTorch's default init shrinks the signal ~3x a layer: 11 layers lose it
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, a=0.25, nonlinearity='leaky_relu')
+                nn.init.zeros_(m.bias)
+        nn.init.zeros_(layers[-1].weight)  # starts as the bilinear enlargement
+        nn.init.zeros_(layers[-1].bias)
+
+    def forward(self, x):  # x: N,3,H,W in [0,1]
+        base = F.interpolate(x, scale_factor=self.scale, mode='bilinear', align_corners=False)
+        return base + self.shuffle(self.body(x))
+
+
+class Exported(nn.Module):
+    """What the ONNX file computes: the network, clipped to [0,1]."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x).clamp(0, 1)
+
+
+def _resize(img, w, h, rng):
+    return cv2.resize(img, (w, h), interpolation=INTERP[int(rng.integers(0, len(INTERP)))])
+
+
+def degrade(hr, scale, rng):
+    """hr: HxWx3 uint8 (H, W multiples of scale) -> the low-resolution input, uint8."""
+    h, w = hr.shape[:2]
+    lh, lw = h // scale, w // scale
+    if rng.random() < CLEAN_SHARE:
+        return cv2.resize(hr, (lw, lh), interpolation=cv2.INTER_AREA)
+    img = hr
+    if rng.random() < 0.6:  # optics / print softness, in high-resolution pixels
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.8 * scale))
+    # first order at an intermediate size between the target's and 1/0.6 of it
+    f = rng.uniform(0.6, 1.0)
+    mh, mw = max(lh, int(round(lh / f))), max(lw, int(round(lw / f)))
+    img = forge(_resize(img, mw, mh, rng), rng, preset('acquisition'))['damaged']
+    # second order at the final size, lighter
+    img = _resize(img, lw, lh, rng)
+    if rng.random() < 0.5:
+        img = forge(img, rng, preset('acquisition'))['damaged']
+    return img
+
+
+def make_batch(imgs, rng, bs, lr_patch, scale):
+    """-> (x N,3,p,p in [0,1], y N,3,p*s,p*s in [0,1])."""
+    hp = lr_patch * scale
+    xs, ys = [], []
+    for _ in range(bs):
+        img = imgs[int(rng.integers(0, len(imgs)))]
+        h, w = img.shape[:2]
+        if min(h, w) < hp:
+            img = cv2.resize(img, (max(w, hp), max(h, hp)), interpolation=cv2.INTER_CUBIC)
+            h, w = img.shape[:2]
+        y0, x0 = int(rng.integers(0, h - hp + 1)), int(rng.integers(0, w - hp + 1))
+        hr = np.ascontiguousarray(img[y0:y0 + hp, x0:x0 + hp])
+        if rng.random() < 0.5:
+            hr = hr[:, ::-1]
+        if rng.random() < 0.3:  # old photos are often black-and-white
+            hr = np.repeat(hr.mean(2, keepdims=True), 3, 2).astype(np.uint8)
+        hr = np.ascontiguousarray(hr)
+        xs.append(degrade(hr, scale, rng))
+        ys.append(hr)
+    t = lambda a: torch.from_numpy(np.stack(a).transpose(0, 3, 1, 2).astype(np.float32) / 255.0)  # noqa: E731
+    return t(xs), t(ys)

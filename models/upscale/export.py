@@ -1,0 +1,85 @@
+"""Export Heirloom's super-resolution checkpoints to ONNX (opset 17) + fp16-weight files and write
+their manifest (src/stages/upscale/heirloom-models.json; the converted ESRGAN files keep their own
+models.json, written by models/build.mjs).
+
+    /usr/bin/python3 models/upscale/export.py
+    /usr/bin/python3 models/upscale/export.py --ckpt-dir /tmp/x/checkpoints --out /tmp/x/onnx --no-manifest
+
+Convention: input 'input' float32 NCHW [1,3,H,W] RGB in [0,1], any H and W; output 'output'
+[1,3,sH,sW] RGB in [0,1] (clipped in the graph).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import onnx
+import torch
+
+from common import ARCH, HERE, ROOT, CompactSR, Exported
+
+sys.path.insert(0, os.path.dirname(HERE))
+from onnx_tools import check_convs, shipped_pair, to_fp16_weights  # noqa: E402
+
+LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: '
+           'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
+           '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
+           'non-commercial research, so treat the weights as non-commercial research use.')
+SCALES = (2, 4)
+
+
+def export(scale, ckpt_dir, out_dir, metrics):
+    ck = torch.load(os.path.join(ckpt_dir, f'sr-x{scale}.pt'), map_location='cpu')
+    net = CompactSR(scale)
+    net.load_state_dict(ck['model'])
+    model = Exported(net.eval()).eval()
+    p32 = os.path.join(out_dir, f'heirloom-sr-x{scale}.onnx')
+    torch.onnx.export(model, torch.rand(1, 3, 48, 64), p32, opset_version=17, input_names=['input'],
+                      output_names=['output'], do_constant_folding=True,
+                      dynamic_axes={'input': {0: 'n', 2: 'h', 3: 'w'}, 'output': {0: 'n', 2: 'h', 3: 'w'}})
+    m32 = onnx.load(p32)
+    m32.producer_name = 'heirloom-sr'
+    onnx.checker.check_model(m32)
+    check_convs(m32)
+    onnx.save(m32, p32)
+    p16 = p32.replace('.onnx', '.fp16.onnx')
+    onnx.save(to_fp16_weights(m32), p16)
+    nparams = sum(p.numel() for p in net.parameters())
+    desc = (f'Heirloom compact super-resolution x{scale} (SRVGG-style: {ARCH["body"] + 2} 3x3 convs of {ARCH["channels"]} '
+            f'channels with PReLU at the input resolution, pixel shuffle, plus a bilinear enlargement; {nparams} params), '
+            f'trained by the Heirloom project on photos degraded twice by the forge (blur, resize, grain, halftone, JPEG) '
+            f'({ck["step"]} steps of batch {ck["args"]["batch"]}, {ck["elapsed"] / 60:.0f} min on 2 CPU cores). '
+            'Input RGB in [0,1]; output RGB in [0,1].')
+    if metrics.get(f'x{scale}', {}).get('summary'):
+        desc += ' ' + metrics[f'x{scale}']['summary']
+    print(f'x{scale}: fp32 {os.path.getsize(p32)} B, fp16 {os.path.getsize(p16)} B')
+    return shipped_pair(p32, p16, id=f'heirloom-sr-x{scale}', label=f'Heirloom SR ×{scale}', task='upscale', io={
+        'input': {'name': 'input', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
+        'output': {'name': 'output', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
+        # receptive field: 12 convs = 12 px each side; 16 px overlap hides every seam
+        'scale': scale, 'tile': {'size': 192, 'overlap': 16},
+    }, description=desc, license=LICENSE, card='models/cards/heirloom-sr.md')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ckpt-dir', default=os.path.join(HERE, 'checkpoints'))
+    ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'upscale'))
+    ap.add_argument('--manifest', default=os.path.join(ROOT, 'src', 'stages', 'upscale', 'heirloom-models.json'))
+    ap.add_argument('--no-manifest', action='store_true')
+    ap.add_argument('--metrics', default=os.path.join(HERE, 'logs', 'eval.json'))
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    metrics = json.load(open(args.metrics)) if os.path.exists(args.metrics) else {}
+    manifests = [e for s in SCALES for e in export(s, args.ckpt_dir, args.out, metrics)]
+    if not args.no_manifest:
+        with open(args.manifest, 'w') as f:
+            json.dump(manifests, f, indent=2)
+            f.write('\n')
+        print('wrote', args.manifest)
+
+
+if __name__ == '__main__':
+    main()

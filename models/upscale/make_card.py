@@ -1,0 +1,89 @@
+"""Write models/cards/heirloom-sr.md from the checkpoints, the evaluation (logs/eval.json) and, when
+present, the browser benchmark (.bench/default-upscale.json from npm run bench).
+
+    /usr/bin/python3 models/upscale/make_card.py
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import torch
+
+from common import ARCH, HERE, ROOT, CompactSR
+from export import LICENSE
+
+CARD = os.path.join(ROOT, 'models', 'cards', 'heirloom-sr.md')
+MODELS = ('bicubic', 'heirloom-sr', 'esrgan-medium', 'esrgan-slim')
+
+
+def main():
+    ev = json.load(open(os.path.join(HERE, 'logs', 'eval.json')))
+    lines = ['# Model card: Heirloom SR x2 / x4 (the default upscaler)', '',
+             'Heirloom\'s own compact super-resolution network, made for old photos: it enlarges and removes '
+             'grain, halftone dots and JPEG blocks in one pass, at about a seventh of the FLOPs of esrgan-medium. '
+             'The converted ESRGANs stay selectable ("ESRGAN (sharp)", "ESRGAN (fast)"; card `models/cards/esrgan.md`).', '',
+             '## Source and licence', '', LICENSE, '',
+             '## Architecture and size', '',
+             f'SRVGG-style ("compact" in Real-ESRGAN): a 3x3 conv to {ARCH["channels"]} channels, {ARCH["body"]} 3x3 convs of '
+             f'{ARCH["channels"]} channels, PReLU after each, all at the input resolution; a last 3x3 conv to 3 x s^2 channels, '
+             'pixel shuffle, plus a bilinear enlargement of the input (the network learns only the residual). Receptive field: '
+             f'{ARCH["body"] + 2} px of input around each pixel. Output clipped to [0, 1] in the graph.', '',
+             '| model | params | steps x batch | training time | fp32 file | fp16-weight file |', '|---|---|---|---|---|---|']
+    for s in (2, 4):
+        ck = torch.load(os.path.join(HERE, 'checkpoints', f'sr-x{s}.pt'), map_location='cpu')
+        n = sum(p.numel() for p in CompactSR(s).parameters())
+        f32 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.onnx'))
+        f16 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.fp16.onnx'))
+        init = f', started from x2\'s body' if ck['args'].get('init') else ''
+        lines.append(f'| x{s} | {n:,} | {ck["step"]:,} x {ck["args"]["batch"]} ({ck["lr_patch"]} px input patches{init}) | '
+                     f'{ck["elapsed"] / 60:.0f} min on 2 CPU cores (bf16 autocast) | {f32:,} B | {f16:,} B |')
+    lines += ['', '## Training data and steps', '',
+              'Photos of the project\'s training folders (`../shared/data/photos`: ImageNet samples, BSDS500 train+val, '
+              'Sun-Hays 80; every 50th kept for validation), decoded once at a short side of 320 px. Each step takes random '
+              'crops (30 % turned grey: old photos are often black-and-white) and makes the small input the way Real-ESRGAN '
+              'does, with the project\'s forge (`models/forge`, preset `acquisition`): 20 % a plain area downscale; otherwise '
+              'blur, a resize to between 1x and 1.7x the target size (area, bilinear or bicubic), grain / halftone / JPEG, '
+              'a resize to the target size and, half the time, a second round of grain / halftone / JPEG '
+              '(`models/upscale/common.py: degrade`). Loss: L1 to the clean crop. Adam, cosine learning rate from 1e-3; '
+              'x4 starts from the x2 body. Fixed seeds; `models/upscale/train.py` resumes from the committed checkpoints.', '',
+              '## Quality (held-out photos)', '',
+              '`models/upscale/evaluate.py`: kodak24, mcmaster and the first 40 of BSDS500 test, never trained on. Clean = '
+              'area downscale; damaged = the training recipe with a fixed seed per photo. Every model runs through '
+              'onnxruntime-node on the whole image; PSNR over RGB / SSIM of luminance, 8-bit, a border of s px cropped. '
+              'All photos.' if not ev.get('limit') else f"First {ev['limit']} photos per set.", '']
+    for key in ('x2', 'x4'):
+        lines += [f'### {key}', '', '| input | set | ' + ' | '.join(MODELS) + ' |', '|---|---|' + '---|' * len(MODELS)]
+        for cond in ('clean', 'damaged'):
+            for sname, by_model in ev[key][cond].items():
+                best = max(by_model[m]['psnr'] for m in MODELS)
+                cells = [(f"**{by_model[m]['psnr']:.2f}**" if by_model[m]['psnr'] == best else f"{by_model[m]['psnr']:.2f}")
+                         + f" / {by_model[m]['ssim']:.3f}" for m in MODELS]
+                lines.append(f'| {cond} | {sname} | ' + ' | '.join(cells) + ' |')
+        lines += ['', ev[key]['summary'], '']
+    sp = ev['seconds_per_input_megapixel_onnxruntime_node_2_threads']
+    lines += ['## Speed', '',
+              'Seconds per input megapixel in the evaluation above (onnxruntime-node, 2 threads, whole images, on the '
+              'shared 2-core machine): ' + ', '.join(f'{k} {v:.1f}' for k, v in sorted(sp.items())) + '.']
+    bench = os.path.join(ROOT, '.bench', 'default-upscale.json')
+    if os.path.exists(bench):
+        b = json.load(open(bench))
+        ujs = next((r for r in b['results'] if r['key'] == 'upscalerjs'), None)
+        lines += ['', f'`npm run bench` (headless Chromium, onnxruntime-web WASM, {b["results"][0]["threads"]} threads, '
+                      f'{b["megapixels"]:.2f} MP photo enlarged 2x in 256 px tiles, {b["date"][:10]}):', '',
+                  '| model | s per input MP | speed-up over UpscalerJS |', '|---|---|---|']
+        for r in b['results']:
+            lines.append(f'| {r["label"]} | {r["msPerMP"] / 1000:.1f} | {ujs["medianMs"] / r["medianMs"]:.2f}x |' if ujs else
+                         f'| {r["label"]} | {r["msPerMP"] / 1000:.1f} | - |')
+    lines += ['', '## Limits', '',
+              '- Trained for fidelity (L1), not for invented detail: on clean inputs it is softer than a GAN-trained '
+              'upscaler; choose "ESRGAN (sharp)" for crisp edges on clean digital photos.',
+              '- Tears, scratches and dust are not its job: the Repair stage runs first.',
+              '- Heavy halftone (newspaper prints) is reduced, not always removed.', '']
+    with open(CARD, 'w') as f:
+        f.write('\n'.join(lines))
+    print('wrote', CARD)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,92 @@
+"""Train Heirloom's compact super-resolution network (x2 or x4) on forge-damaged pairs; the loop is
+models/training.py (cumulative --minutes/--steps, checkpoints, CSV log, cosine LR).
+
+    /usr/bin/python3 models/upscale/train.py --scale 2 --minutes 60
+    /usr/bin/python3 models/upscale/train.py --scale 2 --minutes 90 --resume          # continue
+    /usr/bin/python3 models/upscale/train.py --scale 4 --init models/upscale/checkpoints/sr-x2.pt --minutes 30
+    /usr/bin/python3 models/upscale/train.py --scale 2 --steps 2 --max-images 2 --out /tmp/x   # smoke
+
+Checkpoints: <out>/checkpoints/sr-x<scale>.pt; metrics: <out>/logs/sr-x<scale>.csv (validation PSNR
+of the network and of bicubic on the same fixed damaged pairs from the training folders' every
+50th photo, never trained on).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from common import HERE, ROOT, CompactSR, load_cache, make_batch, train_files
+
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from training import add_arguments, prepare, resume, train  # noqa: E402
+
+CACHE_SHORT = 320  # photos decoded once at this short side (more detail than the repair cache's 256)
+
+
+def psnr(a, b):
+    return 10 * math.log10(1 / max(F.mse_loss(a, b).item(), 1e-10))
+
+
+@torch.no_grad()
+def validate(net, vx, vy, scale):
+    net.eval()
+    out = net(vx).clamp(0, 1)
+    net.train()
+    bic = F.interpolate(vx, scale_factor=scale, mode='bicubic', align_corners=False).clamp(0, 1)
+    return {'val_psnr': psnr(out, vy), 'val_psnr_bicubic': psnr(bic, vy)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--scale', type=int, choices=(2, 4), required=True)
+    add_arguments(ap, out=HERE, patch=0, lr=1e-3)
+    ap.add_argument('--bf16', action='store_true', help='bf16 autocast (1.5x faster on this CPU)')
+    ap.add_argument('--init', default='', help='start from this checkpoint\'s body (e.g. x4 from x2); fresh optimizer')
+    args = ap.parse_args()
+    name = f'sr-x{args.scale}'
+    lr_patch = args.patch or (64 if args.scale == 2 else 40)
+    ckpt_path, log_path = prepare(args, name)
+
+    files = train_files()
+    val_files, tr_files = files[::50], [f for i, f in enumerate(files) if i % 50 != 0]
+    if args.max_images:
+        tr_files, val_files = tr_files[:args.max_images], val_files[:1]
+    imgs, vimgs = load_cache(tr_files, short=CACHE_SHORT), load_cache(val_files, short=CACHE_SHORT)
+    print(f'{len(imgs)} train / {len(vimgs)} val photos', flush=True)
+    vx, vy = make_batch(vimgs, np.random.default_rng(999), 8 if args.max_images else 48, lr_patch, args.scale)
+
+    net = CompactSR(args.scale)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    rng = np.random.default_rng(args.seed)
+    step, elapsed = 0, 0.0
+    if args.resume and os.path.exists(ckpt_path):
+        ck = resume(ckpt_path, net, opt, rng)
+        step, elapsed = ck['step'], ck['elapsed']
+        print(f'resumed {name} at step {step}, {elapsed / 60:.1f} min', flush=True)
+    elif args.init:
+        sd = torch.load(args.init, map_location='cpu')['model']
+        last = f"body.{max(int(k.split('.')[1]) for k in sd if k.startswith('body.'))}."  # the output conv
+        keep = {k: v for k, v in sd.items() if not k.startswith(last)}
+        net.load_state_dict(keep, strict=False)
+        print(f'initialised from {args.init} (all but {last})', flush=True)
+    print(f'{name}: {sum(p.numel() for p in net.parameters())} params, lr patch {lr_patch}, batch {args.batch}', flush=True)
+
+    def loss(n, x, y):
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=args.bf16):
+            out = n(x)
+        return torch.abs(out.float() - y).mean()
+
+    train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=name,
+          batch=lambda r: make_batch(imgs, r, args.batch, lr_patch, args.scale), loss=loss,
+          validate=lambda: validate(net, vx, vy, args.scale), ckpt_path=ckpt_path, log_path=log_path,
+          extra={'scale': args.scale, 'lr_patch': lr_patch})
+
+
+if __name__ == '__main__':
+    main()
