@@ -16,9 +16,9 @@ export const test = base.extend<{ requests: Request[]; allowedOrigins: string[];
       context.on('request', (r) => seen.push(r));
       await use(seen);
       // A share to the installed app (the manifest's share_target) posts the photos to the app's
-      // own service worker, which keeps them on the device: allowed only where the service worker
-      // answered it itself. Had it gone on to the network, it would not be: so would the service
-      // worker's own request, which this guard sees as well.
+      // own service worker, which keeps them on the device: allowed only when the service worker
+      // answered it itself. One passed on to the network is not answered by the service worker,
+      // and the service worker's own request, which this guard also sees, fails it as well.
       const answeredOnDevice = async (r: Request) => {
         const url = new URL(r.url());
         return r.method() === 'POST' && url.origin === origins[0] && url.pathname === `/${SHARE_TARGET_PATH}` && (await r.response())?.fromServiceWorker() === true;
