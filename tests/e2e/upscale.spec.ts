@@ -80,6 +80,10 @@ test('with everything available offline, every model runs offline', async ({ pag
   await page.goto('/#/models');
   await page.getByTestId('everything-offline').check();
   await expect(page.getByTestId('everything-status')).toContainText('Everything is available offline', { timeout: 120_000 });
+  await expect(page.locator('[data-testid="model-place"][data-place="missing"]')).toHaveCount(0);
+  // The choice is remembered.
+  await page.reload();
+  await expect(page.getByTestId('everything-offline')).toBeChecked();
   await context.setOffline(true);
   await page.goto('/#/restore');
   await page.reload();
