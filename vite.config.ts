@@ -1,7 +1,11 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { readFileSync, createReadStream } from 'node:fs';
+import { readFileSync, readdirSync, createReadStream } from 'node:fs';
+import { oneClickModels } from './src/stages/models';
+import { shippedModelPath } from './src/core/models/manifest';
+import { SHARE_TARGET_PATH } from './src/app/shared-files';
+import { RUNTIME_CACHE } from './src/app/runtime-cache';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -56,7 +60,7 @@ function securityHeaders(): Plugin {
   };
 }
 
-/** onnxruntime-web's WASM runtime files, served from our own origin under /ort/. */
+/** onnxruntime-web's WASM runtime files, served from our own origin under /ort/<version>/. */
 const ORT_FILES = [
   'ort-wasm-simd-threaded.jsep.mjs', // WebGPU (JSEP) + WASM runtime
   'ort-wasm-simd-threaded.jsep.wasm',
@@ -64,29 +68,58 @@ const ORT_FILES = [
   'ort-wasm-simd-threaded.wasm',
 ];
 const ortDist = (f: string) => fileURLToPath(new URL(`./node_modules/onnxruntime-web/dist/${f}`, import.meta.url));
+/**
+ * The runtime's folder carries its version (the worker asks onnxruntime for it): the service
+ * worker keeps the WASM file it loads cache-first, and a new version must not meet an old file.
+ */
+const ORT_VERSION: string = JSON.parse(readFileSync(fileURLToPath(new URL('./node_modules/onnxruntime-web/package.json', import.meta.url)), 'utf8')).version;
+const ORT_DIR = `ort/${ORT_VERSION}`;
 
-function serveOrtRuntime(): Plugin {
+/** The model cards (models/cards/*.md), served under /cards/ so the Models view can link to them offline. */
+const cardsDir = fileURLToPath(new URL('./models/cards/', import.meta.url));
+const CARD_FILES = readdirSync(cardsDir).filter((f) => f.endsWith('.md'));
+
+function serveRuntimeAndCards(): Plugin {
+  const serve = (res: { setHeader(n: string, v: string): void }, path: string, type: string) => {
+    res.setHeader('Content-Type', type);
+    createReadStream(path).pipe(res as unknown as NodeJS.WritableStream);
+  };
   return {
-    name: 'heirloom:ort-runtime',
+    name: 'heirloom:ort-runtime-and-cards',
     configureServer(server) {
-      server.middlewares.use('/ort/', (req, res, next) => {
-        const name = (req.url ?? '').replace(/^\//, '').split('?')[0];
+      server.middlewares.use(`/${ORT_DIR}/`, (req, res, next) => {
+        const name = (req.url ?? '').replace(/^\//, '').split('?')[0]!;
         if (!ORT_FILES.includes(name)) return next();
-        res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
-        createReadStream(ortDist(name)).pipe(res);
+        serve(res, ortDist(name), name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+      });
+      server.middlewares.use('/cards/', (req, res, next) => {
+        const name = decodeURIComponent((req.url ?? '').replace(/^\//, '').split('?')[0]!);
+        if (!CARD_FILES.includes(name)) return next();
+        serve(res, cardsDir + name, 'text/markdown; charset=utf-8');
       });
     },
     generateBundle() {
-      for (const f of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${f}`, source: readFileSync(ortDist(f)) });
+      for (const f of ORT_FILES) this.emitFile({ type: 'asset', fileName: `${ORT_DIR}/${f}`, source: readFileSync(ortDist(f)) });
+      for (const f of CARD_FILES) this.emitFile({ type: 'asset', fileName: `cards/${f}`, source: readFileSync(cardsDir + f) });
     },
   };
 }
+
+/** The photo types the installed app opens from the OS and accepts from the share sheet. */
+const PHOTO_TYPES: Record<string, string[]> = {
+  'image/jpeg': ['.jpg', '.jpeg'],
+  'image/png': ['.png'],
+  'image/webp': ['.webp'],
+  'image/tiff': ['.tif', '.tiff'],
+  'image/heic': ['.heic'],
+  'image/heif': ['.heif'],
+};
 
 export default defineConfig({
   plugins: [
     svelte(),
     securityHeaders(),
-    serveOrtRuntime(),
+    serveRuntimeAndCards(),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: false, // we register through workbox-window ourselves (src/app/offline.ts)
@@ -102,16 +135,38 @@ export default defineConfig({
           { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
           { src: 'icons/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
         ],
+        // Installed, Heirloom opens photos from the OS (src/app/launch.ts) and from the share sheet
+        // (public/share-target-sw.js keeps them, src/app/shared-files.ts opens them).
+        file_handlers: [{ action: './', accept: PHOTO_TYPES }],
+        share_target: {
+          action: SHARE_TARGET_PATH,
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: { files: [{ name: 'files', accept: [...Object.keys(PHOTO_TYPES), ...Object.values(PHOTO_TYPES).flat()] }] },
+        },
       },
       workbox: {
-        // The app shell, the ORT runtimes and the default models: all that offline use needs (the
-        // upscalers' fp16 files are only for custom setups: fp32 runs faster, see meta.ts).
-        globPatterns: ['**/*.{js,mjs,css,html,svg,png,webmanifest,wasm,json}', 'models/**/*.onnx'],
+        // The first install is the app shell, the model cards and the models of the one-click
+        // restore (src/stages/models.ts): 13.2 MB (npm run build checks it stays under 25 MB).
+        // The other models are downloaded on first use and kept by the model loader (IndexedDB).
+        globPatterns: ['**/*.{js,mjs,css,html,svg,png,webmanifest,json}', 'cards/*.md', ...oneClickModels().map(shippedModelPath)],
+        globIgnores: ['**/node_modules/**/*', 'heirloom.config.json', 'sdk/**'],
+        // Above workbox's 2 MiB default (the face restorer is 3.2 MB); the total is what is checked.
         maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
+        // Neither onnxruntime WASM build (14 and 28 MB) is precached: the one this device loads is
+        // kept on first use (the app fetches it as soon as the service worker runs: src/app/offline.ts).
+        runtimeCaching: [
+          {
+            urlPattern: /\/ort\/[^/]+\/[^/]+\.wasm$/,
+            handler: 'CacheFirst',
+            options: { cacheName: RUNTIME_CACHE, cacheableResponse: { statuses: [200] } },
+          },
+        ],
+        // Receives photos shared to the installed app (the manifest's share_target).
+        importScripts: ['share-target-sw.js'],
         navigateFallback: 'index.html',
         // The embed page is its own document; the runtime config must never be served stale.
         navigateFallbackDenylist: [/\/embed\.html/],
-        globIgnores: ['models/*/*.fp16.onnx', '**/node_modules/**/*', 'heirloom.config.json', 'sdk/**'],
         cleanupOutdatedCaches: true,
       },
     }),

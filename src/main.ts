@@ -1,7 +1,5 @@
 import { mount } from 'svelte';
 import App from './ui/App.svelte';
-import { registerOffline } from './app/offline';
 import './ui/global.css';
 
 mount(App, { target: document.getElementById('app')! });
-registerOffline();

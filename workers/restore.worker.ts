@@ -4,7 +4,7 @@
  * and encodes. The page talks to it through Comlink (src/app/worker-bridge.ts); cancelling
  * terminates this worker, so nothing here needs to poll for cancellation beyond tile borders.
  */
-import { modelFolder } from '../src/core/models/manifest';
+import { shippedModelDir } from '../src/core/models/manifest';
 import * as Comlink from 'comlink';
 import type * as OrtWeb from 'onnxruntime-web';
 import { decodeImage, downscaleImage, encodeImage, encodePreview, type OutputFormat } from '../src/core/image/browser-codec';
@@ -38,7 +38,12 @@ let ortModule: OrtModule;
 export interface WorkerInfo {
   backend: BackendChoice;
   label: string;
+  /** The runtime's WASM file this worker loads: the page keeps it for offline use (src/app/offline.ts). */
+  runtimeUrl: string;
 }
+
+/** Each onnxruntime build's WASM file (vite.config.ts serves both under /ort/<version>/). */
+const RUNTIME_WASM = { webgpu: 'ort-wasm-simd-threaded.jsep.wasm', wasm: 'ort-wasm-simd-threaded.wasm' } as const;
 
 export interface RestoreResult {
   blob: Blob;
@@ -82,13 +87,15 @@ async function start(prefer: 'auto' | 'webgpu' | 'wasm'): Promise<WorkerInfo> {
   ortModule = ort as unknown as OrtModule;
   // The thread count is fixed once the WASM runtime starts: a different count needs a new worker.
   ort.env.wasm.numThreads = backend.threads;
-  ort.env.wasm.wasmPaths = `${BASE}ort/`;
-  info = { backend, label: describeBackend(backend, caps) };
+  // The folder carries the runtime's version, so a cached WASM file never meets newer JS glue.
+  const runtimeDir = new URL(`${BASE}ort/${ort.env.versions.web ?? ort.env.versions.common}/`, self.location.origin).href;
+  ort.env.wasm.wasmPaths = runtimeDir;
+  info = { backend, label: describeBackend(backend, caps), runtimeUrl: runtimeDir + RUNTIME_WASM[backend.name] };
   return info;
 }
 
 function modelBaseUrl(m: ModelManifest): string {
-  return new URL(`${BASE}models/${modelFolder(m.task)}/`, self.location.origin).href;
+  return new URL(`${BASE}${shippedModelDir(m.task)}`, self.location.origin).href;
 }
 
 /** Retry hints from the page after a worker died under a job (src/app/worker-bridge.ts). */

@@ -22,6 +22,7 @@ import { findFaces } from './face/run';
 import { faceDefaults, faceMeta } from './face/meta';
 import { denoiseDefaults } from './denoise/meta';
 import { fadeDefaults } from './fade/meta';
+import { autoUpscale } from './upscale/meta';
 import { planFade } from './fade/fix-fading';
 import { runRecipe, type Recipe } from './index';
 
@@ -161,7 +162,7 @@ export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOpti
   const long = Math.max(a.width, a.height);
   const inches = (px: number) => (px / 300).toFixed(1);
   if (long < SMALL_PRINT && (opts.upscale ?? true)) {
-    recipe.upscale = { scale: 2, quality: 'clean' };
+    recipe.upscale = { ...autoUpscale };
     reasons.upscale = `${a.width}x${a.height} px prints ${inches(a.width)}x${inches(a.height)} in at 300 dpi; 2x makes ${inches(2 * a.width)}x${inches(2 * a.height)} in`;
   } else reasons.upscale = `${a.width}x${a.height} px prints ${inches(a.width)}x${inches(a.height)} in at 300 dpi: no need to enlarge`;
 }

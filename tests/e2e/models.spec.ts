@@ -26,9 +26,9 @@ async function upscaleWithCustom(page: Page, label: string, png: Buffer) {
 test('custom models: verified on adding, used by Upscale, kept across reloads, removable', async ({ page, requests }) => {
   test.setTimeout(240_000);
   await openApp(page, '#/models');
-  // Built-in models are listed from the stages' manifests.
-  await expect(page.locator('[data-testid="model-row"][data-id="esrgan-slim-x2-fp16"]')).toContainText('MIT');
-  await expect(page.locator('[data-testid="model-row"][data-id="esrgan-slim-x2-fp16"]')).toContainText('models/cards/esrgan.md');
+  // Built-in models are listed from the stages' manifests, with their licence and card.
+  await expect(page.locator('[data-testid="model-row"][data-id="esrgan-slim-x2"]')).toContainText('MIT');
+  await expect(page.locator('[data-testid="model-row"][data-id="esrgan-slim-x2"] [data-testid="model-card"]')).toHaveAttribute('href', '/cards/esrgan.md');
   await expect(page.getByTestId('custom-empty')).toBeVisible();
 
   // Not a model at all.
@@ -88,4 +88,47 @@ test('custom models: verified on adding, used by Upscale, kept across reloads, r
     return keys.map(String);
   });
   expect(cached.some((k) => k.startsWith(id!.slice('user-'.length)))).toBe(false);
+});
+
+test('built-in models: each listed once with what it does, its size, licence and card; downloaded, kept and removed on request', async ({ page, context }) => {
+  await openApp(page);
+  await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true', null, { timeout: 60_000 });
+  await page.goto('/#/models');
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+
+  // One row per model (no fp16 copies), the face models among them.
+  const rows = page.getByTestId('model-row');
+  const ids = await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-id')));
+  expect(ids.filter((id) => /fp16/.test(id!))).toEqual([]);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids).toEqual(expect.arrayContaining(['faceapi-tiny-face-detector', 'faceapi-landmarks68', 'heirloom-face', 'heirloom-colorize', 'heirloom-detector', 'esrgan-medium-x4']));
+  const face = page.locator('[data-testid="model-row"][data-id="heirloom-face"]');
+  await expect(face).toContainText('Restores the detail of small or soft faces');
+  await expect(face).toContainText('3.2 MB');
+  await expect(face).toContainText('Non-commercial research use');
+  // The long licence text lives in the card, not here.
+  await expect(face).not.toContainText('UTKFace');
+
+  // The one-click models came with the install; the others wait for their first use.
+  await expect(page.locator('[data-id="heirloom-face"] [data-testid="model-place"]')).toHaveAttribute('data-place', 'app');
+  await expect(page.locator('[data-id="esrgan-slim-x2"] [data-testid="model-place"]')).toHaveAttribute('data-place', 'app');
+  const x4 = page.locator('[data-id="esrgan-slim-x4"] [data-testid="model-place"]');
+  await expect(x4).toHaveAttribute('data-place', 'missing');
+  await expect(page.locator('[data-id="heirloom-colorize"] [data-testid="model-place"]')).toHaveAttribute('data-place', 'missing');
+
+  // Download one: verified and kept (it is still there after a reload); remove it again.
+  await x4.getByTestId('model-download').click();
+  await expect(x4).toHaveAttribute('data-place', 'downloaded');
+  await page.reload();
+  await expect(x4).toHaveAttribute('data-place', 'downloaded');
+  await x4.getByTestId('model-remove').click();
+  await expect(x4).toHaveAttribute('data-place', 'missing');
+
+  // The card opens from the app, offline too.
+  const href = await face.getByTestId('model-card').getAttribute('href');
+  await context.setOffline(true);
+  const card = await page.evaluate(async (href) => (await fetch(href!)).text(), href);
+  expect(card).toContain('UTKFace');
+  await context.setOffline(false);
 });

@@ -35,20 +35,65 @@ test('upscales a photo 2x in tiles and matches onnxruntime-node on the same mode
   expect(diffRgb(out.image, expected).mean).toBeLessThan(diffRgb(out.image, nearest2x(image)).mean);
 });
 
-test('works offline after the first visit', async ({ page, context }) => {
+/** First visit: waits until the service worker has installed the app and the runtime is kept, then reloads under it. */
+async function installForOffline(page: Page) {
   await openApp(page);
-  await page.waitForFunction(() => navigator.serviceWorker?.controller != null || document.documentElement.dataset.offlineReady === 'true', null, { timeout: 60_000 });
-  // Precaching runs on install; wait until the worker is active and controls the page.
-  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true', null, { timeout: 60_000 });
   await page.reload();
   await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
 
+test('the one-click restore works offline after the first visit; other models need a download first', async ({ page, context }) => {
+  await installForOffline(page);
+  // The install holds no onnxruntime WASM build; the one this device loads (WASM-only) is kept.
+  const cached = await page.evaluate(async () => {
+    const urls: Record<string, string[]> = {};
+    for (const name of await caches.keys()) urls[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+    return urls;
+  });
+  const precached = Object.entries(cached).filter(([name]) => name.includes('precache')).flatMap(([, urls]) => urls);
+  expect(precached.filter((u) => u.endsWith('.wasm'))).toEqual([]);
+  expect(precached).toContain('/models/upscale/esrgan-slim-x2.onnx');
+  expect(precached).not.toContain('/models/upscale/esrgan-slim-x4.onnx');
+  expect(cached['heirloom-runtime']).toEqual([expect.stringMatching(/^\/ort\/[\d.]+\/ort-wasm-simd-threaded\.wasm$/)]);
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByTestId('backend')).toContainText('WASM');
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  // The analysis (damage and face detectors) and what it proposes for a small photo (2x, Fast)
+  // come with the install.
   const { png } = photoFixture(64, 48);
-  const out = await upscaleAndDownload(page, png, 'offline.png', 4);
+  await chooseFile(page, png, 'offline.png');
+  await expect(page.getByTestId('analysis-summary')).toContainText('Recommended stages are on');
+  await expect(page.getByTestId('quality')).toHaveValue('fast');
+  const out = await runAndDownload(page);
+  expect([out.image.width, out.image.height]).toEqual([128, 96]);
+  // A model that is not part of the install is fetched on first use: offline, that fails clearly.
+  await page.getByTestId('scale-4').check();
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('error')).toContainText(/Could not download model "esrgan-slim-x4".*Check your connection/);
+  await context.setOffline(false);
+});
+
+test('with everything available offline, every model runs offline', async ({ page, context }) => {
+  await installForOffline(page);
+  await page.goto('/#/models');
+  await page.getByTestId('everything-offline').check();
+  await expect(page.getByTestId('everything-status')).toContainText('Everything is available offline', { timeout: 120_000 });
+  await expect(page.locator('[data-testid="model-place"][data-place="missing"]')).toHaveCount(0);
+  // The choice is remembered.
+  await page.reload();
+  await expect(page.getByTestId('everything-offline')).toBeChecked();
+  await context.setOffline(true);
+  await page.goto('/#/restore');
+  await page.reload();
+  await expect(page.getByTestId('backend')).toContainText('WASM');
+  const { png } = photoFixture(64, 48);
+  await chooseFile(page, png, 'offline.png');
+  await expect(page.getByTestId('analysis-summary')).toBeVisible();
+  await page.getByTestId('quality').selectOption('balanced');
+  await page.getByTestId('scale-4').check();
+  const out = await runAndDownload(page);
   expect([out.image.width, out.image.height]).toEqual([256, 192]);
   await context.setOffline(false);
 });

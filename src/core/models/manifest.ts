@@ -150,6 +150,16 @@ export function modelFolder(task: ModelManifest['task']): string {
   return task.startsWith('face') ? 'face' : task;
 }
 
+/** The folder a shipped model's file is served from, relative to the app's base URL ("models/face/"). */
+export function shippedModelDir(task: ModelManifest['task']): string {
+  return `models/${modelFolder(task)}/`;
+}
+
+/** Where a shipped model's file is served, relative to the app's base URL ("models/face/face-detector.onnx"). */
+export function shippedModelPath(m: Pick<ModelManifest, 'task' | 'file'>): string {
+  return shippedModelDir(m.task) + m.file;
+}
+
 /**
  * A model the user added, named by a recipe as `custom:<id>` (its manifest travels with the
  * recipe, or is among `all`). Recipes cross into the worker from outside: it is re-validated and

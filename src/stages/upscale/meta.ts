@@ -17,6 +17,9 @@ export interface UpscaleOptions {
 
 export const upscaleDefaults: UpscaleOptions = { scale: 2, quality: 'clean' };
 
+/** What the one-click analysis proposes for a photo too small to print (src/stages/auto.ts). */
+export const autoUpscale: UpscaleOptions = { scale: 2, quality: 'clean' };
+
 export const upscaleMeta = {
   id: 'upscale',
   label: 'Upscale',
