@@ -13,15 +13,13 @@ import { autoUpscale, upscaleManifests, upscaleModelFor } from './upscale/meta';
 /** Every built-in manifest, fp16-weight copies included, in pipeline order. */
 export const builtInManifests: readonly ModelManifest[] = [...repairManifests, ...faceManifests, ...colorizeManifests, ...upscaleManifests];
 
-const FP16_SUFFIX = /-fp16$/;
-
 /**
- * One manifest per model: the file the stages load. A model's fp16-weight copy (id "<id>-fp16") is
- * only for custom setups (onnxruntime-web re-casts its weights on every run), so it is left out
- * whenever the fp32 file exists.
+ * One manifest per model: the file the stages load. Where a model has an fp16-weight copy (id
+ * "<id>-fp16": half the download, upcast to float32 when opened) that is it, and the fp32 file
+ * is left out.
  */
 export const shippedModels: readonly ModelManifest[] = builtInManifests.filter(
-  (m) => !(m.precision === 'fp16' && FP16_SUFFIX.test(m.id) && builtInManifests.some((o) => o.id === m.id.replace(FP16_SUFFIX, ''))),
+  (m) => !(m.precision === 'fp32' && builtInManifests.some((o) => o.precision === 'fp16' && o.id === `${m.id}-fp16`)),
 );
 
 /**

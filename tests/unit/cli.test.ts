@@ -85,7 +85,9 @@ afterAll(() => {
 
 describe('recipe syntax', () => {
   it('maps stages and options onto the Recipe type', () => {
-    expect(parseRecipe('upscale:2')).toEqual({ upscale: { scale: 2, quality: 'balanced' } });
+    expect(parseRecipe('upscale:2')).toEqual({ upscale: { scale: 2, quality: 'clean' } });
+    expect(parseRecipe('upscale:2:balanced')).toEqual({ upscale: { scale: 2, quality: 'balanced' } });
+    expect(parseRecipe('upscale:esrgan-slim')).toEqual({ upscale: { scale: 2, quality: 'fast' } });
     expect(parseRecipe('fade:0.8,upscale:4:fast')).toEqual({
       fade: { strength: 0.8, keepTone: false },
       upscale: { scale: 4, quality: 'fast' },
@@ -94,7 +96,7 @@ describe('recipe syntax', () => {
       repair: { detect: true },
       denoise: { strength: 0.7 },
       fade: { strength: 0.8, keepTone: false },
-      upscale: { scale: 2, quality: 'balanced' },
+      upscale: { scale: 2, quality: 'clean' },
     });
     expect(parseRecipe('fade:keep-tone')).toEqual({ fade: { strength: 0.8, keepTone: true } });
   });
@@ -102,7 +104,7 @@ describe('recipe syntax', () => {
   it('rejects bad recipes with a message listing the valid stages', () => {
     expect(() => parseRecipe('sharpen')).toThrow(/Unknown stage "sharpen".*Valid stages: repair, denoise, fade, face, colorize, upscale/s);
     expect(() => parseRecipe('upscale:3')).toThrow(RecipeError);
-    expect(() => parseRecipe('upscale:2:ultra')).toThrow(/quality must be fast or balanced/);
+    expect(() => parseRecipe('upscale:2:ultra')).toThrow(/quality must be clean or balanced or fast/);
     expect(() => parseRecipe('denoise:1.5')).toThrow(/from 0 to 1/);
     expect(() => parseRecipe('fade,fade')).toThrow(/twice/);
     expect(() => parseRecipe('')).toThrow(/empty/);
@@ -205,7 +207,7 @@ describe('heirloom restore', () => {
     mkdirSync(empty);
     const missing = await cli(['restore', inDir, join(dir, 'x'), '--recipe', 'upscale:2', '--models', empty]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/Stage "upscale" needs model "esrgan-medium-x2", but .* does not exist/);
+    expect(missing.stderr).toMatch(/Stage "upscale" needs model "heirloom-sr-x2-fp16", but .* does not exist/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
   }, 30_000);
   it('--recipe auto analyses each photo and logs its recipe; colorize skips colour photos and says which', async () => {

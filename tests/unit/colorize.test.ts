@@ -222,7 +222,7 @@ describe('colorize stage', () => {
       expect(buf.length).toBe(m.size);
       expect(createHash('sha256').update(buf).digest('hex')).toBe(m.sha256);
     }
-    expect(colorizeModelFor(colorizeDefaults).precision).toBe('fp32');
+    expect(colorizeModelFor(colorizeDefaults).precision).toBe('fp16'); // half the download, upcast when opened
   });
 
   it.skipIf(!existsSync(kodak))('colours a grey photo with the shipped model, keeping its lightness, and follows a hint', async () => {
@@ -297,7 +297,7 @@ describe('recipes from outside (embed, CLI)', async () => {
   it('the CLI parses colorize[:STRENGTH] and keeps the stage order', () => {
     const r = parseRecipe('upscale:2,colorize:0.6,fade') as import('../../src/stages').Recipe;
     expect(r.colorize?.strength).toBe(0.6);
-    expect(formatRecipe(r)).toBe('fade:0.8,colorize:0.6,upscale:2:balanced');
+    expect(formatRecipe(r)).toBe('fade:0.8,colorize:0.6,upscale:2:clean');
     expect(() => parseRecipe('colorize:1.5')).toThrow(/from 0 to 1/);
   });
 });

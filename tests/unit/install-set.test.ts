@@ -47,15 +47,16 @@ function needsEverything(): PhotoAnalysis {
 }
 
 describe('the install set', () => {
-  it('lists each shipped model once, as the fp32 file the stages load', () => {
+  it('lists each shipped model once, as the file the stages load (the fp16-weight one where there is one)', () => {
     const ids = shippedModels.map((m) => m.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(shippedModels.every((m) => m.precision === 'fp32')).toBe(true);
-    // Every fp16 copy has its fp32 model listed; nothing else is left out.
+    // Only fp32 files that have an fp16-weight copy are left out, and that copy is listed.
     const left = builtInManifests.filter((m) => !ids.includes(m.id));
-    expect(left.every((m) => m.precision === 'fp16' && ids.includes(m.id.replace(/-fp16$/, '')))).toBe(true);
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.every((m) => m.precision === 'fp32' && ids.includes(`${m.id}-fp16`))).toBe(true);
+    expect(shippedModels.filter((m) => m.precision === 'fp32').every((m) => !builtInManifests.some((o) => o.id === `${m.id}-fp16`))).toBe(true);
     expect(new Set(shippedModels.map((m) => m.task))).toEqual(new Set(builtInManifests.map((m) => m.task)));
-    expect(shippedModelPath(shippedModels.find((m) => m.id === 'heirloom-face')!)).toBe('models/face/face-restore.onnx');
+    expect(shippedModelPath(shippedModels.find((m) => m.id === 'heirloom-face-fp16')!)).toBe('models/face/face-restore.fp16.onnx');
   });
 
   it('holds every model the one-click analysis and the stages it proposes ask for', async () => {
@@ -80,7 +81,7 @@ describe('the install set', () => {
       asked.push(...r.ids);
     }
     const oneClick = oneClickModels().map((m) => m.id);
-    expect(new Set(asked)).toEqual(new Set(['heirloom-detector', 'faceapi-tiny-face-detector', 'heirloom-denoise', 'esrgan-slim-x2', 'heirloom-inpaint']));
+    expect(new Set(asked)).toEqual(new Set(['heirloom-detector-fp16', 'faceapi-tiny-face-detector', 'heirloom-denoise-fp16', 'heirloom-sr-x2-fp16', 'heirloom-inpaint-fp16']));
     for (const id of asked) expect(oneClick).toContain(id);
     // Colorize is only offered, and the bigger upscalers are chosen by hand: not installed.
     expect(oneClick.filter((id) => /colorize|medium|x4/.test(id))).toEqual([]);

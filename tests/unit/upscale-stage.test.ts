@@ -12,17 +12,20 @@ describe('upscale stage', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('picks the fp32 model of the requested size and quality (faster than fp16 weights on WASM)', () => {
+  it('picks the fp16-weight file of the requested size and quality (half the download, upcast when opened)', () => {
     for (const scale of [2, 4] as const) {
-      expect(upscaleModelFor({ scale, quality: 'clean' })).toMatchObject({ id: `heirloom-sr-x${scale}`, precision: 'fp32', scale });
+      expect(upscaleModelFor({ scale, quality: 'clean' })).toMatchObject({ id: `heirloom-sr-x${scale}-fp16`, precision: 'fp16', scale });
       const balanced = upscaleModelFor({ scale, quality: 'balanced' });
-      expect(balanced).toMatchObject({ id: `esrgan-medium-x${scale}`, precision: 'fp32', scale });
-      expect(upscaleModelFor({ scale, quality: 'fast' })).toMatchObject({ id: `esrgan-slim-x${scale}`, scale });
+      expect(balanced).toMatchObject({ id: `esrgan-medium-x${scale}-fp16`, precision: 'fp16', scale });
+      expect(upscaleModelFor({ scale, quality: 'fast' })).toMatchObject({ id: `esrgan-slim-x${scale}-fp16`, scale });
+      // without the fp16 copy, the fp32 file
+      const fp32Only = upscaleManifests.filter((m) => m.precision === 'fp32');
+      expect(upscaleModelFor({ scale, quality: 'clean' }, fp32Only)).toMatchObject({ id: `heirloom-sr-x${scale}`, precision: 'fp32' });
     }
   });
 
   it("defaults to Heirloom's own network, with ESRGAN still selectable", () => {
-    expect(upscaleModelFor(upscaleDefaults).id).toBe('heirloom-sr-x2');
+    expect(upscaleModelFor(upscaleDefaults).id).toBe('heirloom-sr-x2-fp16');
     expect(upscaleMeta.qualities.map((q) => q.label)).toContain('ESRGAN (sharp)');
   });
 

@@ -174,9 +174,9 @@ export function customModel(id: string, carried: ModelManifest | undefined, all:
 }
 
 /**
- * The shipped model for a task: its fp32 file when there is one. The fp16-weight files are half
- * the download, but onnxruntime-web re-casts their weights on every run (npm run bench).
+ * The shipped model for a task: its fp16-weight file when there is one (half the download; it is
+ * rewritten to a float32 graph when opened, src/core/models/fp16-upcast.ts, so it runs as fast).
  */
 export function shippedModel(all: readonly ModelManifest[], task: ModelManifest['task']): ModelManifest | undefined {
-  return all.filter((m) => m.task === task).sort((a, b) => Number(b.precision === 'fp32') - Number(a.precision === 'fp32'))[0];
+  return all.filter((m) => m.task === task).sort((a, b) => Number(b.precision === 'fp16') - Number(a.precision === 'fp16'))[0];
 }

@@ -40,7 +40,7 @@ export const colorizeMeta = {
 
 export const colorizeManifests = manifests as ModelManifest[];
 
-/** The shipped fp32 model (the fp16-weight file is re-cast on every run on WASM), or the user's. */
+/** The shipped model (its fp16-weight file, upcast when opened), or the user's. */
 export function colorizeModelFor(opts: Pick<ColorizeOptions, 'model' | 'manifest'>, all: ModelManifest[] = colorizeManifests): ModelManifest {
   if (opts.model.startsWith('custom:')) return customModel(opts.model.slice('custom:'.length), opts.manifest, all, 'colorize', 'a colorization model');
   const found = shippedModel(all, 'colorize');

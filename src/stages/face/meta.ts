@@ -30,12 +30,12 @@ export function faceModel(task: 'face-detect' | 'face-landmarks' | 'face-recogni
   return found;
 }
 
-/** The shipped face restoration model (fp32 file), if this build has one. */
+/** The shipped face restoration model, if this build has one. */
 export function builtInFaceModel(all: ModelManifest[] = faceManifests): ModelManifest | undefined {
   return shippedModel(all, 'face');
 }
 
-/** The restoration model: the shipped fp32 file, or the user's. */
+/** The restoration model: the shipped file, or the user's. */
 export function faceRestoreModelFor(opts: Pick<FaceOptions, 'model' | 'manifest'>, all: ModelManifest[] = faceManifests): ModelManifest {
   if (opts.model.startsWith('custom:')) return customModel(opts.model.slice('custom:'.length), opts.manifest, all, 'face', 'a face restoration model');
   const found = builtInFaceModel(all);

@@ -29,10 +29,7 @@ export const NO_DAMAGE = 'No damage found: the photo is left as it is';
 
 export const repairManifests = manifests as ModelManifest[];
 
-/**
- * The shipped model for a task: the fp32 file. The fp16-weight file is half the download, but
- * onnxruntime-web re-casts its weights on every run (the detector ran 1.4x slower: npm run bench).
- */
+/** The shipped model for a task (its fp16-weight file: core/models/manifest.ts shippedModel). */
 export function repairModel(task: 'repair-detect' | 'inpaint' | 'denoise', all: ModelManifest[] = repairManifests): ModelManifest {
   const found = shippedModel(all, task);
   if (!found) throw new Error(`No ${task} model is installed`);
