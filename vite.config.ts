@@ -82,6 +82,25 @@ function serveOrtRuntime(): Plugin {
   };
 }
 
+/**
+ * The TIFF and HEIC readers (src/core/image/tiff-decode.ts, heic-browser.ts, their libraries and
+ * libheif's WebAssembly) go to assets/decoders/: fetched only when someone opens such a file,
+ * never precached (they would add ~1.7 MB to every install), cached by the service worker once
+ * used so those files also open offline afterwards.
+ */
+const DECODER_MODULES = [/\/src\/core\/image\/(tiff-decode|heic-decode|heic-browser)\.ts$/, /\/node_modules\/(geotiff|libheif-js|pako|lerc|zstddec|@petamoriken|quick-lru|xml-utils|parse-headers|web-worker)\//];
+const isDecoderModule = (id: string) => DECODER_MODULES.some((re) => re.test(id.split('?')[0]!));
+/** Files on disk; virtual modules (Node built-ins stubbed for the browser, helpers) go with any chunk. */
+const isFile = (id: string) => id.startsWith('/');
+const decoderOutput = {
+  chunkFileNames: (chunk: { moduleIds: string[] }) => {
+    const files = chunk.moduleIds.filter(isFile);
+    return files.length && files.every(isDecoderModule) ? 'assets/decoders/[name]-[hash].js' : 'assets/[name]-[hash].js';
+  },
+  assetFileNames: (asset: { names?: string[]; originalFileNames?: string[] }) =>
+    [...(asset.originalFileNames ?? []), ...(asset.names ?? [])].some((n) => /libheif.*\.wasm$/.test(n)) ? 'assets/decoders/[name]-[hash][extname]' : 'assets/[name]-[hash][extname]',
+};
+
 export default defineConfig({
   plugins: [
     svelte(),
@@ -111,8 +130,14 @@ export default defineConfig({
         navigateFallback: 'index.html',
         // The embed page is its own document; the runtime config must never be served stale.
         navigateFallbackDenylist: [/\/embed\.html/],
-        globIgnores: ['models/*/*.fp16.onnx', '**/node_modules/**/*', 'heirloom.config.json', 'sdk/**'],
+        globIgnores: ['models/*/*.fp16.onnx', '**/node_modules/**/*', 'heirloom.config.json', 'sdk/**', 'assets/decoders/**'],
         cleanupOutdatedCaches: true,
+        runtimeCaching: [{
+          // Hashed names never change content: once fetched, served from the cache.
+          urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes('/assets/decoders/'),
+          handler: 'CacheFirst',
+          options: { cacheName: 'heirloom-decoders', expiration: { maxEntries: 40 } },
+        }],
       },
     }),
   ],
@@ -125,8 +150,8 @@ export default defineConfig({
     ],
   },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true, rollupOptions: { input: ['index.html', 'embed.html'] } },
+  worker: { format: 'es', rollupOptions: { output: decoderOutput } },
+  build: { target: 'es2022', sourcemap: true, rollupOptions: { input: ['index.html', 'embed.html'], output: decoderOutput } },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
 });

@@ -221,11 +221,22 @@ const api = {
     return analyzePhoto(image, stageContext(onProgress));
   },
 
+  /**
+   * A copy of a photo an <img> cannot show (TIFF, HEIC), decoded here: PNG, or a JPEG preview
+   * when very large. `notes` says what the user should know (a multi-page TIFF).
+   */
+  async openForDisplay(file: Blob, name: string): Promise<{ blob: Blob; notes: string[] }> {
+    const notes: string[] = [];
+    const image = await decodeImage(file, name, (n) => notes.push(n));
+    return { blob: (await encodePreview(image)) ?? (await encodeImage(image, 'image/png')), notes };
+  },
+
   async restore(file: Blob, name: string, recipe: RecipeRequest, onProgress: (p: Progress) => void, hints: RestoreHints = {}): Promise<RestoreResult> {
     const started = performance.now();
     const { label } = await init();
     onProgress({ stage: 'Reading image', done: 0, total: 1 });
-    const image = await decodeImage(file, name);
+    const inputNotes: StageNote[] = [];
+    const image = await decodeImage(file, name, (message) => inputNotes.push({ stage: 'input', skipped: false, message }));
     const outcome = await restoreWith(image, recipe, stageContext(onProgress, hints));
     const result = outcome.image;
     onProgress({ stage: 'Encoding result', done: 0, total: 1 });
@@ -244,7 +255,7 @@ const api = {
       ms: performance.now() - started,
       recipe: outcome.recipe,
       ...(outcome.analysis ? { analysis: outcome.analysis } : {}),
-      notes: outcome.notes,
+      notes: [...inputNotes, ...outcome.notes],
     };
   },
 
