@@ -102,6 +102,30 @@ test('the service worker does not precache the TIFF and HEIC readers', async () 
   expect(precached.some((u) => /restore\.worker/.test(u)), 'the worker itself is precached').toBe(true);
 });
 
+test('once a TIFF and a HEIC were opened online, both open offline too (the service worker cached their readers)', async ({ page, context }) => {
+  await openApp(page);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await useFastUpscale(page);
+  const tiff = await tiff8(photo, 'lzw');
+  await openAndRestore(page, tiff, 'online.tif', 'image/tiff');
+  await openAndRestore(page, heicPhoto(), 'online.heic', 'image/heic');
+
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await expect(page.getByTestId('backend')).toContainText('WASM');
+    await useFastUpscale(page);
+    const fromTiff = await openAndRestore(page, tiff, 'offline.tif', 'image/tiff');
+    expect([fromTiff.image.width, fromTiff.image.height]).toEqual([80, 60]);
+    const fromHeic = await openAndRestore(page, heicPhoto(), 'offline.heic', 'image/heic');
+    expect([fromHeic.image.width, fromHeic.image.height]).toEqual([128, 96]);
+  } finally {
+    await context.setOffline(false);
+  }
+});
+
 test('batch: a multi-page TIFF and a HEIC go through the same decoding, with the note on the line', async ({ page }) => {
   const red: Rgba = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 4).map((_, i) => [200, 30, 30, 255][i % 4]!) };
   await openApp(page, '#/batch');
