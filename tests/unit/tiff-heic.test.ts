@@ -134,6 +134,16 @@ describe('TIFF decoder', () => {
     expect(diffRgb(asRgba((await decodeTiff(arrayBuffer(cmyk))).image), photo).mean).toBeLessThan(25);
   });
 
+  test('1, 2 and 4-bit grey (document scans) unpack to full-range 8-bit', async () => {
+    const levels = new Uint8Array(16 * 4).map((_, i) => [0, 255, 255, 0, 255][i % 5]!);
+    for (const bitdepth of [1, 2, 4] as const) {
+      const t = await sharp(levels, { raw: { width: 16, height: 4, channels: 1 } }).toColourspace('b-w').tiff({ bitdepth, compression: 'lzw', predictor: 'none' }).toBuffer();
+      expect(sniffImage(bytes(t))).toMatchObject({ bitDepth: bitdepth });
+      const { image } = await decodeTiff(arrayBuffer(t));
+      expect(Array.from(image.data.filter((_, i) => i % 4 === 0)), `${bitdepth}-bit`).toEqual(Array.from(levels));
+    }
+  });
+
   test('a multi-page TIFF gives its first page and the page count', async () => {
     const red: Rgba = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 4).map((_, i) => [200, 30, 30, 255][i % 4]!) };
     const { image, pages } = await decodeTiff(arrayBuffer(await multiPageTiff([photo, red])));
