@@ -157,6 +157,17 @@ describe('TIFF decoder', () => {
     const ifdFirst = tiffFile({ width: 40, height: 30, bitsPerSample: [8, 8, 8], photometric: 2, pixels: Buffer.from(photo.data.filter((_, i) => i % 4 !== 3)), ifdFirst: true });
     await expect(decodeTiff(arrayBuffer(ifdFirst.subarray(0, 400)))).rejects.toThrow();
     await expect(decodeTiff(arrayBuffer(lzw.subarray(0, 100)))).rejects.toThrow();
+    // An LZW strip cut short (its byte count says 300): geotiff stops at the end of the data
+    // (UTIF.js's LZW loops forever on this), and the file is refused as damaged.
+    const cutStrip = Buffer.from(lzw);
+    const ifd = cutStrip.readUInt32LE(4);
+    for (let i = 0; i < cutStrip.readUInt16LE(ifd); i++) {
+      const entry = ifd + 2 + 12 * i;
+      if (cutStrip.readUInt16LE(entry) === 279) cutStrip.writeUInt32LE(300, entry + 8); // StripByteCounts (one strip)
+    }
+    const started = performance.now();
+    await expect(decodeTiff(arrayBuffer(cutStrip))).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(5000);
     const lab = tiffFile({ width: 2, height: 2, bitsPerSample: [8], photometric: 4, pixels: Buffer.alloc(4) });
     await expect(decodeTiff(arrayBuffer(lab))).rejects.toThrow(UnsupportedTiffError);
     const seen: number[][] = [];
