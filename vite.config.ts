@@ -115,6 +115,25 @@ const PHOTO_TYPES: Record<string, string[]> = {
   'image/heif': ['.heif'],
 };
 
+/**
+ * The TIFF and HEIC readers (src/core/image/tiff-decode.ts, heic-browser.ts, their libraries and
+ * libheif's WebAssembly) go to assets/decoders/: fetched only when someone opens such a file,
+ * never precached (they would add ~1.7 MB to every install), cached by the service worker once
+ * used so those files also open offline afterwards.
+ */
+const DECODER_MODULES = [/\/src\/core\/image\/(tiff-decode|heic-decode|heic-browser)\.ts$/, /\/node_modules\/(geotiff|libheif-js|pako|lerc|zstddec|@petamoriken|quick-lru|xml-utils|parse-headers|web-worker)\//];
+const isDecoderModule = (id: string) => DECODER_MODULES.some((re) => re.test(id.split('?')[0]!));
+/** Files on disk; virtual modules (Node built-ins stubbed for the browser, helpers) go with any chunk. */
+const isFile = (id: string) => id.startsWith('/');
+const decoderOutput = {
+  chunkFileNames: (chunk: { moduleIds: string[] }) => {
+    const files = chunk.moduleIds.filter(isFile);
+    return files.length && files.every(isDecoderModule) ? 'assets/decoders/[name]-[hash].js' : 'assets/[name]-[hash].js';
+  },
+  assetFileNames: (asset: { names?: string[]; originalFileNames?: string[] }) =>
+    [...(asset.originalFileNames ?? []), ...(asset.names ?? [])].some((n) => /libheif.*\.wasm$/.test(n)) ? 'assets/decoders/[name]-[hash][extname]' : 'assets/[name]-[hash][extname]',
+};
+
 export default defineConfig({
   plugins: [
     svelte(),
@@ -150,7 +169,8 @@ export default defineConfig({
         // restore (src/stages/models.ts): 13.2 MB (npm run build checks it stays under 25 MB).
         // The other models are downloaded on first use and kept by the model loader (IndexedDB).
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,webmanifest,json}', 'cards/*.md', ...oneClickModels().map(shippedModelPath)],
-        globIgnores: ['**/node_modules/**/*', 'heirloom.config.json', 'sdk/**'],
+        // The TIFF/HEIC readers are fetched when someone opens such a file (cached then, below).
+        globIgnores: ['**/node_modules/**/*', 'heirloom.config.json', 'sdk/**', 'assets/decoders/**'],
         // Above workbox's 2 MiB default (the face restorer is 3.2 MB); the total is what is checked.
         maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
         // Neither onnxruntime WASM build (14 and 28 MB) is precached: the one this device loads is
@@ -160,6 +180,12 @@ export default defineConfig({
             urlPattern: /\/ort\/[^/]+\/[^/]+\.wasm$/,
             handler: 'CacheFirst',
             options: { cacheName: RUNTIME_CACHE, cacheableResponse: { statuses: [200] } },
+          },
+          {
+            // Hashed names never change content: once fetched, served from the cache.
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes('/assets/decoders/'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'heirloom-decoders', expiration: { maxEntries: 40 } },
           },
         ],
         // Receives photos shared to the installed app (the manifest's share_target).
@@ -180,8 +206,8 @@ export default defineConfig({
     ],
   },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true, rollupOptions: { input: ['index.html', 'embed.html'] } },
+  worker: { format: 'es', rollupOptions: { output: decoderOutput } },
+  build: { target: 'es2022', sourcemap: true, rollupOptions: { input: ['index.html', 'embed.html'], output: decoderOutput } },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
 });

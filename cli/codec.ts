@@ -7,8 +7,11 @@
  * are already upright; an sRGB ICC profile is attached because that is what the pixels now are
  * (attaching an original Adobe RGB profile to sRGB pixels would shift every colour).
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import sharp, { type Sharp } from 'sharp';
 import type { RgbaImage } from '../src/core/image/types';
+import { decodeHeic } from '../src/core/image/heic-decode';
 import { megapixels, sniffImage } from '../src/core/image/sniff';
 import { MAX_INPUT_PIXELS } from '../src/core/image/browser-codec';
 
@@ -34,8 +37,9 @@ sharp.cache(false); // each file is read once; libvips' operation cache only cos
  * Reads a photo as upright 8-bit sRGB RGBA. Before decoding, the same header check as the app's
  * (`sniffImage`): what the file really is, and the size it declares. Over MAX_INPUT_PIXELS it is
  * refused before any work (the app's limit; every result then stays under sharp's 268 MP default
- * for encoding, where 268-400 MP photos used to fail after all the work). BMP and HEIC, which
- * this sharp build cannot read, and libvips' own errors get the app's plain messages.
+ * for encoding, where 268-400 MP photos used to fail after all the work). HEIC, which this sharp
+ * build cannot read (its libheif has no HEVC decoder), goes through the app's HEIC decoder
+ * (libheif's WebAssembly, heic-decode.ts). BMP and libvips' own errors get the app's plain messages.
  */
 export async function decodeFile(bytes: Buffer): Promise<RgbaImage> {
   if (bytes.byteLength === 0) throw new BadImageError('empty file (0 bytes)');
@@ -44,8 +48,6 @@ export async function decodeFile(bytes: Buffer): Promise<RgbaImage> {
   switch (sniffed.format) {
     case 'bmp':
       throw plain('a BMP image, which the command line cannot read (its image library has no BMP decoder). Convert it to PNG first, or open it in the Heirloom app.');
-    case 'heic':
-      throw plain('a HEIC photo, which the command line cannot read. Export it as JPEG (on an iPhone: Settings > Camera > Formats > Most Compatible).');
     case 'svg': case 'pdf': case 'text': case 'unknown':
       throw plain(`not an image (${sniffed.format === 'unknown' ? 'its first bytes match no image format' : sniffed.format === 'text' ? 'it contains text' : `it is ${sniffed.label}`}).`);
   }
@@ -56,6 +58,14 @@ export async function decodeFile(bytes: Buffer): Promise<RgbaImage> {
   }
   if (width !== undefined && height !== undefined && width * height > MAX_INPUT_PIXELS) {
     throw plain(`declares ${width}x${height} pixels (${megapixels(width * height)}); Heirloom handles up to ${megapixels(MAX_INPUT_PIXELS)}. Reduce it first (or split it into parts).`);
+  }
+  const damaged = () => plain(`could not be read as an image: this ${sniffed.label} file is damaged or incomplete (was it fully copied or downloaded?). Try exporting it again as JPEG or PNG.`);
+  if (sniffed.format === 'heic') {
+    if (width === undefined) throw damaged();
+    const tooBig = (w: number, h: number) => {
+      if (w * h > MAX_INPUT_PIXELS) throw plain(`is ${w}x${h} pixels (${megapixels(w * h)}); Heirloom handles up to ${megapixels(MAX_INPUT_PIXELS)}. Reduce it first.`);
+    };
+    return decodeHeic(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), heifWasm, tooBig).catch((e) => Promise.reject(e instanceof BadImageError ? e : damaged()));
   }
   try {
     const { data, info } = await sharp(bytes, { autoOrient: true, failOn: 'warning', limitInputPixels: MAX_INPUT_PIXELS })
@@ -70,8 +80,14 @@ export async function decodeFile(bytes: Buffer): Promise<RgbaImage> {
     if (/unsupported image format/i.test(msg)) throw plain('not an image, or in a format the command line cannot read.');
     // libvips' wording ("Warning treated as error due to failOn setting", "vipspng: libpng read
     // error", "webp2vips: unable to read pixels") helps nobody: say what it means, as the app does.
-    throw plain(`could not be read as an image: this ${sniffed.label} file is damaged or incomplete (was it fully copied or downloaded?). Try exporting it again as JPEG or PNG.`);
+    throw damaged();
   }
+}
+
+/** libheif's WebAssembly, from the libheif-js package beside the CLI. */
+async function heifWasm(): Promise<ArrayBuffer> {
+  const b = await readFile(createRequire(import.meta.url).resolve('libheif-js/libheif-wasm/libheif.wasm'));
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
 function isOpaque(d: Uint8ClampedArray): boolean {

@@ -8,7 +8,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatRecipe, parseRecipe, recipeHelp, RecipeError } from './recipe';
-import { parseShard } from './files';
+import { parseShard, type Shard } from './files';
+import { shardFromScheduler } from './scheduler-shard';
 import { restore, UsageError } from './restore';
 import { formatDuration } from './progress';
 import type { CliFormat } from './codec';
@@ -27,6 +28,11 @@ Options:
   -q, --quality <1-100>   JPEG/WebP quality (default 92)
       --keep-names        name outputs like the originals (default: <name>-heirloom-x2.<ext>)
       --shard <i/n>       only the photos whose path hashes to i mod n (run n machines side by side)
+      --shard auto        i and n from the batch scheduler running this task: Kubernetes Indexed Job
+                          (JOB_COMPLETION_INDEX + HEIRLOOM_SHARD_COUNT), Slurm array
+                          (SLURM_ARRAY_TASK_ID/_COUNT/_MIN), AWS Batch array job
+                          (AWS_BATCH_JOB_ARRAY_INDEX + AWS_BATCH_JOB_ARRAY_SIZE or HEIRLOOM_SHARD_COUNT);
+                          --shard auto/<n> gives n on the command line
   -j, --workers <n>       worker threads, each restoring one photo (default: ${availableParallelism()} = cores)
       --threads <n>       onnxruntime threads per worker (default: cores / workers)
       --models <dir>      model folder holding <task>/<file> (default: the repository's public/models)
@@ -91,9 +97,13 @@ export async function main(argv: string[]): Promise<number> {
     const format = v.format!.toLowerCase().replace(/^jpg$/, 'jpeg');
     if (!['png', 'jpeg', 'webp'].includes(format)) throw new UsageError(`--format must be png, jpeg or webp, got "${v.format}"`);
     const quality = positiveInt('quality', v.quality, 100)!;
-    let shard;
+    let shard: Shard | undefined;
     try {
-      shard = v.shard === undefined ? undefined : parseShard(v.shard);
+      if (v.shard !== undefined && /^auto\b/.test(v.shard.trim())) {
+        const found = shardFromScheduler(v.shard, process.env);
+        shard = found.shard;
+        err(`heirloom: --shard auto: ${found.source}: shard ${shard.index}/${shard.count}`);
+      } else if (v.shard !== undefined) shard = parseShard(v.shard);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

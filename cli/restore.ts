@@ -150,6 +150,9 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
       leftOut(left) +
       (jobs.length ? `; ${workers} worker(s) x ${threads} thread(s)` : ''),
   );
+  if (!jobs.length && skipped.length && !opts.dryRun) {
+    log.line('heirloom: nothing to do: every photo' + (opts.shard ? ' of this shard' : '') + ' already has its output (delete an output to restore that photo again)');
+  }
   if (opts.dryRun) {
     for (const j of jobs) log.line(`  ${j.rel} -> ${j.outRel}`);
     return summary;

@@ -160,6 +160,44 @@ function stageContext(onProgress: (p: Progress) => void, hints: RestoreHints = {
   };
 }
 
+/** What identifies a picked file (a Blob sent to a worker arrives as a new object each time). */
+const fileKey = (file: Blob, name: string) => [name, file.size, file.type, (file as File).lastModified ?? ''].join('|');
+
+/** Largest photo kept decoded between calls (with the caller's copy, 2 x 4 bytes per pixel). */
+const KEEP_DECODED_PIXELS = 40_000_000;
+
+/**
+ * The last picked photo, decoded, kept for the next call: picking a photo decodes it to show it
+ * (TIFF, HEIC) and for the analysis, then Restore needs it again, and geotiff's LZW or libheif
+ * take seconds on a large scan (README, Formats). One photo of up to KEEP_DECODED_PIXELS is
+ * kept; each caller gets its own copy of the pixels (stages treat their input as read-only today; a copy is cheap next to a decode).
+ */
+let lastPhoto: { key: string; decoded: Promise<{ image: RgbaImage; notes: string[] }> } | undefined;
+async function decodePhoto(file: Blob, name: string, onNote?: (message: string) => void): Promise<RgbaImage> {
+  const key = fileKey(file, name);
+  let entry = lastPhoto?.key === key ? lastPhoto : undefined;
+  if (!entry) {
+    const notes: string[] = [];
+    entry = { key, decoded: decodeImage(file, name, (n) => notes.push(n)).then((image) => ({ image, notes })) };
+    lastPhoto = entry;
+  }
+  const current = entry;
+  let decoded;
+  try {
+    decoded = await current.decoded;
+  } catch (e) {
+    if (lastPhoto === current) lastPhoto = undefined;
+    throw e;
+  }
+  const { image, notes } = decoded;
+  for (const n of notes) onNote?.(n);
+  if (image.width * image.height > KEEP_DECODED_PIXELS) {
+    if (lastPhoto === current) lastPhoto = undefined; // too big to keep a second copy of
+    return image;
+  }
+  return { width: image.width, height: image.height, data: image.data.slice() };
+}
+
 /**
  * The photo the hint editor's previews are made from, decoded and shrunk once: every hint
  * change re-colorizes it, and decoding a large scan each time would take seconds. Keyed by what
@@ -167,9 +205,9 @@ function stageContext(onProgress: (p: Progress) => void, hints: RestoreHints = {
  */
 let previewSource: { key: string; image: Promise<RgbaImage> } | undefined;
 function previewImage(file: Blob, name: string, maxSide: number): Promise<RgbaImage> {
-  const key = [name, file.size, file.type, (file as File).lastModified ?? '', maxSide].join('|');
+  const key = `${fileKey(file, name)}|${maxSide}`;
   if (previewSource?.key !== key) {
-    const image = decodeImage(file, name).then((img) => downscaleImage(img, maxSide));
+    const image = decodePhoto(file, name).then((img) => downscaleImage(img, maxSide));
     image.catch(() => (previewSource = undefined));
     previewSource = { key, image };
   }
@@ -213,7 +251,7 @@ const api = {
   async detect(file: Blob, name: string, onProgress: (p: Progress) => void): Promise<{ mask: Mask; coverage: number }> {
     await init();
     onProgress({ stage: 'Reading image', done: 0, total: 1 });
-    const image = await decodeImage(file, name);
+    const image = await decodePhoto(file, name);
     const mask = await detectDamage(image, stageContext(onProgress));
     return Comlink.transfer({ mask, coverage: maskCoverage(mask) }, [mask.data.buffer]);
   },
@@ -224,15 +262,29 @@ const api = {
    */
   async analyze(file: Blob, name: string, onProgress: (p: Progress) => void = () => undefined): Promise<PhotoAnalysis> {
     await init();
-    const image = await decodeImage(file, name);
+    const image = await decodePhoto(file, name);
     return analyzePhoto(image, stageContext(onProgress));
+  },
+
+  /**
+   * A copy of a photo an <img> cannot show (TIFF, HEIC), decoded here: a JPEG (PNG when it has
+   * transparency), at most 16 MP. `notes` says what the user should know (a multi-page TIFF).
+   */
+  async openForDisplay(file: Blob, name: string): Promise<{ blob: Blob; notes: string[] }> {
+    const notes: string[] = [];
+    const image = await decodePhoto(file, name, (n) => notes.push(n));
+    // JPEG at 0.92 unless the photo has transparency: a PNG of a 12 MP scan takes seconds more.
+    const opaque = image.data.every((v, i) => i % 4 !== 3 || v === 255);
+    const blob = (await encodePreview(image)) ?? (await encodeImage(image, opaque ? 'image/jpeg' : 'image/png', 0.92));
+    return { blob, notes };
   },
 
   async restore(file: Blob, name: string, recipe: RecipeRequest, onProgress: (p: Progress) => void, hints: RestoreHints = {}): Promise<RestoreResult> {
     const started = performance.now();
     const { label } = await init();
     onProgress({ stage: 'Reading image', done: 0, total: 1 });
-    const image = await decodeImage(file, name);
+    const inputNotes: StageNote[] = [];
+    const image = await decodePhoto(file, name, (message) => inputNotes.push({ stage: 'input', skipped: false, message }));
     const outcome = await restoreWith(image, recipe, stageContext(onProgress, hints));
     const result = outcome.image;
     onProgress({ stage: 'Encoding result', done: 0, total: 1 });
@@ -251,7 +303,7 @@ const api = {
       ms: performance.now() - started,
       recipe: outcome.recipe,
       ...(outcome.analysis ? { analysis: outcome.analysis } : {}),
-      notes: outcome.notes,
+      notes: [...inputNotes, ...outcome.notes],
     };
   },
 

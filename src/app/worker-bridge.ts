@@ -100,6 +100,11 @@ export class WorkerBridge {
     return this.call((w) => w.analyzeTone(file, name));
   }
 
+  /** A copy to show of a photo an <img> cannot show (TIFF, HEIC), and notes about the input. */
+  openForDisplay(file: Blob, name: string): Promise<{ blob: Blob; notes: string[] }> {
+    return this.call((w) => w.openForDisplay(file, name));
+  }
+
   /** A small colorized preview (hint editor), as PNG. */
   colorizePreview(file: Blob, name: string, options: ColorizeOptions, maxSide: number, onProgress: (p: Progress) => void = () => undefined, signal?: AbortSignal): Promise<Blob> {
     return this.call((w) => w.colorizePreview(file, name, options, maxSide, progressCallback(onProgress)), signal);

@@ -323,6 +323,9 @@ export function summarizeRun(r: RunResult): string | undefined {
     const on = Object.keys(r.recipe).filter((k) => r.recipe![k as keyof Recipe]);
     parts.push(on.length ? `Auto: ${on.map((k) => `${k} (${r.analysis!.reasons[k] ?? ''})`).join('; ')}` : 'Auto: nothing needed');
   }
-  for (const n of r.notes ?? []) if (n.skipped && n.stage === 'colorize') parts.push(`Colorize ${n.message}`);
+  for (const n of r.notes ?? []) {
+    if (n.stage === 'input') parts.push(n.message); // about the file itself (a multi-page TIFF)
+    else if (n.skipped && n.stage === 'colorize') parts.push(`Colorize ${n.message}`);
+  }
   return parts.length ? parts.join('. ') : undefined;
 }

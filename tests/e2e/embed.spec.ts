@@ -7,6 +7,7 @@ import { photoFixture, diffRgb, readPng } from './support/images';
 import { referenceRun } from './support/reference';
 import { startStaticServer, embedderIsolationHeaders, type StaticServer } from './support/servers';
 import { upscaleModelFor } from '../../src/stages/upscale/meta';
+import { heicIphoneGrid, multiPageTiff, tiff16 } from './support/formats';
 
 /**
  * Embedding: a page on another origin restores a photo through the SDK (dist/sdk/heirloom-sdk.js)
@@ -126,6 +127,26 @@ test('a site on the allowlist restores a photo through the SDK, matching onnxrun
   await expect(frame.getByTestId('embed-status')).toHaveText(`Restored a photo for ${ALLOWED}`);
   await expect(frame.getByTestId('embed-detail')).toContainText('40×30 → 80×60');
   await expect(frame.getByTestId('embed-detail')).toContainText('2 threads');
+});
+
+test('the embed page opens TIFF and HEIC through the same decoding as the app', async ({ page, context, baseURL }) => {
+  await hostAllows(context, [ALLOWED]);
+  await openEmbedder(page, ALLOWED, baseURL!);
+  await page.evaluate(() => (window as unknown as { heirloom: { ready: Promise<void> } }).heirloom.ready);
+  const recipe = { upscale: { scale: 2, quality: 'fast' } };
+  const restored = async (bytes: Buffer) => {
+    const out = await restoreThroughSdk(page, bytes, recipe);
+    if (!out.ok) throw new Error(`restore failed: ${out.name}: ${out.message}`);
+    return readPng(Buffer.from(out.b64, 'base64'));
+  };
+  const { png, image } = photoFixture(40, 30);
+  const red = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 4).map((_, i) => [200, 30, 30, 255][i % 4]!) };
+  // A 16-bit TIFF and a two-page TIFF give what the same pixels (the first page) give as PNG.
+  const reference = await restored(png);
+  expect(diffRgb(await restored((await tiff16(image, 'deflate')).tiff), reference)).toEqual({ mean: 0, max: 0 });
+  expect(diffRgb(await restored(await multiPageTiff([image, red])), reference)).toEqual({ mean: 0, max: 0 });
+  const heic = await restored(heicIphoneGrid());
+  expect([heic.width, heic.height]).toEqual([180, 240]);
 });
 
 test('a site not on the allowlist gets no answer, even when the embed URL asks to be allowed', async ({ page, context, baseURL }) => {

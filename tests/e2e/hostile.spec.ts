@@ -155,7 +155,7 @@ test('a picked file is previewed only as the image its bytes are: nothing in it 
  * sampled every 50 ms from outside, from just before picking until 3 s after the message.
  */
 test('picking an image bomb decodes nothing: the message comes at once and memory stays flat', async ({ page }) => {
-  const bombs = ['bomb-30000', 'bomb-60000', 'webp-bomb', 'gif-frame-bomb', 'jpeg-late-sof'].map((id) => corpus.find((c) => c.id === id)!);
+  const bombs = ['bomb-30000', 'bomb-60000', 'webp-bomb', 'gif-frame-bomb', 'jpeg-late-sof', 'tiff-bomb'].map((id) => corpus.find((c) => c.id === id)!);
   await openApp(page);
   await setStages(page, ['fade']);
   const memory = rssSampler();

@@ -12,6 +12,7 @@ import { parseRecipe } from '../../cli/recipe';
 import { decodeFile } from '../../cli/codec';
 import { planJobs, type RestoreOptions } from '../../cli/restore';
 import { heicStub, pngBomb } from '../e2e/support/hostile-corpus';
+import { heicIphoneGrid, heicPhoto } from '../e2e/support/formats';
 
 const dir = mkdtempSync(join(tmpdir(), 'heirloom-cli-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +73,7 @@ describe('decoding', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
-  it('says plainly that BMP and HEIC cannot be read here', async () => {
+  it('says plainly that BMP cannot be read here', async () => {
     const bmp = await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } }).raw().toBuffer();
     const header = Buffer.alloc(54);
     header.write('BM');
@@ -84,7 +85,13 @@ describe('decoding', () => {
     header.writeUInt16LE(1, 26);
     header.writeUInt16LE(24, 28);
     await expect(decodeFile(Buffer.concat([header, bmp]))).rejects.toThrow(/a BMP image, which the command line cannot read.*Convert it to PNG/);
-    await expect(decodeFile(heicStub)).rejects.toThrow(/a HEIC photo, which the command line cannot read\. Export it as JPEG/);
+  });
+
+  it("reads HEIC with the app's decoder (iPhone-style grid turned upright); a cut one is damaged", async () => {
+    const img = await decodeFile(heicIphoneGrid());
+    expect([img.width, img.height]).toEqual([90, 120]);
+    await expect(decodeFile(heicStub)).rejects.toThrow(/could not be read as an image: this HEIC file is damaged or incomplete/);
+    await expect(decodeFile(heicPhoto().subarray(0, 700))).rejects.toThrow(/this HEIC file is damaged or incomplete/);
   });
 
   it("turns libvips' errors into the app's plain 'damaged or incomplete' message", async () => {

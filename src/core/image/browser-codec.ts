@@ -1,7 +1,11 @@
 import type { RgbaImage } from './types';
 import { sniffImage, megapixels, SNIFF_BYTES, type Sniffed } from './sniff';
 
-/** Browsers' decoders, applied in a worker or the page (createImageBitmap + OffscreenCanvas). */
+/**
+ * Decoding in a worker or the page: the browser's own decoders (createImageBitmap +
+ * OffscreenCanvas), and for TIFF and HEIC, which browsers do not open, bundled decoders
+ * loaded on first use (tiff-decode.ts, heic-decode.ts).
+ */
 
 export class ImageDecodeError extends Error {
   constructor(message: string) {
@@ -13,7 +17,7 @@ export class ImageDecodeError extends Error {
 /** Largest input we accept: beyond this a decoded RGBA copy alone would be about 1 GB. */
 export const MAX_INPUT_PIXELS = 250_000_000;
 
-const OPENABLE = 'JPEG, PNG, WebP, GIF, AVIF or BMP';
+const OPENABLE = 'JPEG, PNG, WebP, GIF, AVIF, BMP, TIFF or HEIC';
 
 /**
  * Sniffs the first SNIFF_BYTES, then more (4x each time, up to the whole file) while the header
@@ -45,10 +49,6 @@ export async function checkImageHeader(blob: Blob, name = 'this file'): Promise<
     case 'svg':
       // Never handed to a decoder: nothing in the file (scripts, external references) can run or load.
       throw new ImageDecodeError(`${name} is an SVG drawing, not a photo, and Heirloom does not open SVG files. Export it as PNG or JPEG and choose that instead.`);
-    case 'heic':
-      throw new ImageDecodeError(`${name} is a HEIC photo, which this browser can't open. Export it as JPEG (on an iPhone: Settings > Camera > Formats > Most Compatible) and choose it again.`);
-    case 'tiff':
-      throw new ImageDecodeError(`${name} is a TIFF image, which this browser can't open. Export it as PNG or JPEG and choose it again (or use the heirloom command line, which reads TIFF).`);
     case 'pdf':
       throw new ImageDecodeError(`${name} is a PDF document, not an image. Export the page as PNG or JPEG and choose that instead.`);
     case 'text':
@@ -73,21 +73,39 @@ const IMAGE_TYPES: Partial<Record<Sniffed['format'], string>> = {
   png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', avif: 'image/avif',
 };
 
+/** Formats no browser decodes, read by a decoder of our own that is loaded on first use. */
+export const BUNDLED_DECODER_FORMATS: ReadonlySet<Sniffed['format']> = new Set(['tiff', 'heic']);
+
 /**
  * The picked file, checked (`checkImageHeader`) and retyped as the image format its bytes are,
  * for showing in an <img>. The file's own type is never trusted: a polyglot named .html (or typed
  * text/html) would otherwise run its script, in this origin, when its preview is opened in a tab.
  * Throws for anything that is not a decodable image, so SVG, HTML and text never get a URL.
+ * `blob` is null for TIFF and HEIC, which an <img> cannot show: the worker decodes them and
+ * makes the copy to show (restore.worker.ts, openForDisplay).
  */
-export async function checkedImageBlob(blob: Blob, name = 'this file'): Promise<{ blob: Blob; sniffed: Sniffed }> {
+export async function checkedImageBlob(blob: Blob, name = 'this file'): Promise<{ blob: Blob | null; sniffed: Sniffed }> {
   const sniffed = await checkImageHeader(blob, name);
+  if (BUNDLED_DECODER_FORMATS.has(sniffed.format)) return { blob: null, sniffed };
   const type = IMAGE_TYPES[sniffed.format];
   if (!type) throw new ImageDecodeError(`${name} is not an image format Heirloom can open.`);
   return { blob: new Blob([blob], { type }), sniffed };
 }
 
-export async function decodeImage(blob: Blob, name = 'this file'): Promise<RgbaImage> {
+/** Refuses a decoded size over MAX_INPUT_PIXELS (the header may understate it). */
+function checkDecodedSize(name: string, width: number, height: number): void {
+  if (width * height > MAX_INPUT_PIXELS) {
+    throw new ImageDecodeError(`${name} is ${width}x${height} pixels (${megapixels(width * height)}), larger than the ${megapixels(MAX_INPUT_PIXELS)} Heirloom can hold in memory. Reduce it first.`);
+  }
+}
+
+/**
+ * Decodes a photo to 8-bit RGBA, after the header check. `onNote` hears what the user should
+ * know about the input (only the first page of a multi-page TIFF is used).
+ */
+export async function decodeImage(blob: Blob, name = 'this file', onNote?: (message: string) => void): Promise<RgbaImage> {
   const sniffed = await checkImageHeader(blob, name);
+  if (BUNDLED_DECODER_FORMATS.has(sniffed.format)) return decodeWithBundledDecoder(blob, name, sniffed, onNote);
   let bitmap: ImageBitmap;
   try {
     // 'from-image' applies the EXIF orientation, so portraits come out upright.
@@ -101,9 +119,11 @@ export async function decodeImage(blob: Blob, name = 'this file'): Promise<RgbaI
     );
   }
   const { width, height } = bitmap;
-  if (width * height > MAX_INPUT_PIXELS) {
+  try {
+    checkDecodedSize(name, width, height);
+  } catch (e) {
     bitmap.close();
-    throw new ImageDecodeError(`${name} is ${width}x${height} pixels (${megapixels(width * height)}), larger than the ${megapixels(MAX_INPUT_PIXELS)} Heirloom can hold in memory. Reduce it first.`);
+    throw e;
   }
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
@@ -112,6 +132,41 @@ export async function decodeImage(blob: Blob, name = 'this file'): Promise<RgbaI
   bitmap.close();
   const { data } = ctx.getImageData(0, 0, width, height);
   return { width, height, data };
+}
+
+/**
+ * TIFF and HEIC: the decoder's code (and libheif's WebAssembly) is fetched from this origin the
+ * first time one is opened, as separate chunks (dynamic import), so nobody else downloads it.
+ */
+async function decodeWithBundledDecoder(blob: Blob, name: string, sniffed: Sniffed, onNote?: (message: string) => void): Promise<RgbaImage> {
+  const what = sniffed.label;
+  const unavailable = (why: string) => new ImageDecodeError(
+    `The ${what} reader could not be loaded (${why}; it is fetched the first time a ${what} file is opened: are you offline?). Try again when online.`);
+  const load = <T>(chunk: Promise<T>) => chunk.catch((e) => Promise.reject(unavailable((e as Error)?.message ?? String(e))));
+  const bytes = await blob.arrayBuffer();
+  if (sniffed.format === 'heic') {
+    const heic = await load(import('./heic-browser'));
+    try {
+      return await heic.decodeHeicFile(new Uint8Array(bytes), (w, h) => checkDecodedSize(name, w, h));
+    } catch (e) {
+      if (e instanceof ImageDecodeError) throw e;
+      if (e instanceof heic.WasmLoadError) throw unavailable(e.message);
+      throw new ImageDecodeError(damagedMessage(name, what));
+    }
+  }
+  const tiff = await load(import('./tiff-decode'));
+  let decoded: Awaited<ReturnType<typeof tiff.decodeTiff>>;
+  try {
+    decoded = await tiff.decodeTiff(bytes, (w, h) => checkDecodedSize(name, w, h));
+  } catch (e) {
+    if (e instanceof ImageDecodeError) throw e;
+    if (e instanceof tiff.UnsupportedTiffError) {
+      throw new ImageDecodeError(`${name} is ${e.message}, which Heirloom cannot read. Export it as an 8-bit RGB TIFF, PNG or JPEG and choose it again.`);
+    }
+    throw new ImageDecodeError(damagedMessage(name, what));
+  }
+  if (decoded.pages > 1) onNote?.(`${name} has ${decoded.pages} pages; Heirloom restores the first one only.`);
+  return decoded.image;
 }
 
 export type OutputFormat = 'image/png' | 'image/jpeg' | 'image/webp';

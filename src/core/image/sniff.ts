@@ -3,8 +3,8 @@
  * without decoding anything. Framework-free: runs in workers, the page and Node.
  *
  * Used before decoding so that an "image bomb" (a tiny file declaring a huge canvas) is refused
- * without allocating, and so that formats the browser cannot open (HEIC, TIFF, SVG, text) get a
- * precise message instead of a generic decode failure.
+ * without allocating, and so that formats Heirloom does not open (SVG, PDF, text) get a precise
+ * message instead of a generic decode failure.
  */
 
 export type SniffedFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'avif' | 'heic' | 'tiff' | 'svg' | 'pdf' | 'text' | 'unknown';
@@ -21,6 +21,12 @@ export interface Sniffed {
   bitDepth?: number;
   /** The bytes ended before the header said the size (JPEG's frame header, GIF's frames): read more. */
   needsMoreBytes?: boolean;
+  /**
+   * TIFF: the pages (full-resolution images, not reduced-size previews) found in the bytes read,
+   * and whether that is all of them (false when the chain of pages goes on past those bytes).
+   */
+  pages?: number;
+  pagesExact?: boolean;
 }
 
 /**
@@ -90,14 +96,14 @@ export function sniffImage(b: Uint8Array): Sniffed {
     const boxLen = Math.min(be32(b, 0), n);
     const brands = [ascii(b, 8, 4)];
     for (let at = 16; at + 4 <= boxLen; at += 4) brands.push(ascii(b, at, 4));
-    if (AVIF_BRANDS.includes(brands[0]!)) return sniffAvif(b);
-    if (HEIF_BRANDS.includes(brands[0]!)) return { format: 'heic', label: 'HEIC' };
-    if (brands.some((x) => AVIF_BRANDS.includes(x))) return sniffAvif(b);
-    if (brands.some((x) => HEIF_BRANDS.includes(x) || x === 'mif1' || x === 'msf1')) return { format: 'heic', label: 'HEIC' };
+    if (AVIF_BRANDS.includes(brands[0]!)) return sniffHeifFamily(b, 'avif', 'AVIF');
+    if (HEIF_BRANDS.includes(brands[0]!)) return sniffHeifFamily(b, 'heic', 'HEIC');
+    if (brands.some((x) => AVIF_BRANDS.includes(x))) return sniffHeifFamily(b, 'avif', 'AVIF');
+    if (brands.some((x) => HEIF_BRANDS.includes(x) || x === 'mif1' || x === 'msf1')) return sniffHeifFamily(b, 'heic', 'HEIC');
     return { format: 'unknown', label: `an ISO media file (${brands[0]!.trim()})` };
   }
   if (n >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 0x2a))) {
-    return { format: 'tiff', label: 'TIFF' };
+    return sniffTiff(b);
   }
   if (n >= 5 && ascii(b, 0, 5) === '%PDF-') return { format: 'pdf', label: 'PDF' };
   // Text: SVG (XML with an <svg> root) or anything else printable.
@@ -180,17 +186,72 @@ function sniffGif(b: Uint8Array): Sniffed {
 const colourTableBytes = (packed: number) => (packed & 0x80 ? 3 * (2 << (packed & 7)) : 0);
 
 /**
- * AVIF: the size is in an image spatial extents ('ispe') property; of several (alpha, thumbnail,
- * grid tiles), the largest counts. None found in the bytes read means the size is unknown.
+ * HEIF family (HEIC, AVIF): the size is in an image spatial extents ('ispe') property; of several
+ * (an iPhone photo has one per 512x512 grid tile, one for the whole grid, one for the
+ * thumbnail), the largest counts. The properties sit in the 'meta' box, which a writer may put
+ * after the image data: none found in the bytes read means read more; none in the whole file
+ * means the size is unknown.
  */
-function sniffAvif(b: Uint8Array): Sniffed {
-  const out: Sniffed = { format: 'avif', label: 'AVIF' };
+function sniffHeifFamily(b: Uint8Array, format: 'heic' | 'avif', label: string): Sniffed {
+  const out: Sniffed = { format, label };
   for (let at = 4; at + 16 <= b.length; at++) {
     if (b[at] !== 0x69 || ascii(b, at, 4) !== 'ispe') continue;
     const width = be32(b, at + 8), height = be32(b, at + 12);
     if (out.width === undefined || width * height > out.width * out.height!) Object.assign(out, { width, height });
   }
+  if (out.width === undefined) out.needsMoreBytes = true;
   return out;
+}
+
+/** The TIFF tags read here (TIFF 6.0): everything a size check and a message need. */
+const TIFF_TAG = { newSubfileType: 254, width: 256, height: 257, bitsPerSample: 258 } as const;
+/** Stop following a chain of pages after this many (a loop, or a hostile chain). */
+const TIFF_MAX_PAGES = 10_000;
+
+/**
+ * TIFF: the first image file directory (IFD) holds ImageWidth and ImageLength, the size the
+ * decoder will allocate. The IFD can sit anywhere (libtiff writes it after the pixel data), so
+ * an offset past the bytes read means read more. The chain of IFDs that follows counts the
+ * pages (a multi-page scan; reduced-resolution previews do not count).
+ */
+function sniffTiff(b: Uint8Array): Sniffed {
+  const out: Sniffed = { format: 'tiff', label: 'TIFF' };
+  const le = b[0] === 0x49;
+  const u16 = (at: number) => (le ? le16(b, at) : be16(b, at));
+  const u32 = (at: number) => (le ? le32(b, at) >>> 0 : be32(b, at));
+  /** A SHORT or LONG value held in the entry itself (the first value when there are several). */
+  const value = (entry: number) => (u16(entry + 2) === 3 ? u16(entry + 8) : u32(entry + 8));
+  const n = b.length;
+  if (n < 8) return { ...out, needsMoreBytes: true };
+  let ifd = u32(4);
+  const seen = new Set<number>();
+  let pages = 0;
+  while (ifd !== 0 && !seen.has(ifd) && seen.size < TIFF_MAX_PAGES) {
+    seen.add(ifd);
+    if (ifd + 2 > n || ifd + 2 + 12 * u16(ifd) + 4 > n) {
+      if (seen.size === 1) return { ...out, needsMoreBytes: true };
+      return { ...out, pages: pages + 1, pagesExact: false }; // at least one more page lies past the bytes read
+    }
+    const entries = u16(ifd);
+    let preview = false;
+    for (let i = 0; i < entries; i++) {
+      const entry = ifd + 2 + 12 * i;
+      const tag = u16(entry);
+      if (tag === TIFF_TAG.newSubfileType) preview = (value(entry) & 1) !== 0;
+      if (seen.size > 1) continue;
+      if (tag === TIFF_TAG.width) out.width = value(entry);
+      else if (tag === TIFF_TAG.height) out.height = value(entry);
+      else if (tag === TIFF_TAG.bitsPerSample) {
+        // One sample's size is held in the entry; several (RGB) are stored at an offset.
+        const count = u32(entry + 4);
+        const at = count * 2 <= 4 ? entry + 8 : u32(entry + 8);
+        if (at + 2 <= n) out.bitDepth = u16(at);
+      }
+    }
+    if (!preview || seen.size === 1) pages++;
+    ifd = u32(ifd + 2 + 12 * entries);
+  }
+  return { ...out, pages, pagesExact: true };
 }
 
 /** The bytes as text when they look like text (UTF-8, no control characters but whitespace), else null. */

@@ -2,6 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { encodePng, photoFixture, type Rgba } from './images';
+import { tiffBomb, tiffFile } from './formats';
 
 /**
  * Hostile and unusual inputs, built byte by byte in Node (no fixture files): what a user might
@@ -251,6 +252,12 @@ export const heicStub = Buffer.concat([
   Buffer.from([0, 0, 0, 0x22]), Buffer.from('meta', 'latin1'), Buffer.alloc(26),
 ]);
 
+/** A 40x30 RGB TIFF whose IFD comes first and whose pixels stop after 400 of 3600 bytes. */
+function truncatedTiff(img: Rgba): Buffer {
+  const pixels = Buffer.from(img.data.filter((_, i) => i % 4 !== 3));
+  return tiffFile({ width: img.width, height: img.height, bitsPerSample: [8, 8, 8], photometric: 2, pixels, ifdFirst: true }).subarray(0, 400);
+}
+
 /** Everything, in the order the spec runs it. */
 export async function hostileCorpus(): Promise<HostileInput[]> {
   const photo = photoFixture(40, 30);
@@ -278,7 +285,11 @@ export async function hostileCorpus(): Promise<HostileInput[]> {
     { id: 'svg-script', name: 'drawing.svg', mimeType: 'image/svg+xml', bytes: svgWithScript, recipe: 'fade', expect: { message: /drawing.svg is an SVG drawing, not a photo.*Export it as PNG or JPEG/ } },
     { id: 'gif-html-polyglot', name: 'holiday.html', mimeType: 'text/html', bytes: gifHtmlPolyglot, recipe: 'fade', expect: { size: [24, 16] } },
     { id: 'html-script', name: 'page.html', mimeType: 'text/html', bytes: htmlWithScript, recipe: 'fade', expect: { message: /page.html is not an image: it contains text/ } },
-    { id: 'heic', name: 'IMG_0001.HEIC', mimeType: 'image/heic', bytes: heicStub, recipe: 'fade', expect: { message: /IMG_0001.HEIC is a HEIC photo, which this browser can't open\. Export it as JPEG/ } },
+    // The first bytes of a HEIC, cut before its size (ispe): a damaged file, not a refusal of HEIC.
+    { id: 'heic-truncated', name: 'IMG_0001.HEIC', mimeType: 'image/heic', bytes: heicStub, recipe: 'fade', expect: { message: /IMG_0001.HEIC could not be read as an image: this HEIC file is damaged or incomplete/ } },
+    // Header intact (IFD before the pixels), pixels cut: refused when decoded, not on picking.
+    { id: 'truncated-tiff', name: 'cut.tif', mimeType: 'image/tiff', bytes: truncatedTiff(photo.image), recipe: 'fade', expect: { message: /cut.tif could not be read as an image: this TIFF file is damaged or incomplete/ } },
+    { id: 'tiff-bomb', name: 'scan.tif', mimeType: 'image/tiff', bytes: tiffBomb(100000, 100000), recipe: 'fade', expect: { message: /scan.tif declares 100000x100000 pixels \(10000 MP\); Heirloom handles up to 250 MP\. Reduce it first/ } },
     { id: '1x1', name: 'dot.png', mimeType: 'image/png', bytes: encodePng(gradient(1, 1)), recipe: 'upscale-fast-x2', expect: { size: [2, 2] } },
     { id: 'thin-10000x2', name: 'thin.png', mimeType: 'image/png', bytes: encodePng(gradient(10000, 2)), recipe: 'upscale-fast-x2', expect: { size: [20000, 4], like: gradient(10000, 2) } },
     { id: 'thin-1x512', name: 'strip.png', mimeType: 'image/png', bytes: encodePng(tintedStrip(1, 512)), recipe: 'upscale-fast-x2', expect: { size: [2, 1024], like: tintedStrip(1, 512) } },
