@@ -62,8 +62,8 @@ function securityHeaders(): Plugin {
 
 /** onnxruntime-web's WASM runtime files, served from our own origin under /ort/<version>/. */
 const ORT_FILES = [
-  'ort-wasm-simd-threaded.jsep.mjs', // WebGPU (JSEP) + WASM runtime
-  'ort-wasm-simd-threaded.jsep.wasm',
+  'ort-wasm-simd-threaded.asyncify.mjs', // the native WebGPU EP's runtime (JSEP is deprecated since 1.29)
+  'ort-wasm-simd-threaded.asyncify.wasm',
   'ort-wasm-simd-threaded.mjs', // WASM-only runtime: about 2x faster on the CPU
   'ort-wasm-simd-threaded.wasm',
 ];
@@ -201,7 +201,7 @@ export default defineConfig({
     // The extern-wasm build loads its runtime from /ort/ instead of inlining it in our worker
     // bundle: otherwise ORT's pthread workers would re-run our worker module.
     alias: [
-      { find: /^onnxruntime-web$/, replacement: ortDist('ort.min.mjs') },
+      { find: /^onnxruntime-web\/webgpu$/, replacement: ortDist('ort.webgpu.min.mjs') },
       { find: /^onnxruntime-web\/wasm$/, replacement: ortDist('ort.wasm.min.mjs') },
     ],
   },

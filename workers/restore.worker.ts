@@ -30,7 +30,8 @@ import { probeShape, type ExtraInput, type ModelInspection, type ValueInfo } fro
 const BASE = import.meta.env.BASE_URL;
 /**
  * onnxruntime-web, loaded for the backend in use: its WASM-only runtime runs CPU inference about
- * twice as fast as the WebGPU-capable (JSEP) build (npm run bench), so WASM sessions get that one.
+ * twice as fast as a WebGPU-capable build (npm run bench), so WASM sessions get that one; WebGPU
+ * sessions get the native WebGPU execution provider's build (onnxruntime-web/webgpu).
  */
 let ort: typeof OrtWeb;
 let ortModule: OrtModule;
@@ -43,7 +44,7 @@ export interface WorkerInfo {
 }
 
 /** Each onnxruntime build's WASM file (vite.config.ts serves both under /ort/<version>/). */
-const RUNTIME_WASM = { webgpu: 'ort-wasm-simd-threaded.jsep.wasm', wasm: 'ort-wasm-simd-threaded.wasm' } as const;
+const RUNTIME_WASM = { webgpu: 'ort-wasm-simd-threaded.asyncify.wasm', wasm: 'ort-wasm-simd-threaded.wasm' } as const;
 
 export interface RestoreResult {
   blob: Blob;
@@ -83,7 +84,8 @@ function init(prefer: 'auto' | 'webgpu' | 'wasm' = 'auto'): Promise<WorkerInfo> 
 async function start(prefer: 'auto' | 'webgpu' | 'wasm'): Promise<WorkerInfo> {
   const caps = await detectCapabilities();
   const backend = chooseBackend(caps, prefer);
-  ort = backend.name === 'webgpu' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm');
+  // WebGPU: onnxruntime-web's native WebGPU execution provider (its JSEP build is deprecated)
+  ort = backend.name === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
   ortModule = ort as unknown as OrtModule;
   // The thread count is fixed once the WASM runtime starts: a different count needs a new worker.
   ort.env.wasm.numThreads = backend.threads;
