@@ -25,11 +25,16 @@ function morph(mask: Uint8Array, w: number, h: number, r: number, dilate: boolea
   return out;
 }
 
-/** The largest 4-connected piece of the mask, with its holes filled. */
-function largestFilledPiece(mask: Uint8Array, w: number, h: number): { piece: Uint8Array; area: number } {
+/**
+ * The largest 4-connected piece of the mask with its holes filled; with `join`, every piece at
+ * least a tenth of its size joins it (a print whose dark middle looks like a dark table splits
+ * in two).
+ */
+function largestFilledPiece(mask: Uint8Array, w: number, h: number, join = false): { piece: Uint8Array; area: number } {
   const label = new Int32Array(w * h);
   const stack = new Int32Array(w * h);
   let best = 0, bestSize = 0, next = 0;
+  const sizes: number[] = [];
   for (let s = 0; s < w * h; s++) {
     if (!mask[s] || label[s]) continue;
     let top = 0, size = 0;
@@ -46,12 +51,16 @@ function largestFilledPiece(mask: Uint8Array, w: number, h: number): { piece: Ui
       }
     }
     if (size > bestSize) (bestSize = size), (best = next);
+    sizes.push(size);
   }
+  const keep = new Uint8Array(next + 1);
+  keep[best] = 1;
+  if (join) sizes.forEach((s, i) => s >= 0.1 * bestSize && (keep[i + 1] = 1));
   // Fill holes: everything not reachable from the frame's edge outside the piece belongs to it.
   const outside = new Uint8Array(w * h);
   let top = 0;
   const seed = (p: number) => {
-    if (label[p] !== best && !outside[p]) (outside[p] = 1), (stack[top++] = p);
+    if (!keep[label[p]!] && !outside[p]) (outside[p] = 1), (stack[top++] = p);
   };
   for (let x = 0; x < w; x++) seed(x), seed((h - 1) * w + x);
   for (let y = 0; y < h; y++) seed(y * w), seed(y * w + w - 1);
@@ -151,11 +160,14 @@ export function blobQuads(distance: Float32Array, w: number, h: number, threshol
     // Opening drops specks of table texture; closing joins a print split by glare or a dark band.
     mask = morph(morph(mask, w, h, r, false), w, h, r, true);
     mask = morph(morph(mask, w, h, r, true), w, h, r, false);
-    const { piece, area } = largestFilledPiece(mask, w, h);
-    if (area < 0.02 * w * h) continue;
-    const quad = largestInscribedQuad(hullOf(piece, w, h));
-    if (!quad) continue;
-    out.push({ quad, pieceShare: area / (w * h), quadShare: polygonArea(quad) / (w * h) });
+    for (const join of [false, true]) {
+      const { piece, area } = largestFilledPiece(mask, w, h, join);
+      if (area < 0.02 * w * h) continue;
+      const quad = largestInscribedQuad(hullOf(piece, w, h));
+      if (!quad) continue;
+      if (out.some((o) => o.quad.every((p, i) => Math.abs(p.x - quad[i]!.x) + Math.abs(p.y - quad[i]!.y) < 2))) continue;
+      out.push({ quad, pieceShare: area / (w * h), quadShare: polygonArea(quad) / (w * h) });
+    }
   }
   return out;
 }

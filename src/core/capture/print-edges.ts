@@ -78,7 +78,7 @@ function profileSteps(img: FeatureImage, table: TableModel, p: Point, u: Point, 
   const found: Candidate[] = [];
   for (let i = 5; i < len - 6; i++) {
     const w = weight[i]!;
-    if (w < 0.25 * max || w < weight[i - 1]! || w < weight[i + 1]!) continue;
+    if (w < 0.03 * max || w < weight[i - 1]! || w < weight[i + 1]!) continue;
     // Sub-pixel: the vertex of the parabola through the peak and its neighbours.
     const l = weight[i - 1]!, r = weight[i + 1]!, den = l - 2 * w + r;
     const off = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / den)) : 0;
@@ -86,7 +86,7 @@ function profileSteps(img: FeatureImage, table: TableModel, p: Point, u: Point, 
     if (Math.abs(t) > band) continue;
     found.push({ x: p.x + n.x * t, y: p.y + n.y * t, w });
   }
-  return found.sort((a, b) => b.w - a.w).slice(0, 3);
+  return found.sort((a, b) => b.w - a.w).slice(0, 4);
 }
 
 interface Line {
@@ -96,25 +96,49 @@ interface Line {
   c: number;
 }
 
-/** RANSAC over pairs of each profile's strongest step, then a weighted least-squares refit. */
-function fitSide(profiles: Candidate[][], tol: number): { line: Line; support: number } | null {
-  const tops = profiles.map((c) => c[0]).filter((c): c is Candidate => !!c);
-  let best: Line | null = null, bestScore = 0;
+/** The line through most of the profiles' steps: RANSAC over pairs of candidates, scored by inlier weight. */
+function ransacLine(profiles: Candidate[][], tol: number, accept: (a: Candidate, b: Candidate) => boolean): { line: Line; score: number; count: number } | null {
+  const tops = profiles.flatMap((c) => c.slice(0, 2));
+  let best: Line | null = null, bestScore = 0, bestCount = 0;
   for (let i = 0; i < tops.length; i++)
     for (let j = i + 1; j < tops.length; j++) {
       const a = tops[i]!, b = tops[j]!, dx = b.x - a.x, dy = b.y - a.y, len = Math.hypot(dx, dy);
-      if (len < 1e-6) continue;
+      if (len < 8 || !accept(a, b)) continue;
       const line = { nx: -dy / len, ny: dx / len, c: 0 };
       line.c = line.nx * a.x + line.ny * a.y;
-      let score = 0;
+      let score = 0, count = 0;
       for (const cands of profiles) {
         let w = 0;
         for (const c of cands) if (Math.abs(line.nx * c.x + line.ny * c.y - line.c) <= tol) w = Math.max(w, c.w);
         score += w;
+        if (w > 0) count++;
       }
-      if (score > bestScore) (bestScore = score), (best = line);
+      if (score > bestScore) (bestScore = score), (best = line), (bestCount = count);
     }
-  if (!best) return null;
+  return best ? { line: best, score: bestScore, count: bestCount } : null;
+}
+
+/**
+ * The side's line. A white paper border gives two parallel edges (table to paper, paper to
+ * picture) and the inner one is often the stronger; the print's edge is the outer one, so an
+ * outer parallel line found along most of the side wins.
+ */
+function fitSide(profiles: Candidate[][], tol: number, n: Point): { line: Line; support: number } | null {
+  let found = ransacLine(profiles, tol, () => true);
+  if (!found) return null;
+  for (let round = 0; round < 3; round++) {
+    const { line } = found;
+    const outward = (c: Candidate) => signedOut(line, n, c) > 3 * tol;
+    const outer = ransacLine(profiles.map((cs) => cs.filter(outward)), tol, (a, b) => {
+      const dx = b.x - a.x, dy = b.y - a.y;
+      return Math.abs(line.nx * dx + line.ny * dy) / Math.hypot(dx, dy) < 0.05; // parallel within ~3 degrees
+    });
+    // Straight, parallel and along most of the side: the paper's edge, however faint against a pale table.
+    if ((globalThis as any).CAPTURE_DEBUG) console.log('side', JSON.stringify(n), 'found', found.score.toFixed(0), found.count, 'outer', outer?.score.toFixed(0), outer?.count, JSON.stringify(profiles[10]!.map(c=>[c.x.toFixed(0),c.y.toFixed(0),c.w.toFixed(1)])));
+    if (!outer || outer.count < 0.6 * PROFILES || outer.score < 0.04 * found.score) break;
+    found = outer;
+  }
+  const best = found.line;
   const pts: Candidate[] = [];
   for (const cands of profiles) {
     let pick: Candidate | undefined;
@@ -137,6 +161,12 @@ function fitSide(profiles: Candidate[][], tol: number): { line: Line; support: n
   const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
   const nx = -Math.sin(angle), ny = Math.cos(angle);
   return { line: { nx, ny, c: nx * mx + ny * my }, support: pts.length / PROFILES };
+}
+
+/** How far c lies outside the line, along the side's outward normal n. */
+function signedOut(line: Line, n: Point, c: Candidate): number {
+  const d = line.nx * c.x + line.ny * c.y - line.c;
+  return line.nx * n.x + line.ny * n.y >= 0 ? d : -d;
 }
 
 function intersect(a: Line, b: Line): Point | null {
@@ -164,7 +194,7 @@ export function fitPrintEdges(img: FeatureImage, table: TableModel, quad: Quad, 
       const k = 0.06 + (0.88 * (i + 0.5)) / PROFILES;
       profiles.push(profileSteps(img, table, { x: a.x + (b.x - a.x) * k, y: a.y + (b.y - a.y) * k }, u, n, band));
     }
-    const fit = fitSide(profiles, tol);
+    const fit = fitSide(profiles, tol, n);
     if (!fit) return null;
     lines.push(fit.line);
     support.push(fit.support);
