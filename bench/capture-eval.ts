@@ -36,7 +36,6 @@ const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const errors: number[] = [];
 const misses: string[] = [];
 let ms = 0;
-(globalThis as any).CAPTURE_DEBUG = process.argv.includes('--debug');
 const photos = await printPhotoSet(count, base);
 for (const [i, p] of photos.entries()) {
   const found = findPrint(p.image);

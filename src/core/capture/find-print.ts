@@ -55,7 +55,6 @@ export function findPrint(image: RgbaImage): PrintDetection {
   const dist = new Float32Array(w * h);
   for (let i = 0; i < w * h; i++) dist[i] = tableDistance(table, smallF, i * 3);
   const t = Math.max(2, otsu(dist, 24));
-  if ((globalThis as any).CAPTURE_DEBUG) console.log('otsu', t, 'table', table);
   const rough = blobQuads(dist, w, h, [...new Set([t, Math.max(2, 0.6 * t), 1.5 * t])]);
 
   const fit: FeatureImage = { width: fitCopy.width, height: fitCopy.height, f: featureImage(fitCopy) };
@@ -71,7 +70,6 @@ export function findPrint(image: RgbaImage): PrintDetection {
     const narrow = fitPrintEdges(fit, table, quad, 5, 0.8) ?? wide;
     const support = narrow.support;
     const score = support.reduce((a, b) => a + b, 0) / 4;
-    if ((globalThis as any).CAPTURE_DEBUG) console.log('cand', r.quadShare.toFixed(3), r.pieceShare.toFixed(3), JSON.stringify(narrow.quad.map(p=>[Math.round(p.x),Math.round(p.y)])), support.map(s=>s.toFixed(2)).join(' '));
     if (!best || score > best.score) best = { quad: orderQuad(narrow.quad), support, score };
   }
   if (!best) return done(null, 0, 'No print found: no clear four-sided shape stands out from its surroundings. The photo is left as it is.');

@@ -134,7 +134,6 @@ function fitSide(profiles: Candidate[][], tol: number, n: Point): { line: Line; 
       return Math.abs(line.nx * dx + line.ny * dy) / Math.hypot(dx, dy) < 0.05; // parallel within ~3 degrees
     });
     // Straight, parallel and along most of the side: the paper's edge, however faint against a pale table.
-    if ((globalThis as any).CAPTURE_DEBUG) console.log('side', JSON.stringify(n), 'found', found.score.toFixed(0), found.count, 'outer', outer?.score.toFixed(0), outer?.count, JSON.stringify(profiles[10]!.map(c=>[c.x.toFixed(0),c.y.toFixed(0),c.w.toFixed(1)])));
     if (!outer || outer.count < 0.6 * PROFILES || outer.score < 0.04 * found.score) break;
     found = outer;
   }
