@@ -97,8 +97,8 @@ interface Line {
 }
 
 /** The line through most of the profiles' steps: RANSAC over pairs of candidates, scored by inlier weight. */
-function ransacLine(profiles: Candidate[][], tol: number, accept: (a: Candidate, b: Candidate) => boolean): { line: Line; score: number; count: number } | null {
-  const tops = profiles.flatMap((c) => c.slice(0, 2));
+function ransacLine(profiles: Candidate[][], tol: number, accept: (a: Candidate, b: Candidate) => boolean, perProfile = 1): { line: Line; score: number; count: number } | null {
+  const tops = profiles.flatMap((c) => c.slice(0, perProfile));
   let best: Line | null = null, bestScore = 0, bestCount = 0;
   for (let i = 0; i < tops.length; i++)
     for (let j = i + 1; j < tops.length; j++) {
@@ -131,10 +131,10 @@ function fitSide(profiles: Candidate[][], tol: number, n: Point): { line: Line; 
     const outward = (c: Candidate) => signedOut(line, n, c) > 3 * tol;
     const outer = ransacLine(profiles.map((cs) => cs.filter(outward)), tol, (a, b) => {
       const dx = b.x - a.x, dy = b.y - a.y;
-      return Math.abs(line.nx * dx + line.ny * dy) / Math.hypot(dx, dy) < 0.05; // parallel within ~3 degrees
-    });
+      return Math.abs(line.nx * dx + line.ny * dy) / Math.hypot(dx, dy) < 0.08; // parallel within ~5 degrees (perspective)
+    }, 2);
     // Straight, parallel and along most of the side: the paper's edge, however faint against a pale table.
-    if (!outer || outer.count < 0.6 * PROFILES || outer.score < 0.04 * found.score) break;
+    if (!outer || outer.count < 0.5 * PROFILES || outer.score < 0.04 * found.score) break;
     found = outer;
   }
   const best = found.line;
