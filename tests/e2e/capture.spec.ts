@@ -44,12 +44,16 @@ test('a photo of a print: drag and nudge the corners, confirm, and the result ha
   const br = page.getByTestId('capture-corner-2');
   await br.focus();
   const label = await br.getAttribute('aria-label');
+  const afterDrag = await outline.getAttribute('points');
   await page.keyboard.press('Shift+ArrowRight');
   await page.keyboard.press('Shift+ArrowDown');
   await expect(br).not.toHaveAttribute('aria-label', label!);
-  const size2 = await sizeOf(page);
-  expect(size2.w).toBeGreaterThan(size1.w);
-  expect(size2.h).toBeGreaterThan(size1.h);
+  const at = (l: string | null) => l!.match(/at (\d+), (\d+)/)!.slice(1).map(Number);
+  const [x0, y0] = at(label), [x1, y1] = at(await br.getAttribute('aria-label'));
+  // Shift+arrow moves by a fiftieth of the photo's long side (1000 px): 20 px.
+  expect(Math.abs(x1! - x0! - 20)).toBeLessThanOrEqual(1);
+  expect(Math.abs(y1! - y0! - 20)).toBeLessThanOrEqual(1);
+  await expect(outline).not.toHaveAttribute('points', afterDrag!);
 
   // Reset goes back to the proposal; then confirm the proposal as found.
   await page.getByTestId('capture-reset').click();

@@ -34,11 +34,13 @@ describe('homography and warp', () => {
     expect(() => homographyBetween(from, quad(0, 0, 1, 1, 2, 2, 3, 3))).toThrow(/quadrilateral/);
   });
 
-  it('the whole frame as the quad gives the photo back, pixel for pixel', async () => {
+  it('the whole frame as the quad gives the photo back (to within rounding)', async () => {
     const img = await loadRgba(sourcePhotos()[0]!);
     const out = warpQuad(img, quad(0, 0, img.width, 0, img.width, img.height, 0, img.height));
     expect([out.width, out.height]).toEqual([img.width, img.height]);
-    expect(Buffer.compare(Buffer.from(out.data), Buffer.from(img.data))).toBe(0);
+    let worst = 0;
+    for (let i = 0; i < img.data.length; i++) worst = Math.max(worst, Math.abs(out.data[i]! - img.data[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
   });
 
   it('sizes the result from the longer of each pair of opposite sides', () => {
