@@ -23,6 +23,8 @@ export const MIN_PRINT_SHARE = 0.04;
 /** Least share of each side's profiles that must agree on a straight edge. */
 const MIN_SIDE_SUPPORT = 0.5;
 const MIN_MEAN_SUPPORT = 0.7;
+/** How far out (share of the shortest side) a side may be pushed to an outer parallel edge. */
+const OUTWARD_REACH = 0.3;
 
 export interface PrintDetection {
   /** The print's corners in the photo's pixels (top-left, top-right, bottom-right, bottom-left), or null. */
@@ -64,7 +66,7 @@ export function findPrint(image: RgbaImage): PrintDetection {
     if (r.quadShare > 0.985) continue; // the whole frame: no table to tell a print from
     let quad = r.quad.map((p) => ({ x: p.x * kx, y: p.y * ky })) as Quad;
     const shortest = Math.min(...quad.map((p, i) => distance(p, quad[(i + 1) % 4]!)));
-    const wide = fitPrintEdges(fit, table, quad, Math.max(6, Math.round(0.1 * shortest)), 1.5);
+    const wide = fitPrintEdges(fit, table, quad, Math.max(6, Math.round(0.1 * shortest)), 1.5, OUTWARD_REACH * shortest);
     if (!wide || !isConvex(orderQuad(wide.quad))) continue;
     quad = wide.quad;
     const narrow = fitPrintEdges(fit, table, quad, 5, 0.8) ?? wide;

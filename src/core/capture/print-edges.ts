@@ -178,7 +178,7 @@ function intersect(a: Line, b: Line): Point | null {
  * Fits the four sides near `quad` (within `band` px across each side), in the feature image's
  * pixels. Null when a side finds no steps at all or two sides come out parallel.
  */
-export function fitPrintEdges(img: FeatureImage, table: TableModel, quad: Quad, band: number, tol: number): EdgeFit | null {
+export function fitPrintEdges(img: FeatureImage, table: TableModel, quad: Quad, band: number, tol: number, outward = 0): EdgeFit | null {
   const lines: Line[] = [];
   const support: number[] = [];
   for (let s = 0; s < 4; s++) {
@@ -198,11 +198,125 @@ export function fitPrintEdges(img: FeatureImage, table: TableModel, quad: Quad, 
     lines.push(fit.line);
     support.push(fit.support);
   }
+  const corners = cornersOf(lines);
+  if (!corners) return null;
+  if (!outward) return { quad: corners, support };
+  // Each side pushed out to the outermost parallel edge beyond it, if there is one.
+  const moved = lines.map((line, s) => outermostEdge(img, table, line, corners[s]!, corners[(s + 1) % 4]!, outward));
+  if (moved.every((m, s) => m === lines[s])) return { quad: corners, support };
+  const pushed = cornersOf(moved);
+  return pushed ? { quad: pushed, support } : { quad: corners, support };
+}
+
+function cornersOf(lines: Line[]): Quad | null {
   const corners: Point[] = [];
   for (let i = 0; i < 4; i++) {
     const p = intersect(lines[(i + 3) % 4]!, lines[i]!);
     if (!p) return null;
     corners.push(p);
   }
-  return { quad: corners as Quad, support };
+  return corners as Quad;
+}
+
+const OUT_PROFILES = 40;
+/** Profiles are averaged in this many runs along the side, so a faint but straight edge stands out of the noise. */
+const OUT_GROUPS = 5;
+/** Least number of runs that must show the outer edge. */
+const OUT_AGREE = 4;
+
+/**
+ * The outermost straight edge parallel to a side and outside it, within `reach` px: a sharp step
+ * whose outer side looks like the table, along most of the side. That edge is the print's (the
+ * side first found can be a line inside the picture, a horizon or a bench, where the picture
+ * next to the print's edge looks like the table; or the inner edge of a white border that is
+ * hardly paler than the table). Unlike the first fit, the inner side need not look unlike the
+ * table; the profiles are averaged along runs of the side first, which a straight edge survives
+ * and noise and table texture do not.
+ */
+function outermostEdge(img: FeatureImage, table: TableModel, line: Line, a: Point, b: Point, reach: number): Line {
+  const len = Math.hypot(b.x - a.x, b.y - a.y);
+  if (len < 16 || reach < 6) return line;
+  const u = { x: (b.x - a.x) / len, y: (b.y - a.y) / len };
+  const n = { x: u.y, y: -u.x };
+  const lo = 3, hi = Math.round(reach), first = lo - 4, count = hi - first + 6;
+  const tmp = new Float32Array(3), win = new Float32Array(3), win2 = new Float32Array(3);
+  const perGroup = OUT_PROFILES / OUT_GROUPS;
+  const groups: { at: Point; found: number[] }[] = [];
+  for (let g = 0; g < OUT_GROUPS; g++) {
+    const prof = new Float32Array(count * 3);
+    for (let i = g * perGroup; i < (g + 1) * perGroup; i++) {
+      const k = 0.08 + (0.84 * (i + 0.5)) / OUT_PROFILES;
+      const p = onLine(line, { x: a.x + (b.x - a.x) * k, y: a.y + (b.y - a.y) * k });
+      for (let j = 0; j < count; j++) {
+        const t = first + j;
+        for (const s of [-1.5, 0, 1.5]) {
+          sample(img, p.x + n.x * t + u.x * s, p.y + n.y * t + u.y * s, tmp, 0);
+          for (let c = 0; c < 3; c++) prof[j * 3 + c]! += tmp[c]! / (3 * perGroup);
+        }
+      }
+    }
+    const mean = (from: number, to: number, out: Float32Array) => {
+      out.fill(0);
+      for (let j = from; j <= to; j++) for (let c = 0; c < 3; c++) out[c]! += prof[j * 3 + c]! / (to - from + 1);
+    };
+    const step = new Float32Array(count);
+    for (let j = 1; j < count - 2; j++) {
+      mean(j - 1, j, win);
+      mean(j + 1, j + 2, win2);
+      step[j] = Math.hypot(win2[0]! - win[0]!, win2[1]! - win[1]!, win2[2]! - win[2]!);
+    }
+    const found: number[] = [];
+    for (let j = 4; j < count - 5; j++) {
+      const w = step[j]!;
+      if (w < 2.5 || w < step[j - 1]! || w < step[j + 1]!) continue;
+      // Sharp, not a soft shadow's ramp or a texture: the step stands well above those a few px either side.
+      if (w < 2.5 * Math.max(step[j - 3]!, step[j + 3]!, step[j - 4]!, step[j + 4]!, step[j - 5] ?? 0, step[j + 5] ?? 0)) continue;
+      // A step between two different levels, not a thin line on one (a weave's ridge, a grain line).
+      mean(Math.max(0, j - 4), j - 1, win);
+      mean(j + 2, Math.min(count - 1, j + 5), win2);
+      if (Math.hypot(win2[0]! - win[0]!, win2[1]! - win[1]!, win2[2]! - win[2]!) < 2.5) continue;
+      if (tableDistance(table, win2) > 2.5) continue;
+      const t = first + j + 0.5;
+      if (t < lo || t > hi) continue;
+      found.push(t);
+    }
+    const k = 0.08 + (0.84 * (g + 0.5)) / OUT_GROUPS;
+    groups.push({ at: onLine(line, { x: a.x + (b.x - a.x) * k, y: a.y + (b.y - a.y) * k }), found });
+  }
+  // The outermost offset that most runs show (within a little tilt: perspective).
+  for (let t = hi; t >= lo; t--) {
+    const tol = Math.max(2, 0.15 * t);
+    const pts: Point[] = [];
+    for (const g of groups) {
+      let pick: number | undefined;
+      for (const x of g.found) if (Math.abs(x - t) <= tol && (pick === undefined || Math.abs(x - t) < Math.abs(pick - t))) pick = x;
+      if (pick !== undefined) pts.push({ x: g.at.x + n.x * pick, y: g.at.y + n.y * pick });
+    }
+    if (pts.length >= OUT_AGREE) return fitLine(pts) ?? line;
+  }
+  return line;
+}
+
+/** The point of the line nearest p. */
+function onLine(line: Line, p: Point): Point {
+  const off = line.nx * p.x + line.ny * p.y - line.c;
+  return { x: p.x - line.nx * off, y: p.y - line.ny * off };
+}
+
+function fitLine(pts: Point[]): Line | null {
+  if (pts.length < 2) return null;
+  let mx = 0, my = 0;
+  for (const p of pts) (mx += p.x), (my += p.y);
+  mx /= pts.length;
+  my /= pts.length;
+  let sxx = 0, sxy = 0, syy = 0;
+  for (const p of pts) {
+    const dx = p.x - mx, dy = p.y - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+  const nx = -Math.sin(angle), ny = Math.cos(angle);
+  return { nx, ny, c: nx * mx + ny * my };
 }
