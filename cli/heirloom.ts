@@ -26,6 +26,9 @@ Options:
                           photo analysed and given its own recipe, logged)
   -f, --format <fmt>      png (default, lossless) | jpeg | webp
   -q, --quality <1-100>   JPEG/WebP quality (default 92)
+      --find-print        photos of prints (taken with a phone, on a table): find the print,
+                          straighten it and crop to it before the recipe; photos with no
+                          clear print in them are restored as they are (and listed)
       --keep-names        name outputs like the originals (default: <name>-heirloom-x2.<ext>)
       --shard <i/n>       only the photos whose path hashes to i mod n (run n machines side by side)
       --shard auto        i and n from the batch scheduler running this task: Kubernetes Indexed Job
@@ -56,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string', short: 'f', default: 'png' },
         quality: { type: 'string', short: 'q', default: '92' },
         'keep-names': { type: 'boolean', default: false },
+        'find-print': { type: 'boolean', default: false },
         shard: { type: 'string' },
         workers: { type: 'string', short: 'j' },
         threads: { type: 'string' },
@@ -121,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
       threads: positiveInt('threads', v.threads),
       workerUrl: new URL('./worker.mjs', import.meta.url),
       dryRun: v['dry-run'],
+      findPrint: v['find-print'],
     });
     const secs = summary.ms / 1000;
     const rate = summary.done && secs ? `, ${(summary.done / secs).toFixed(2)} photos/s, ${Math.round(summary.ms / summary.megapixels)} ms/MP (input)` : '';
@@ -128,7 +133,13 @@ export async function main(argv: string[]): Promise<number> {
       `heirloom: ${formatRecipe(recipe)}: ${summary.done} restored, ${summary.skipped} skipped (already done), ` +
         `${summary.failed.length} failed in ${formatDuration(summary.ms)}${rate}`,
     );
+    if (v['find-print']) err(`heirloom: find-print: ${summary.printsFound} print(s) straightened and cropped`);
     for (const [stage, skips] of Object.entries(summary.stageSkips)) {
+      if (stage === 'capture') {
+        err(`heirloom: find-print: no print found in ${skips.length} photo(s), restored as they were:`);
+        for (const s of skips) err(`  ${s.rel}: ${s.message}`);
+        continue;
+      }
       if (stage === 'fade' || stage === 'denoise') {
         err(`heirloom: ${stage} left ${skips.length} photo(s) as they were (nothing to fix)`);
         continue;

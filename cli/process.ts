@@ -15,6 +15,7 @@ import type { StageNote } from '../src/core/pipeline/stage';
 import { formatRecipe } from './recipe';
 import { decodeFile, encodeWithMetadata, type CliFormat } from './codec';
 import { openNodeModel, type NodeOrt } from './models';
+import { cropToPrint } from '../src/core/capture/crop-to-print';
 
 export interface ProcessorOptions {
   recipe: RecipeRequest;
@@ -23,6 +24,8 @@ export interface ProcessorOptions {
   quality: number;
   /** onnxruntime intra-op threads per session (cores / workers). */
   threads: number;
+  /** --find-print: straighten and crop photos of prints first (src/core/capture); others stay as they are. */
+  findPrint?: boolean;
 }
 
 export interface FileJob {
@@ -71,7 +74,14 @@ export function createProcessor(opts: ProcessorOptions) {
     progress({ stage: 'Reading image', done: 0, total: 1 });
     const original = await readFile(job.input);
     const image = await decodeFile(original);
-    const outcome = await restoreWith(image, opts.recipe, ctx);
+    let input = image;
+    let captureNote: StageNote | undefined;
+    if (opts.findPrint) {
+      progress({ stage: 'Looking for a print', done: 0, total: 1 });
+      ({ image: input, note: captureNote } = cropToPrint(image));
+    }
+    const outcome = await restoreWith(input, opts.recipe, ctx);
+    if (captureNote) outcome.notes.unshift(captureNote);
     const result = outcome.image;
     signal?.throwIfAborted();
     progress({ stage: 'Encoding result', done: 0, total: 1 });

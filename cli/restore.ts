@@ -32,6 +32,8 @@ export interface RestoreOptions {
   workerUrl: URL;
   /** Only list what would be done. */
   dryRun?: boolean;
+  /** --find-print: photos of prints are straightened and cropped to the print first. */
+  findPrint?: boolean;
   log?: ProgressBar;
 }
 
@@ -42,6 +44,8 @@ export interface RestoreSummary {
   failed: { rel: string; message: string }[];
   /** Stages that left a photo alone, with why: "colorize" -> [{ rel, message }]. */
   stageSkips: Record<string, { rel: string; message: string }[]>;
+  /** With --find-print: photos in which a print was found and straightened. */
+  printsFound: number;
   /** Files that are not photos (by extension), ignored. */
   ignored: number;
   ms: number;
@@ -136,6 +140,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
     skipped: skipped.length,
     failed: [],
     stageSkips: {},
+    printsFound: 0,
     ignored,
     ms: 0,
     megapixels: 0,
@@ -165,6 +170,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
     format: opts.format,
     quality: opts.quality,
     threads,
+    findPrint: opts.findPrint ?? false,
   };
   const state: ProgressState = { done: 0, total: jobs.length, partial: 0, current: [], startedAt: started };
   const inflight = new Map<number, { job: Job; temp: string; frac: number; worker: Worker }>();
@@ -188,6 +194,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
       summary.done++;
       summary.megapixels += (ok.inWidth * ok.inHeight) / 1e6;
       for (const n of ok.notes) if (n.skipped) (summary.stageSkips[n.stage] ??= []).push({ rel: f.job.rel, message: n.message });
+      if (ok.notes.some((n) => n.stage === 'capture' && !n.skipped)) summary.printsFound++;
       // Each photo's own recipe and why, whatever the terminal: it is the record of what was done.
       if (ok.analysis) log.line(`${counter} ${f.job.rel}: auto recipe ${ok.recipe}\n${ok.analysis.map((l) => `    ${l}`).join('\n')}`);
       const eta = log.eta({ ...state, partial: 0 });

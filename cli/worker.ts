@@ -18,7 +18,7 @@ const processFile = createProcessor(options);
 const r = options.recipe;
 const passes = r === 'auto' ? 3 : Math.max(1, (r.repair ? (r.repair.mask ? 1 : 2) : 0) + (r.denoise && r.denoise.strength > 0 ? 1 : 0) + (r.upscale ? 1 : 0));
 /** Progress reports that are not a tiled model pass (reading, loading a model, encoding, fading). */
-const NOT_A_PASS = /^(Reading image|Encoding result|Loading model|Fixing fading|Looking at the photo)/;
+const NOT_A_PASS = /^(Reading image|Encoding result|Loading model|Fixing fading|Looking at the photo|Looking for a print)/;
 const send = (m: FromWorker) => port.postMessage(m);
 
 /** The job in progress; aborting stops it at the next tile (ORT can't be interrupted mid-run safely). */

@@ -25,6 +25,10 @@ import type { StageNote } from '../src/core/pipeline/stage';
 import { detectDamage } from '../src/stages/repair/run';
 import { maskCoverage, type Mask } from '../src/core/image/mask';
 import type { StageContext } from '../src/core/pipeline/stage';
+import { findPrint, type PrintDetection } from '../src/core/capture/find-print';
+import { cropToPrint } from '../src/core/capture/crop-to-print';
+import { warpQuad } from '../src/core/capture/warp';
+import type { Quad } from '../src/core/capture/quad';
 import { probeShape, type ExtraInput, type ModelInspection, type ValueInfo } from '../src/core/models/custom-models';
 
 const BASE = import.meta.env.BASE_URL;
@@ -102,6 +106,8 @@ function modelBaseUrl(m: ModelManifest): string {
 
 /** Retry hints from the page after a worker died under a job (src/app/worker-bridge.ts). */
 export interface RestoreHints {
+  /** Batch: find the print in a photo of one and straighten it before the stages (src/core/capture). */
+  findPrint?: boolean;
   /** Multiplies every model's tile size (0.5: half-size tiles, a quarter of the memory per tile). */
   tileScale?: number;
 }
@@ -249,6 +255,17 @@ const api = {
     });
   },
 
+  /** Looks for a print in a photo of one (the capture step): its corners, or null with why not. */
+  async findPrint(file: Blob, name: string): Promise<PrintDetection> {
+    return findPrint(await decodePhoto(file, name));
+  },
+
+  /** The print inside these corners, straightened and cropped at full resolution, as PNG. */
+  async straighten(file: Blob, name: string, corners: Quad): Promise<{ blob: Blob; width: number; height: number }> {
+    const print = warpQuad(await decodePhoto(file, name), corners);
+    return { blob: await encodeImage(print, 'image/png'), width: print.width, height: print.height };
+  },
+
   /** Finds damage in a photo; the mask's buffer is transferred back, not copied. */
   async detect(file: Blob, name: string, onProgress: (p: Progress) => void): Promise<{ mask: Mask; coverage: number }> {
     await init();
@@ -286,8 +303,15 @@ const api = {
     const { label } = await init();
     onProgress({ stage: 'Reading image', done: 0, total: 1 });
     const inputNotes: StageNote[] = [];
-    const image = await decodePhoto(file, name, (message) => inputNotes.push({ stage: 'input', skipped: false, message }));
+    const decoded = await decodePhoto(file, name, (message) => inputNotes.push({ stage: 'input', skipped: false, message }));
+    let image = decoded;
+    let captureNote: StageNote | undefined;
+    if (hints.findPrint) {
+      onProgress({ stage: 'Looking for a print', done: 0, total: 1 });
+      ({ image, note: captureNote } = cropToPrint(decoded));
+    }
     const outcome = await restoreWith(image, recipe, stageContext(onProgress, hints));
+    if (captureNote) outcome.notes.unshift(captureNote);
     const result = outcome.image;
     onProgress({ stage: 'Encoding result', done: 0, total: 1 });
     const blob = await encodeImage(result, 'image/png');
@@ -297,8 +321,8 @@ const api = {
       preview,
       width: result.width,
       height: result.height,
-      inputWidth: image.width,
-      inputHeight: image.height,
+      inputWidth: decoded.width,
+      inputHeight: decoded.height,
       backend: wasmFallbacks.size
         ? `${describeBackend({ name: 'wasm', threads: info!.backend.threads })} (WebGPU could not run ${[...wasmFallbacks].join(', ')})`
         : label,

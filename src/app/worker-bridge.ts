@@ -7,6 +7,8 @@ import type { Mask } from '../core/image/mask';
 import type { ExtraInput, ModelInspection } from '../core/models/custom-models';
 import type { ToneAnalysis } from '../core/color/monochrome';
 import type { ColorizeOptions } from '../stages/colorize/meta';
+import type { PrintDetection } from '../core/capture/find-print';
+import type { Quad } from '../core/capture/quad';
 
 /** Idle workers are terminated so the memory of models and tiles goes back to the system. */
 const IDLE_MS = 60_000;
@@ -70,9 +72,9 @@ export class WorkerBridge {
    * job is retried once in a fresh worker, on WASM when it was on WebGPU, with half-size tiles;
    * `onNotice` (and the progress text) say so.
    */
-  async restore(file: Blob, name: string, recipe: RecipeRequest, onProgress: (p: Progress) => void, signal?: AbortSignal, onNotice?: (message: string) => void): Promise<RestoreResult> {
+  async restore(file: Blob, name: string, recipe: RecipeRequest, onProgress: (p: Progress) => void, signal?: AbortSignal, onNotice?: (message: string) => void, options: { findPrint?: boolean } = {}): Promise<RestoreResult> {
     try {
-      return await this.call((w) => w.restore(file, name, recipe, progressCallback(onProgress)), signal);
+      return await this.call((w) => w.restore(file, name, recipe, progressCallback(onProgress), options), signal);
     } catch (e) {
       if ((e as Error)?.name !== 'WorkerDiedError' || signal?.aborted) throw e;
       const wasGpu = this.backendName === 'webgpu';
@@ -82,7 +84,7 @@ export class WorkerBridge {
       console.warn(notice, e);
       onNotice?.(notice);
       onProgress({ stage: notice, done: 0, total: 1 });
-      return this.call((w) => w.restore(file, name, recipe, progressCallback(onProgress), { tileScale: 0.5 }), signal);
+      return this.call((w) => w.restore(file, name, recipe, progressCallback(onProgress), { ...options, tileScale: 0.5 }), signal);
     }
   }
 
@@ -93,6 +95,16 @@ export class WorkerBridge {
   /** What the photo needs: the proposed recipe with a reason per stage. */
   analyze(file: Blob, name: string, onProgress: (p: Progress) => void = () => undefined, signal?: AbortSignal): Promise<PhotoAnalysis> {
     return this.call((w) => w.analyze(file, name, Comlink.proxy(onProgress)), signal);
+  }
+
+  /** The capture step: a print's corners in a photo of it, or null (with why) for any other photo. */
+  findPrint(file: Blob, name: string, signal?: AbortSignal): Promise<PrintDetection> {
+    return this.call((w) => w.findPrint(file, name), signal);
+  }
+
+  /** The print inside these corners, straightened and cropped, as PNG. */
+  straighten(file: Blob, name: string, corners: Quad, signal?: AbortSignal): Promise<{ blob: Blob; width: number; height: number }> {
+    return this.call((w) => w.straighten(file, name, corners), signal);
   }
 
   /** Black-and-white / toned or colour: for the Colorize suggestion. */

@@ -319,6 +319,8 @@ export function errorMessage(e: unknown): string {
  */
 export function summarizeRun(r: RunResult): string | undefined {
   const parts: string[] = [];
+  // The capture step says when it straightened a print (a photo without one is not worth a word).
+  for (const n of r.notes ?? []) if (n.stage === 'capture' && !n.skipped) parts.push(`Photo of a print: ${n.message}`);
   if (r.analysis && r.recipe) {
     const on = Object.keys(r.recipe).filter((k) => r.recipe![k as keyof Recipe]);
     parts.push(on.length ? `Auto: ${on.map((k) => `${k} (${r.analysis!.reasons[k] ?? ''})`).join('; ')}` : 'Auto: nothing needed');
