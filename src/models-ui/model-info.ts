@@ -14,9 +14,17 @@ const DOES: Record<ModelManifest['task'], string> = {
 };
 
 export function whatItDoes(m: ModelManifest): string {
-  const enlarge = m.task === 'upscale' ? ` ${m.scale}x, ${/slim/.test(m.id) ? 'Fast' : 'Balanced'} quality.` : '';
+  const kind = /heirloom-sr/.test(m.id) ? 'Clean (the default: also removes grain and JPEG blocks)' : /slim/.test(m.id) ? 'ESRGAN fast' : 'ESRGAN sharp';
+  const enlarge = m.task === 'upscale' ? ` ${m.scale}x, ${kind}.` : '';
   return DOES[m.task] + enlarge;
 }
+
+/**
+ * The model a file is a copy of: the app loads a model's fp16-weight file where it has one (id
+ * "<id>-fp16", label "... (fp16 weights)"), but to a person it is the model, named as such.
+ */
+export const modelKey = (m: ModelManifest) => m.id.replace(/-fp16$/, '');
+export const modelName = (m: ModelManifest) => m.label.replace(/\s*\(fp16( weights)?\)$/, '');
 
 /**
  * The licence in a few words: the manifest's own when it is short ("MIT"), else the use it

@@ -3,6 +3,8 @@ import { test, expect } from './support/fixtures';
 import { openApp, chooseFile, setStages, runAndDownload } from './support/app';
 import { photoFixture, diffRgb, type Rgba } from './support/images';
 import { addModel, resizeModel } from './support/custom-model';
+import { shippedModels } from '../../src/stages/models';
+import { megabytes } from '../../src/models-ui/model-info';
 
 function nearest2x(img: Rgba): Rgba {
   const w = img.width * 2, h = img.height * 2;
@@ -105,14 +107,16 @@ test('built-in models: each listed once with what it does, its size, licence and
   expect(ids).toEqual(expect.arrayContaining(['faceapi-tiny-face-detector', 'faceapi-landmarks68', 'heirloom-face', 'heirloom-colorize', 'heirloom-detector', 'esrgan-medium-x4']));
   const face = page.locator('[data-testid="model-row"][data-id="heirloom-face"]');
   await expect(face).toContainText('Restores the detail of small or soft faces');
-  await expect(face).toContainText('3.2 MB');
+  // the file the app loads: the fp16-weight copy, half the fp32 file's 3.2 MB
+  await expect(face).toContainText(megabytes(shippedModels.find((m) => m.id.startsWith('heirloom-face'))!.size));
+  await expect(face).not.toContainText('fp16');
   await expect(face).toContainText('Non-commercial research use');
   // The long licence text lives in the card, not here.
   await expect(face).not.toContainText('UTKFace');
 
   // The one-click models came with the install; the others wait for their first use.
   await expect(page.locator('[data-id="heirloom-face"] [data-testid="model-place"]')).toHaveAttribute('data-place', 'app');
-  await expect(page.locator('[data-id="esrgan-slim-x2"] [data-testid="model-place"]')).toHaveAttribute('data-place', 'app');
+  await expect(page.locator('[data-id="heirloom-sr-x2"] [data-testid="model-place"]')).toHaveAttribute('data-place', 'app');
   const x4 = page.locator('[data-id="esrgan-slim-x4"] [data-testid="model-place"]');
   await expect(x4).toHaveAttribute('data-place', 'missing');
   await expect(page.locator('[data-id="heirloom-colorize"] [data-testid="model-place"]')).toHaveAttribute('data-place', 'missing');

@@ -3,7 +3,7 @@ import { test, expect } from './support/fixtures';
 import { photoFixture, diffRgb } from './support/images';
 import { openApp, chooseFile, runAndDownload } from './support/app';
 import { referenceRun } from './support/reference';
-import { upscaleDefaults, upscaleModelFor } from '../../src/stages/upscale/meta';
+import { autoUpscale, upscaleDefaults, upscaleModelFor } from '../../src/stages/upscale/meta';
 import { withExifOrientation } from '../support/exif-segment';
 
 async function upscaleAndDownload(page: Page, png: Buffer, name: string, scale: 2 | 4) {
@@ -53,25 +53,26 @@ test('the one-click restore works offline after the first visit; other models ne
   });
   const precached = Object.entries(cached).filter(([name]) => name.includes('precache')).flatMap(([, urls]) => urls);
   expect(precached.filter((u) => u.endsWith('.wasm'))).toEqual([]);
-  expect(precached).toContain('/models/upscale/esrgan-slim-x2.onnx');
-  expect(precached).not.toContain('/models/upscale/esrgan-slim-x4.onnx');
+  const x2 = upscaleModelFor(autoUpscale), x4 = upscaleModelFor({ ...autoUpscale, scale: 4 });
+  expect(precached).toContain(`/models/upscale/${x2.file}`);
+  expect(precached).not.toContain(`/models/upscale/${x4.file}`);
   expect(cached['heirloom-runtime']).toEqual([expect.stringMatching(/^\/ort\/[\d.]+\/ort-wasm-simd-threaded\.wasm$/)]);
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByTestId('backend')).toContainText('WASM');
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-  // The analysis (damage and face detectors) and what it proposes for a small photo (2x, Fast)
+  // The analysis (damage and face detectors) and what it proposes for a small photo (2x, clean)
   // come with the install.
   const { png } = photoFixture(64, 48);
   await chooseFile(page, png, 'offline.png');
   await expect(page.getByTestId('analysis-summary')).toContainText('Recommended stages are on');
-  await expect(page.getByTestId('quality')).toHaveValue('fast');
+  await expect(page.getByTestId('quality')).toHaveValue(autoUpscale.quality);
   const out = await runAndDownload(page);
   expect([out.image.width, out.image.height]).toEqual([128, 96]);
   // A model that is not part of the install is fetched on first use: offline, that fails clearly.
   await page.getByTestId('scale-4').check();
   await page.getByTestId('run').click();
-  await expect(page.getByTestId('error')).toContainText(/Could not download model "esrgan-slim-x4".*Check your connection/);
+  await expect(page.getByTestId('error')).toContainText(new RegExp(`Could not download model "${x4.id}".*Check your connection`));
   await context.setOffline(false);
 });
 

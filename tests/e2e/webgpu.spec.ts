@@ -47,7 +47,8 @@ test('a WebGPU device lost mid-job: the job is retried on WASM and the user is t
   let arrived!: () => void;
   const x4Requested = new Promise<void>((r) => (arrived = r));
   let first = true;
-  await context.route(/\/models\/upscale\/esrgan-slim-x4\.onnx$/, async (route) => {
+  const x4File = upscaleModelFor({ scale: 4, quality: 'fast' }).file;
+  await context.route((url) => url.pathname.endsWith(`/models/upscale/${x4File}`), async (route) => {
     if (!first) return route.continue();
     first = false;
     arrived();

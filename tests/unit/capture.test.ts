@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyHomography, homographyBetween } from '../../src/core/capture/homography';
 import { printSize, warpQuad } from '../../src/core/capture/warp';
-import { findPrint } from '../../src/core/capture/find-print';
+import { findPrint, MIN_PHOTO_SIDE } from '../../src/core/capture/find-print';
 import { cropToPrint } from '../../src/core/capture/crop-to-print';
 import { orderQuad, type Quad } from '../../src/core/capture/quad';
 import { cornerError, loadRgba, photographPrint, printPhotoSet, sourcePhotos } from '../support/print-photos';
@@ -110,6 +110,16 @@ describe('finding the print', () => {
       expect(crop.image).toBe(plain);
       expect(crop.note).toMatchObject({ stage: 'capture', skipped: true });
     }
+  });
+
+  it('does not look for prints in small images (scans, crops): a false alarm there would crop good content', async () => {
+    const big = photographPrint(await loadRgba(sourcePhotos()[3]!), 4, { width: 800, height: 600 });
+    expect(findPrint(big.image).corners).not.toBeNull(); // the same scene at camera size is found
+    const small = photographPrint(await loadRgba(sourcePhotos()[3]!), 4, { width: 480, height: 360 });
+    const found = findPrint(small.image);
+    expect(found.corners).toBeNull();
+    expect(found.message).toMatch(/too small.*left as it is/);
+    expect(Math.max(small.image.width, small.image.height)).toBeLessThan(MIN_PHOTO_SIDE);
   });
 
   it('says a print that fills the frame is the photo itself (a scan): nothing to crop', async () => {

@@ -38,6 +38,12 @@ export interface PrintDetection {
   ms: number;
 }
 
+/**
+ * Photos of prints come from cameras (1,600 px and up); a smaller image is a scan, a crop or an
+ * icon, where a "print" found would be a false alarm that crops good content.
+ */
+export const MIN_PHOTO_SIDE = 640;
+
 export function findPrint(image: RgbaImage): PrintDetection {
   const started = performance.now();
   const done = (corners: Quad | null, confidence: number, message: string): PrintDetection => ({
@@ -48,7 +54,9 @@ export function findPrint(image: RgbaImage): PrintDetection {
     height: image.height,
     ms: performance.now() - started,
   });
-  if (Math.min(image.width, image.height) < 64) return done(null, 0, 'The photo is too small to look for a print in.');
+  if (Math.max(image.width, image.height) < MIN_PHOTO_SIDE || Math.min(image.width, image.height) < 64) {
+    return done(null, 0, 'The photo is too small to be a phone photo of a print; it is left as it is.');
+  }
   const fitCopy = shrinkImage(image, FIT_SIDE);
   const small = shrinkImage(fitCopy, DETECT_SIDE);
   const w = small.width, h = small.height;
