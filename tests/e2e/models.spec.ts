@@ -5,6 +5,7 @@ import { photoFixture, diffRgb, type Rgba } from './support/images';
 import { addModel, resizeModel } from './support/custom-model';
 import { shippedModels } from '../../src/stages/models';
 import { megabytes } from '../../src/models-ui/model-info';
+import { upscaleMeta } from '../../src/stages/upscale/meta';
 
 function nearest2x(img: Rgba): Rgba {
   const w = img.width * 2, h = img.height * 2;
@@ -74,7 +75,7 @@ test('custom models: verified on adding, used by Upscale, kept across reloads, r
   await expect(page.getByTestId('custom-empty')).toBeVisible();
   await page.goto('/#/restore');
   await setStages(page, ['upscale']);
-  await expect(page.getByTestId('quality').locator('option')).toHaveText(['Fast', 'Balanced']);
+  await expect(page.getByTestId('quality').locator('option')).toHaveText(upscaleMeta.qualities.map((q) => q.label));
   const cached = await page.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((res, rej) => {
       const r = indexedDB.open('heirloom-models');
