@@ -42,7 +42,8 @@ beforeAll(async () => {
     prints[name] = p;
     await sharp(Buffer.from(p.image.data.buffer), { raw: { width: 1000, height: 750, channels: 4 } }).jpeg({ quality: 92 }).toFile(join(dir, 'in', name));
   }
-  await sharp(sources.find((s) => s.endsWith('kodim03.png'))!).toFile(join(dir, 'in', 'plain.png'));
+  // a plain photo at camera size (the 500 px original is too small to be searched at all)
+  await sharp(sources.find((s) => s.endsWith('kodim03.png'))!).resize(1000, 1000).toFile(join(dir, 'in', 'plain.png'));
 }, 120_000);
 
 afterAll(() => {
