@@ -39,10 +39,11 @@ export interface PrintDetection {
 }
 
 /**
- * Photos of prints come from cameras (1,600 px and up); a smaller image is a scan, a crop or an
- * icon, where a "print" found would be a false alarm that crops good content.
+ * Photos of prints come from cameras (1,600 px and up, even after a messaging app shrinks them);
+ * a smaller image is a scan, a crop or a collage, where a "print" found would be a false alarm
+ * that crops good content (a card of two faces on a plain ground looked like two prints).
  */
-export const MIN_PHOTO_SIDE = 640;
+export const MIN_PHOTO_SIDE = 800;
 
 export function findPrint(image: RgbaImage): PrintDetection {
   const started = performance.now();
