@@ -4,6 +4,7 @@ files, the training logs and models/repair/logs/eval.json.
     /usr/bin/python3 models/repair/make_cards.py
 """
 import csv
+import glob
 import json
 import os
 
@@ -263,8 +264,12 @@ def main():
                         '| set | photos | mean | worst photo |', '|---|---|---|---|']
                 txt += [f"| {k} | {r['n']} | {100 * r['mean']:.3f} % | {100 * r['worst']['changed']:.3f} % ({r['worst']['file']}) |"
                         for k, r in d.items()] + ['']
-            txt += ['Contact sheets (photo | mask in red | result, then a 2.5× crop): [`repair-sheets/`](repair-sheets/) '
-                    '(real-old at their own size and enlarged to 3,000 px; forge samples at 500 and 3,000 px).', '']
+            if glob.glob(os.path.join(CARDS, 'repair-sheets', '*.jpg')):
+                txt += ['Contact sheets (photo | mask in red | result, then a 2.5× crop): [`repair-sheets/`](repair-sheets/) '
+                        '(real-old at their own size and enlarged to 3,000 px; forge samples at 500 and 3,000 px).', '']
+            else:
+                txt += ['Contact sheets: `models/repair/contact_sheets.py` writes them to `repair-sheets/`; not committed yet '
+                        '(the run at 3,000 px did not finish on the shared 2-core machine).', '']
         elif e:
             base = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in e['baseline'].items()}
             txt += [f'Each image of bsds500/test (200), eval/kodak24 (24) and eval/mcmaster (18) is centre-cropped '
