@@ -1,31 +1,9 @@
 /**
- * Builds models/eval/auto-eval.ts into dist-eval/ (same SSR bundling as the CLI: cli/vite.config.ts).
- * Vite's SSR build: our TypeScript (src/core, src/stages, their JSON manifests) is bundled;
- * packages (onnxruntime-node, sharp: native code) and node: builtins stay external.
+ * Builds models/eval/auto-eval.ts into dist-eval/ for Node (the CLI's SSR bundling: cli/vite.config.ts).
  *   npm run eval:auto
  */
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { nodeBundleConfig } from '../../cli/vite.config.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-export default defineConfig({
-  root,
-  publicDir: false,
-  logLevel: 'warn',
-  build: {
-    ssr: true,
-    target: 'node20',
-    outDir: 'dist-eval',
-    emptyOutDir: true,
-    sourcemap: true,
-    minify: false,
-    rollupOptions: {
-      input: {
-        'auto-eval': fileURLToPath(new URL('./auto-eval.ts', import.meta.url)),
-      },
-      output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
-    },
-  },
-  ssr: { target: 'node' },
-});
+export default defineConfig(nodeBundleConfig('dist-eval', { 'auto-eval': fileURLToPath(new URL('./auto-eval.ts', import.meta.url)) }));
