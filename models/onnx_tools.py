@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import numpy as np
@@ -67,3 +68,19 @@ def shipped_pair(p32, p16, *, id, label, task, io, description, license, card, c
             m['convention'] = convention
         entries.append(m)
     return entries
+
+
+# Weights trained here on ../shared/data/photos (repair models, the upscaler): the data's licences.
+PHOTOS_LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: '
+                  'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
+                  '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
+                  'non-commercial research, so treat the weights as non-commercial research use.')
+
+
+def write_manifest(path, entries):
+    """A stage's models.json (src/stages/*/): the manifest entries, as the app imports them."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(entries, f, indent=2)
+        f.write('\n')
+    print('wrote', path)

@@ -24,7 +24,7 @@ import torch
 from common import HERE, OUT_STRIDE, ROOT, TEMPERATURE, WIDTHS, Exported, build
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import check_convs, shipped_pair, to_fp16_weights  # noqa: E402
+from onnx_tools import check_convs, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
 
 LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: ImageNet sample images '
            '(ImageNet terms, non-commercial research), BSDS500 train+val (research and education), Sun-Hays 80 '
@@ -80,10 +80,7 @@ def main():
         'scale': 1 / OUT_STRIDE, 'tile': {'size': 512, 'overlap': 0},
     }, description=desc, license=LICENSE, card='models/cards/colorize.md', convention='heirloom-lab-hints')
     if not args.no_manifest:
-        with open(args.manifest, 'w') as f:
-            json.dump(manifests, f, indent=2)
-            f.write('\n')
-        print('wrote', args.manifest)
+        write_manifest(args.manifest, manifests)
 
 
 if __name__ == '__main__':

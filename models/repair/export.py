@@ -31,12 +31,9 @@ import torch
 from common import ARCH, HERE, ROOT, Exported, build
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import check_convs, shipped_pair, to_fp16_weights  # noqa: E402
+from onnx_tools import PHOTOS_LICENSE, check_convs, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
 
-LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: '
-           'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
-           '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
-           'non-commercial research, so treat the weights as non-commercial research use.')
+LICENSE = PHOTOS_LICENSE
 
 MODELS = ('detector', 'inpaint', 'denoise')
 TASK = {'detector': 'repair-detect', 'inpaint': 'inpaint', 'denoise': 'denoise'}
@@ -124,11 +121,7 @@ def main():
         }, description=desc, license=LICENSE, card=f'models/cards/repair-{name}.md',
             fp16_note=' Weights stored as fp16 (Cast to float32 at load; compute and I/O float32).')
     if not args.no_manifest:
-        os.makedirs(os.path.dirname(args.manifest), exist_ok=True)
-        with open(args.manifest, 'w') as f:
-            json.dump(manifests, f, indent=2)
-            f.write('\n')
-        print('wrote', args.manifest)
+        write_manifest(args.manifest, manifests)
 
 
 if __name__ == '__main__':

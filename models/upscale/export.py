@@ -21,12 +21,9 @@ import torch
 from common import ARCH, HERE, ROOT, CompactSR, Exported
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import check_convs, shipped_pair, to_fp16_weights  # noqa: E402
+from onnx_tools import PHOTOS_LICENSE, check_convs, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
 
-LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: '
-           'ImageNet sample images (ImageNet terms, non-commercial research), BSDS500 train+val '
-           '(research and education), Sun-Hays 80 (no ownership claimed); the data licences are '
-           'non-commercial research, so treat the weights as non-commercial research use.')
+LICENSE = PHOTOS_LICENSE  # the same photos as the repair models
 SCALES = (2, 4)
 
 
@@ -75,10 +72,7 @@ def main():
     metrics = json.load(open(args.metrics)) if os.path.exists(args.metrics) else {}
     manifests = [e for s in SCALES for e in export(s, args.ckpt_dir, args.out, metrics)]
     if not args.no_manifest:
-        with open(args.manifest, 'w') as f:
-            json.dump(manifests, f, indent=2)
-            f.write('\n')
-        print('wrote', args.manifest)
+        write_manifest(args.manifest, manifests)
 
 
 if __name__ == '__main__':
