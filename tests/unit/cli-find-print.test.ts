@@ -3,37 +3,21 @@
  * straightened and cropped to the print (their size is the print's, from its true corners); a
  * photo with no print in it comes out at its own size, and the run lists it.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { printSize } from '../../src/core/capture/warp';
+import { buildCli, cli } from '../support/cli';
 import { loadRgba, photographPrint, sourcePhotos, type PrintPhoto } from '../support/print-photos';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
 const prints: Record<string, PrintPhoto> = {};
 
-function cli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'heirloom.mjs'), ...args], {
-      cwd: root,
-      env: { ...process.env, HEIRLOOM_NO_REBUILD: '1', CI: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'cli/vite.config.ts'], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build:cli failed:\n${build.stdout}\n${build.stderr}`);
+  buildCli();
   dir = mkdtempSync(join(tmpdir(), 'heirloom-find-print-'));
   mkdirSync(join(dir, 'in', 'phone'), { recursive: true });
   const sources = sourcePhotos();

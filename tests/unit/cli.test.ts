@@ -2,7 +2,6 @@
  * The command line, end to end: builds dist-cli/ once, then runs bin/heirloom.mjs as a user
  * would, on a temp folder of tiny photos plus broken files.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,28 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecipe, RecipeError } from '../../cli/recipe';
 import { outputNames, parseShard, stableHash } from '../../cli/files';
 import { upscaleModelFor } from '../../src/stages/upscale/meta';
+import { buildCli, cli } from '../support/cli';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'heirloom.mjs');
 
-interface Run {
-  code: number | null;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, HEIRLOOM_NO_REBUILD: '1', CI: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 /** Deterministic RGB test pattern. */
 function pattern(w: number, h: number, seed: number): Buffer {
@@ -55,11 +36,7 @@ const hashes = new Map<string, string>();
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'cli/vite.config.ts'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`build:cli failed:\n${build.stdout}\n${build.stderr}`);
+  buildCli();
 
   dir = mkdtempSync(join(tmpdir(), 'heirloom-cli-'));
   inDir = join(dir, 'in');
