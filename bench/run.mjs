@@ -133,6 +133,8 @@ if (stageResults.length) {
     for (const s of r.rows)
       console.log(row([STAGE_LABELS[s.key], s.medianMs.toFixed(0), s.msPerMP.toFixed(0), s.gflops?.toFixed(1) ?? '-', s.peakFraction ? `${(s.peakFraction * 100).toFixed(0)} %` : '-',
         s.peakRssMB.toFixed(0), ' ' + (s.models.map((m) => `${m.file.split('/').pop()} ${m.loadMs.toFixed(0)}`).join(', ') || '-')], W));
+    for (const s of r.rows.filter((s) => s.timings))
+      console.log(`  ${STAGE_LABELS[s.key]}, last run: measures ${s.timings.measures.toFixed(0)} ms, damage detector ${s.timings.damage.toFixed(0)} ms, face finder ${s.timings.faces.toFixed(0)} ms`);
   }
   writeFileSync(`${outDir}stages.json`, JSON.stringify({ date: new Date().toISOString(), machine: { cpu, cores: cpus().length, memGiB, chromium: chromiumVersion },
     image: IMAGE, results: stageResults, webgpu: stageResults.webgpu ?? 'measured' }, null, 2) + '\n');

@@ -12,7 +12,7 @@ import { runRecipe, type Recipe } from '../src/stages';
 import { detectDamage, inpaint } from '../src/stages/repair/run';
 import { runDenoise } from '../src/stages/denoise/run';
 import { runFade } from '../src/stages/fade/run';
-import { analyzePhoto } from '../src/stages/auto';
+import { analyzePhoto, type PhotoAnalysis } from '../src/stages/auto';
 import { runUpscale } from '../src/stages/upscale/run';
 import { runColorize } from '../src/stages/colorize/run';
 import { colorizeDefaults } from '../src/stages/colorize/meta';
@@ -155,14 +155,17 @@ async function benchStages({ image, megapixels, stages, runs, files, tileSize }:
     // Warm-up on a small photo: loads the models (timed separately) and lets the WASM tier up.
     await STAGES[key](small, ctx, smallMask);
     const times: number[] = [];
+    let timings: PhotoAnalysis['timings'] | undefined;
     await window.benchMark?.(`start:${key}`);
     for (let i = 0; i < runs; i++) {
       const t = performance.now();
-      await STAGES[key](photo, ctx, mask);
+      const out = await STAGES[key](photo, ctx, mask);
       times.push(performance.now() - t);
+      // the analysis says where its time went (measures, detector, face finder)
+      if (out && typeof out === 'object' && 'timings' in out) timings = (out as PhotoAnalysis).timings;
     }
     await window.benchMark?.(`end:${key}`);
-    rows.push({ key, times, medianMs: median(times), models: models.map((m) => ({ file: m.file, loadMs: m.loadMs })) });
+    rows.push({ key, times, medianMs: median(times), timings, models: models.map((m) => ({ file: m.file, loadMs: m.loadMs })) });
   }
   const maskShare = mask.data.reduce((a, b) => a + b, 0) / mask.data.length;
   return { threads, backend, crossOriginIsolated, width: photo.width, height: photo.height, megapixels: (photo.width * photo.height) / 1e6, maskShare, rows,

@@ -54,6 +54,8 @@ export interface PhotoAnalysis {
   /** Colorize is offered (black-and-white or toned), never switched on by itself. */
   offerColorize: boolean;
   ms: number;
+  /** Where the time went (ms): the pixel measures, the damage detector, the face finder. */
+  timings: { measures: number; damage: number; faces: number };
 }
 
 export interface AnalyzeOptions {
@@ -67,10 +69,21 @@ export interface AnalyzeOptions {
 
 /** The analysis copy's long side: detectors and colour measures read this, never the full scan. */
 export const ANALYSIS_SIDE = 512;
+/**
+ * The damage search's copy is smaller still: one 384 px detector tile (a third of the work of
+ * the 512 px copy's two overlapping tiles), and about the scale the detector was trained at
+ * (photos with a 320 px short side). The repair stage itself searches at full resolution.
+ */
+export const DAMAGE_SIDE = 384;
 /** Long side (px) under which a photo is too small to print: 1000 px is 3.3 in at 300 dpi. */
 export const SMALL_PRINT = 1000;
-/** Damage below this coverage with fewer marks is detector noise, not damage worth a repair. */
-const MIN_DAMAGE = { marks: 1, coverage: 0.0005 };
+/**
+ * Damage below this coverage of the 384 px copy (grown 2 px) is left to the user: the detector
+ * marks a little of many clean photos. Measured on that copy: 0.2 % is passed by 17 % of the
+ * clean kodak24 photos, 28 % of mcmaster, 30 % of ffhq-10, 11 % of bsds500/test (0.05 %: 42, 56,
+ * 80, 23 %), and by 77 % of forge-scratched, 73 % of creased, 60 % of dusty held-out photos.
+ */
+const MIN_DAMAGE = { marks: 1, coverage: 0.002 };
 /**
  * Above this share of the photo, an automatic fill would be mostly guesswork (and on clean
  * photos it is the detector's false alarms: the shipped one marks 12-52 % of some sharp
@@ -91,14 +104,19 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
   const fade = planFade(small, { ...fadeDefaults, keepTone: !coloured });
   const { tones, cast, tone } = fade;
   const sigma = estimateNoise(image);
+  const timings = { measures: performance.now() - started, damage: 0, faces: 0 };
   let damage: DamageMeasure | undefined;
-  if (opts.damage ?? true) damage = measureDamage(await detectDamage(small, ctx));
+  let t = performance.now();
+  if (opts.damage ?? true) damage = measureDamage(await detectDamage(shrinkImage(small, DAMAGE_SIDE), ctx));
+  timings.damage = performance.now() - t;
+  t = performance.now();
   let faces: FaceMeasure | undefined;
   if (opts.faces ?? true) {
     const found = await findFaces(small, ctx);
     const eyeDistances = found.map((f) => Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1]) * scale).sort((a, b) => b - a);
     faces = { count: found.length, eyeDistances, tooSmall: eyeDistances.filter((d) => d < faceMeta.minEyeDistance).length };
   }
+  timings.faces = performance.now() - t;
   ctx.progress({ stage: 'Looking at the photo', done: 1, total: 1 });
   const analysis: PhotoAnalysis = {
     width: image.width,
@@ -114,6 +132,7 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
     reasons: {},
     offerColorize: !hasColour(tone),
     ms: 0,
+    timings,
   };
   recommend(analysis, !fade.identity, opts);
   analysis.ms = performance.now() - started;
@@ -133,6 +152,8 @@ export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOpti
       recipe.repair = { detect: true };
       reasons.repair = `${a.damage.marks} scratch${a.damage.marks === 1 ? '' : 'es'} or speck${a.damage.marks === 1 ? '' : 's'}, ${pct(a.damage.coverage)} of the photo`;
       needsWork = true;
+    } else if (a.damage.marks > 0) {
+      reasons.repair = `${a.damage.marks} small mark${a.damage.marks === 1 ? '' : 's'} (${pct(a.damage.coverage)} of the photo): too little to repair automatically; turn Repair on to check`;
     } else reasons.repair = 'No damage found';
   }
   if (a.noise.weight >= 0.15) {

@@ -203,6 +203,13 @@ describe('auto analysis', () => {
     const everywhere = await analyzePhoto(img, fakeDetector({ ...mask, data: new Uint8Array(5000).map((_, i) => (i % 100 < 30 ? 255 : 0)) }), { faces: false, upscale: false });
     expect(everywhere.recipe.repair).toBeUndefined(); // 30 % marked: not filled automatically
     expect(everywhere.reasons.repair).toMatch(/too much to fill automatically/);
+    // one 2x2 speck (0.08 % of the photo, 0.2 % once grown): the detector's stray marks on clean photos look like this
+    const speck = new Uint8Array(5000);
+    for (let d = 0; d < 4; d++) speck[(24 + (d >> 1)) * 100 + 50 + (d & 1)] = 255;
+    const faint = await analyzePhoto(img, fakeDetector({ ...mask, data: speck }), { faces: false, upscale: false });
+    expect(faint.damage!.marks).toBe(1);
+    expect(faint.recipe.repair).toBeUndefined();
+    expect(faint.reasons.repair).toMatch(/1 small mark .*too little to repair automatically/);
     const none = await analyzePhoto(img, fakeDetector({ ...mask, data: new Uint8Array(5000) }), { faces: false, upscale: false });
     expect(none.recipe.repair).toBeUndefined();
     expect(none.reasons.repair).toBe('No damage found');

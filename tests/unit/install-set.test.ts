@@ -42,7 +42,7 @@ function needsEverything(): PhotoAnalysis {
     noise: { sigma: 8, weight: 0.9 },
     damage: { marks: 4, coverage: 0.01 },
     faces: { count: 1, eyeDistances: [20], tooSmall: 0 },
-    printInches: 1.7, recipe: {}, reasons: {}, offerColorize: false, ms: 0,
+    printInches: 1.7, recipe: {}, reasons: {}, offerColorize: false, ms: 0, timings: { measures: 0, damage: 0, faces: 0 },
   } as unknown as PhotoAnalysis;
 }
 

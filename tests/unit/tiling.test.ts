@@ -250,7 +250,8 @@ describe('chooseTileSize', () => {
   it('gives WebGPU bigger tiles, caps WASM, and never exceeds the image', () => {
     expect(chooseTileSize(128, 'webgpu', 4000, 3000)).toBe(256);
     expect(chooseTileSize(128, 'wasm', 4000, 3000)).toBe(128);
-    expect(chooseTileSize(512, 'wasm', 4000, 3000)).toBe(256);
+    expect(chooseTileSize(512, 'wasm', 4000, 3000)).toBe(384);
+    expect(chooseTileSize(384, 'wasm', 4000, 3000)).toBe(384);
     expect(chooseTileSize(128, 'webgpu', 100, 50)).toBe(100);
     expect(chooseTileSize(128, 'wasm', 1, 1)).toBe(1);
   });

@@ -40,6 +40,9 @@ export const CAST_SIZE: [number, number] = [0.08, 0.18];
 /** A pixel is neutral under a cast (u, v) when its own log ratios are this close to it. */
 const NEUTRAL = 0.05;
 
+/** log(1 + v) for 8-bit values: the per-pixel log ratios without a Math.log per pixel. */
+const LOG1P = Float64Array.from({ length: 256 }, (_, v) => Math.log(v + 1));
+
 /** Share of the mid-tone pixels whose colour is the cast (u, v) itself, i.e. grey under that cast. */
 function neutralShare(img: RgbaImage, lum: Float32Array, u: number, v: number): number {
   const d = img.data;
@@ -47,8 +50,8 @@ function neutralShare(img: RgbaImage, lum: Float32Array, u: number, v: number): 
   for (let i = 0, o = 0; i < lum.length; i++, o += 4) {
     if (lum[i]! <= 20 || Math.max(d[o]!, d[o + 1]!, d[o + 2]!) >= 250 || d[o + 3] === 0) continue;
     n++;
-    const g = d[o + 1]! + 1;
-    if (Math.abs(Math.log((d[o]! + 1) / g) - u) < NEUTRAL && Math.abs(Math.log((d[o + 2]! + 1) / g) - v) < NEUTRAL) hit++;
+    const lg = LOG1P[d[o + 1]!]!;
+    if (Math.abs(LOG1P[d[o]!]! - lg - u) < NEUTRAL && Math.abs(LOG1P[d[o + 2]!]! - lg - v) < NEUTRAL) hit++;
   }
   return n ? hit / n : 0;
 }
@@ -71,7 +74,8 @@ export function estimateCast(img: RgbaImage): CastMeasure {
       if (d[o + 3] === 0) continue;
       for (let c = 0; c < 3; c++) {
         const gx = d[o + 4 + c]! - d[o + c]!, gy = d[o + 4 * w + c]! - d[o + c]!;
-        edge[c] += (gx * gx + gy * gy) ** 3; // |grad|^6
+        const g2 = gx * gx + gy * gy;
+        edge[c] += g2 * g2 * g2; // |grad|^6 (a product: ** is a Math.pow call per pixel)
       }
       nEdge++;
       if (lum[i]! > 15 && Math.max(d[o]!, d[o + 1]!, d[o + 2]!) < 250) {

@@ -40,27 +40,35 @@ export const MONOCHROME_MAX_CHROMA = 45;
 export function analyzeTone(image: RgbaImage): ToneAnalysis {
   const n = image.width * image.height;
   const step = Math.max(1, Math.floor(n / 65536));
-  const as: number[] = [], bs: number[] = [];
-  for (let i = 0; i < n; i += step) {
+  const count = Math.ceil(n / step);
+  // Typed arrays: their numeric sort is several times faster than sorting boxed numbers.
+  const as = new Float32Array(count), bs = new Float32Array(count);
+  let sumA = 0, sumB = 0;
+  for (let i = 0, k = 0; i < n; i += step, k++) {
     const o = i * 4;
     const [, a, b] = rgbToLab(image.data[o]!, image.data[o + 1]!, image.data[o + 2]!);
-    as.push(a);
-    bs.push(b);
+    as[k] = a;
+    bs[k] = b;
+    sumA += a;
+    sumB += b;
   }
-  const meanA = as.reduce((s, v) => s + v, 0) / as.length;
-  const meanB = bs.reduce((s, v) => s + v, 0) / bs.length;
+  const meanA = sumA / count, meanB = sumB / count;
   const c = Math.hypot(meanA, meanB);
   // Distance of each sample from the ray grey -> mean tone (from grey itself for neutral photos).
   const ux = c > 3 ? meanA / c : 0, uy = c > 3 ? meanB / c : 0;
-  const dist = as.map((a, i) => {
-    const b = bs[i]!;
+  const dist = new Float32Array(count), chromas = new Float32Array(count);
+  for (let k = 0; k < count; k++) {
+    const a = as[k]!, b = bs[k]!;
     const along = a * ux + b * uy;
-    return along > 0 ? Math.abs(a * uy - b * ux) : Math.hypot(a, b);
-  }).sort((x, y) => x - y);
-  const p95 = (v: number[]) => v[Math.min(v.length - 1, Math.floor(0.95 * v.length))] ?? 0;
+    dist[k] = along > 0 ? Math.abs(a * uy - b * ux) : Math.hypot(a, b);
+    chromas[k] = Math.hypot(a, b);
+  }
+  dist.sort();
+  chromas.sort();
+  const p95 = (v: Float32Array) => v[Math.min(v.length - 1, Math.floor(0.95 * v.length))] ?? 0;
   const spread = p95(dist);
   let coloured = 0;
   for (let i = dist.length - 1; i >= 0 && dist[i]! > COLOURED; i--) coloured++;
-  const chroma = p95(as.map((a, i) => Math.hypot(a, bs[i]!)).sort((x, y) => x - y));
+  const chroma = p95(chromas);
   return { monochrome: spread < MONOCHROME_SPREAD && chroma < MONOCHROME_MAX_CHROMA, meanA, meanB, spread, colourShare: dist.length ? coloured / dist.length : 0 };
 }
