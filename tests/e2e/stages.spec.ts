@@ -1,5 +1,5 @@
 import { test, expect } from './support/fixtures';
-import { photoFixture, encodePng, diffRgb, type Rgba } from './support/images';
+import { photoFixture, encodePng, diffRgb, fadedPrint, type Rgba } from './support/images';
 import { openApp, chooseFile, setStages, runAndDownload, shownPixels } from './support/app';
 
 function psnr(a: Rgba, b: Rgba): number {
@@ -8,18 +8,8 @@ function psnr(a: Rgba, b: Rgba): number {
   return 10 * Math.log10((255 * 255) / (se / n));
 }
 
-/** A crop of a real photo, faded and yellowed like an old print. */
-function fadedPrint(width: number, height: number): { clean: Rgba; faded: Rgba } {
-  const { image: clean } = photoFixture(width, height);
-  const faded = { ...clean, data: new Uint8Array(clean.data) };
-  const cast = [22, 12, -18];
-  for (let i = 0; i < faded.data.length; i += 4) for (let c = 0; c < 3; c++) faded.data[i + c] = Math.max(0, Math.min(255, Math.round(clean.data[i + c]! * 0.55 + 70 + cast[c]!)));
-  return { clean, faded };
-}
-
 test('"Fix fading" brings a faded, yellowed print closer to the original', async ({ page }) => {
   const { clean, faded } = fadedPrint(160, 120);
-
   await openApp(page);
   await chooseFile(page, encodePng(faded), 'faded.png');
   await setStages(page, ['fade']);
