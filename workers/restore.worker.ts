@@ -7,7 +7,8 @@
 import { shippedModelDir } from '../src/core/models/manifest';
 import * as Comlink from 'comlink';
 import type * as OrtWeb from 'onnxruntime-web';
-import { decodeImage, downscaleImage, encodeImage, encodePreview, encodeStepPreview, type OutputFormat } from '../src/core/image/browser-codec';
+import { decodeImage, downscaleImage, encodeImage, encodePreview, type OutputFormat } from '../src/core/image/browser-codec';
+import { shrinkToPixels } from '../src/core/analysis/shrink';
 import type { RgbaImage } from '../src/core/image/types';
 import { analyzeTone, type ToneAnalysis } from '../src/core/color/monochrome';
 import { runColorize } from '../src/stages/colorize/run';
@@ -90,7 +91,9 @@ export interface StageStep {
 /**
  * Step previews are kept small, not the stages' full outputs: a 24 MP photo is 96 MB of RGBA per
  * copy, so six full-size intermediates (more once upscaled) would take the tab over half a gigabyte.
- * A 4 MP PNG still fills a large screen at 100 %; it costs a few MB and ~0.3 s to encode per stage.
+ * Each is box-shrunk to at most 4 MP (16 MB, freed once encoded; no full-size copy is made) and
+ * kept as a PNG (lossless, so a light denoise is not lost in JPEG artefacts) of a few MB: it
+ * still fills a large screen at 100 %.
  */
 const STEP_PREVIEW_PIXELS = 4_000_000;
 
@@ -340,7 +343,7 @@ const api = {
     }
     const steps: StageStep[] = [];
     const stageDone = async ({ stage, output, unchanged, note, last }: StageDone) => {
-      const preview = unchanged || last ? undefined : await encodeStepPreview(output, STEP_PREVIEW_PIXELS);
+      const preview = unchanged || last ? undefined : await encodeImage(shrinkToPixels(output, STEP_PREVIEW_PIXELS), 'image/png');
       steps.push({ stage, unchanged, ...(preview ? { preview } : {}), ...(note ? { note } : {}) });
     };
     const outcome = await restoreWith(image, recipe, { ...stageContext(onProgress, hints), ...(hints.steps ? { stageDone } : {}) });

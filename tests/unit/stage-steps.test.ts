@@ -11,6 +11,7 @@ import { runRecipe } from '../../src/stages';
 import { fadeDefaults } from '../../src/stages/fade/meta';
 import { colorizeDefaults } from '../../src/stages/colorize/meta';
 import { compareChoices } from '../../src/app/compare-steps';
+import { shrinkToPixels } from '../../src/core/analysis/shrink';
 import type { StageStep } from '../../workers/restore.worker';
 
 const kodak = async (n: string): Promise<RgbaImage> => {
@@ -65,5 +66,17 @@ describe('compareChoices', () => {
     expect([upscale!.before, upscale!.after]).toEqual([denoise!.after, 'blob:result']);
     revoke();
     await expect(fetch(repair!.after)).rejects.toThrow();
+  });
+});
+
+describe('shrinkToPixels (what the step previews are made with)', () => {
+  it('keeps the aspect ratio under the pixel budget, and leaves a small image as it is', () => {
+    const scan: RgbaImage = { width: 3000, height: 2000, data: new Uint8ClampedArray(3000 * 2000 * 4).fill(200) };
+    const small = shrinkToPixels(scan, 1_000_000);
+    expect(small.width * small.height).toBeLessThanOrEqual(1_000_000);
+    expect(small.width * small.height).toBeGreaterThan(990_000);
+    expect(small.width / small.height).toBeCloseTo(1.5, 2);
+    expect(small.data[0]).toBe(200);
+    expect(shrinkToPixels(small, 1_000_000)).toBe(small);
   });
 });

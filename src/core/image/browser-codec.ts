@@ -177,33 +177,14 @@ export type OutputFormat = 'image/png' | 'image/jpeg' | 'image/webp';
  */
 export async function encodePreview(img: RgbaImage, maxPixels = 16_000_000): Promise<Blob | null> {
   if (img.width * img.height <= maxPixels) return null;
-  return (await canvasOfAtMost(img, maxPixels)).convertToBlob({ type: 'image/jpeg', quality: 0.9 });
-}
-
-/**
- * One stage's output for the per-stage before/after view: a PNG (lossless, so a subtle change
- * such as a light denoise is not lost in JPEG artefacts) shrunk to at most `maxPixels`.
- */
-export async function encodeStepPreview(img: RgbaImage, maxPixels: number): Promise<Blob> {
-  return (await canvasOfAtMost(img, maxPixels)).convertToBlob({ type: 'image/png' });
-}
-
-/** The image on a canvas, shrunk to at most `maxPixels` when it is larger. */
-async function canvasOfAtMost(img: RgbaImage, maxPixels: number): Promise<OffscreenCanvas> {
-  const pixels = new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height);
-  const k = Math.min(1, Math.sqrt(maxPixels / (img.width * img.height)));
+  const k = Math.sqrt(maxPixels / (img.width * img.height));
   const width = Math.max(1, Math.floor(img.width * k)), height = Math.max(1, Math.floor(img.height * k));
+  const full = await createImageBitmap(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height),
+    { resizeWidth: width, resizeHeight: height, resizeQuality: 'medium' });
   const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('This browser cannot encode images (no 2D canvas).');
-  if (k === 1) {
-    ctx.putImageData(pixels, 0, 0);
-    return canvas;
-  }
-  const small = await createImageBitmap(pixels, { resizeWidth: width, resizeHeight: height, resizeQuality: 'medium' });
-  ctx.drawImage(small, 0, 0);
-  small.close();
-  return canvas;
+  canvas.getContext('2d')!.drawImage(full, 0, 0);
+  full.close();
+  return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
 }
 
 export async function encodeImage(img: RgbaImage, type: OutputFormat = 'image/png', quality = 0.92): Promise<Blob> {
