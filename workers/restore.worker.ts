@@ -133,7 +133,7 @@ function modelBaseUrl(m: ModelManifest): string {
   return new URL(`${BASE}${shippedModelDir(m.task)}`, self.location.origin).href;
 }
 
-/** Retry hints from the page after a worker died under a job (src/app/worker-bridge.ts). */
+/** How the page wants a restore run, and retry hints after a worker died under a job (src/app/worker-bridge.ts). */
 export interface RestoreHints {
   /** Batch: find the print in a photo of one and straighten it before the stages (src/core/capture). */
   findPrint?: boolean;
