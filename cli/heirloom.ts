@@ -140,7 +140,8 @@ export async function main(argv: string[]): Promise<number> {
         for (const s of skips) err(`  ${s.rel}: ${s.message}`);
         continue;
       }
-      if (stage === 'fade' || stage === 'denoise') {
+      // Every stage but colorize skips only photos that need nothing from it.
+      if (stage !== 'colorize') {
         err(`heirloom: ${stage} left ${skips.length} photo(s) as they were (nothing to fix)`);
         continue;
       }

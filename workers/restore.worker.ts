@@ -8,6 +8,7 @@ import { shippedModelDir } from '../src/core/models/manifest';
 import * as Comlink from 'comlink';
 import type * as OrtWeb from 'onnxruntime-web';
 import { decodeImage, downscaleImage, encodeImage, encodePreview, type OutputFormat } from '../src/core/image/browser-codec';
+import { shrinkToPixels } from '../src/core/analysis/shrink';
 import type { RgbaImage } from '../src/core/image/types';
 import { analyzeTone, type ToneAnalysis } from '../src/core/color/monochrome';
 import { runColorize } from '../src/stages/colorize/run';
@@ -21,7 +22,7 @@ import type { TiledModel } from '../src/core/tiling/run-tiled';
 import type { Progress } from '../src/core/pipeline/progress';
 import type { Recipe } from '../src/stages';
 import { analyzePhoto, restoreWith, type PhotoAnalysis, type RecipeRequest } from '../src/stages/auto';
-import type { StageNote } from '../src/core/pipeline/stage';
+import type { StageDone, StageNote } from '../src/core/pipeline/stage';
 import { detectDamage } from '../src/stages/repair/run';
 import { maskCoverage, type Mask } from '../src/core/image/mask';
 import type { StageContext } from '../src/core/pipeline/stage';
@@ -66,7 +67,35 @@ export interface RestoreResult {
   analysis?: PhotoAnalysis;
   /** What stages decided on their own (colorize skipped a colour photo, ...). */
   notes: StageNote[];
+  /** Each stage that ran, in order, for the per-stage before/after view (when asked for: RestoreHints.steps). */
+  steps: StageStep[];
 }
+
+/**
+ * One stage of a restore, for the per-stage before/after view: its input is the previous step's
+ * output (the photo itself for the first).
+ */
+export interface StageStep {
+  stage: string;
+  /**
+   * The stage's output, shrunk to at most STEP_PREVIEW_PIXELS. Absent for the last stage (its
+   * output is the result, shown from `blob` or `preview`) and for a stage that left the photo
+   * unchanged (its output is its input).
+   */
+  preview?: Blob;
+  unchanged: boolean;
+  /** Why the stage left the photo as it was, in its own words. */
+  note?: string;
+}
+
+/**
+ * Step previews are kept small, not the stages' full outputs: a 24 MP photo is 96 MB of RGBA per
+ * copy, so six full-size intermediates (more once upscaled) would take the tab over half a gigabyte.
+ * Each is box-shrunk to at most 4 MP (16 MB, freed once encoded; no full-size copy is made) and
+ * kept as a PNG (lossless, so a light denoise is not lost in JPEG artefacts) of a few MB: it
+ * still fills a large screen at 100 %.
+ */
+const STEP_PREVIEW_PIXELS = 4_000_000;
 
 let info: WorkerInfo | undefined;
 const models = new Map<string, Promise<TiledModel>>();
@@ -104,12 +133,14 @@ function modelBaseUrl(m: ModelManifest): string {
   return new URL(`${BASE}${shippedModelDir(m.task)}`, self.location.origin).href;
 }
 
-/** Retry hints from the page after a worker died under a job (src/app/worker-bridge.ts). */
+/** How the page wants a restore run, and retry hints after a worker died under a job (src/app/worker-bridge.ts). */
 export interface RestoreHints {
   /** Batch: find the print in a photo of one and straighten it before the stages (src/core/capture). */
   findPrint?: boolean;
   /** Multiplies every model's tile size (0.5: half-size tiles, a quarter of the memory per tile). */
   tileScale?: number;
+  /** Keep a preview of each stage's output (the single-photo view's per-stage before/after). */
+  steps?: boolean;
 }
 
 /**
@@ -310,7 +341,12 @@ const api = {
       onProgress({ stage: 'Looking for a print', done: 0, total: 1 });
       ({ image, note: captureNote } = cropToPrint(decoded));
     }
-    const outcome = await restoreWith(image, recipe, stageContext(onProgress, hints));
+    const steps: StageStep[] = [];
+    const stageDone = async ({ stage, output, unchanged, note, last }: StageDone) => {
+      const preview = unchanged || last ? undefined : await encodeImage(shrinkToPixels(output, STEP_PREVIEW_PIXELS), 'image/png');
+      steps.push({ stage, unchanged, ...(preview ? { preview } : {}), ...(note ? { note } : {}) });
+    };
+    const outcome = await restoreWith(image, recipe, { ...stageContext(onProgress, hints), ...(hints.steps ? { stageDone } : {}) });
     if (captureNote) outcome.notes.unshift(captureNote);
     const result = outcome.image;
     onProgress({ stage: 'Encoding result', done: 0, total: 1 });
@@ -330,6 +366,7 @@ const api = {
       recipe: outcome.recipe,
       ...(outcome.analysis ? { analysis: outcome.analysis } : {}),
       notes: [...inputNotes, ...outcome.notes],
+      steps,
     };
   },
 

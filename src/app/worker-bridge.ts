@@ -72,7 +72,7 @@ export class WorkerBridge {
    * job is retried once in a fresh worker, on WASM when it was on WebGPU, with half-size tiles;
    * `onNotice` (and the progress text) say so.
    */
-  async restore(file: Blob, name: string, recipe: RecipeRequest, onProgress: (p: Progress) => void, signal?: AbortSignal, onNotice?: (message: string) => void, options: { findPrint?: boolean } = {}): Promise<RestoreResult> {
+  async restore(file: Blob, name: string, recipe: RecipeRequest, onProgress: (p: Progress) => void, signal?: AbortSignal, onNotice?: (message: string) => void, options: { findPrint?: boolean; steps?: boolean } = {}): Promise<RestoreResult> {
     try {
       return await this.call((w) => w.restore(file, name, recipe, progressCallback(onProgress), options), signal);
     } catch (e) {

@@ -12,7 +12,7 @@
  * batch; a reload or a closed tab, which the page remembers, does not count).
  */
 import type { Progress } from '../core/pipeline/progress';
-import { recipeSuffix, type Recipe } from '../stages';
+import { recipeSuffix, stageOrder, type Recipe } from '../stages';
 import type { RecipeRequest } from '../stages/auto';
 import type { StageNote } from '../core/pipeline/stage';
 import type { BatchItem, BatchMeta, BatchStatus, BatchStore } from './store';
@@ -314,20 +314,25 @@ export function errorMessage(e: unknown): string {
 }
 
 /**
- * What a finished photo's line says: with Auto the stages chosen and why, and any stage that
- * left the photo alone ("Colorize skipped: the photo already has colour").
+ * What a finished photo's line says: with Auto the stages chosen and why, and those it left off
+ * and why; then any stage that left the photo alone ("Colorize skipped: the photo already has
+ * colour", "fade: not faded and no colour cast: left as it is").
  */
 export function summarizeRun(r: RunResult): string | undefined {
   const parts: string[] = [];
   // The capture step says when it straightened a print (a photo without one is not worth a word).
   for (const n of r.notes ?? []) if (n.stage === 'capture' && !n.skipped) parts.push(`Photo of a print: ${n.message}`);
   if (r.analysis && r.recipe) {
-    const on = Object.keys(r.recipe).filter((k) => r.recipe![k as keyof Recipe]);
-    parts.push(on.length ? `Auto: ${on.map((k) => `${k} (${r.analysis!.reasons[k] ?? ''})`).join('; ')}` : 'Auto: nothing needed');
+    const { reasons } = r.analysis;
+    const on = stageOrder.filter((s) => r.recipe![s.key]).map((s) => s.key);
+    const off = stageOrder.filter((s) => !r.recipe![s.key] && reasons[s.key]).map((s) => s.key);
+    parts.push(on.length ? `Auto: ${on.map((k) => `${k} (${reasons[k] ?? ''})`).join('; ')}` : 'Auto: nothing needed');
+    if (off.length) parts.push(`Left off: ${off.map((k) => `${k} (${reasons[k]})`).join('; ')}`);
   }
   for (const n of r.notes ?? []) {
     if (n.stage === 'input') parts.push(n.message); // about the file itself (a multi-page TIFF)
     else if (n.skipped && n.stage === 'colorize') parts.push(`Colorize ${n.message}`);
+    else if (n.skipped && n.stage !== 'capture') parts.push(`${n.stage}: ${n.message}`);
   }
   return parts.length ? parts.join('. ') : undefined;
 }

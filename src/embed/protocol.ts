@@ -76,8 +76,8 @@ export interface ProgressMessage extends Envelope {
   progress: EmbedProgress;
 }
 
-/** The worker's result (the restored PNG, sizes, backend, time), tagged with its job. */
-export interface ResultMessage extends Envelope, Omit<RestoreResult, 'preview'> {
+/** The worker's result (the restored PNG, sizes, backend, time, recipe, analysis, notes), tagged with its job. */
+export interface ResultMessage extends Envelope, Omit<RestoreResult, 'preview' | 'steps'> {
   type: 'result';
   id: string;
 }

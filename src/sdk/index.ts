@@ -23,9 +23,17 @@ import {
   type HelloMessage,
   type Recipe,
   type RestoreMessage,
+  type ResultMessage,
 } from '../embed/protocol';
 
 export type { Recipe, EmbedProgress as Progress };
+
+/**
+ * What the embed page says about a finished photo besides its pixels: sizes, backend, time, the
+ * recipe that ran (for 'auto', the one the analysis chose), the analysis with a reason per
+ * stage ('auto' only) and what stages decided on their own (colorize skipped a colour photo, ...).
+ */
+export type RestoreInfo = Omit<ResultMessage, 'protocol' | 'version' | 'type' | 'id' | 'blob'>;
 export { PROTOCOL_VERSION };
 export type { UpscaleOptions } from '../stages/upscale/meta';
 
@@ -51,6 +59,8 @@ export interface RestoreOptions {
   /** Aborting cancels the job inside the embed page and rejects with an AbortError. */
   signal?: AbortSignal;
   onProgress?(p: EmbedProgress): void;
+  /** Called once with what the embed page says about the result, just before restore() resolves. */
+  onResult?(info: RestoreInfo): void;
   /** A name for the photo, used in error messages (default: the File's name). */
   name?: string;
 }
@@ -76,6 +86,7 @@ interface Pending {
   resolve(blob: Blob): void;
   reject(err: unknown): void;
   onProgress?(p: EmbedProgress): void;
+  onResult?(info: RestoreInfo): void;
 }
 
 let counter = 0;
@@ -128,10 +139,17 @@ export function createHeirloom(options: HeirloomOptions): Heirloom {
           console.error('Heirloom onProgress callback threw:', err);
         }
         return;
-      case 'result':
+      case 'result': {
         pending.delete(data.id);
-        job.resolve(data.blob);
+        const { protocol: _p, version: _v, type: _t, id: _i, blob, ...info } = data;
+        try {
+          job.onResult?.(info);
+        } catch (err) {
+          console.error('Heirloom onResult callback threw:', err);
+        }
+        job.resolve(blob);
         return;
+      }
       case 'error':
         pending.delete(data.id!);
         job.reject(new HeirloomError(data.error.name, data.error.message));
@@ -201,7 +219,7 @@ export function createHeirloom(options: HeirloomOptions): Heirloom {
           signal?.removeEventListener('abort', onAbort);
           fn(v);
         };
-        pending.set(id, { resolve: done(resolve), reject: done(reject), onProgress: opts.onProgress });
+        pending.set(id, { resolve: done(resolve), reject: done(reject), onProgress: opts.onProgress, onResult: opts.onResult });
         signal?.addEventListener('abort', onAbort, { once: true });
         const name = opts.name ?? (typeof File !== 'undefined' && image instanceof File ? image.name : undefined);
         post(message<RestoreMessage>({ type: 'restore', id, image, ...(name ? { name } : {}), ...(opts.recipe ? { recipe: opts.recipe } : {}) }));

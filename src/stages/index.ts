@@ -1,17 +1,17 @@
 import type { RgbaImage } from '../core/image/types';
-import type { StageContext } from '../core/pipeline/stage';
+import type { StageContext, StageNote } from '../core/pipeline/stage';
 import { runRepair } from './repair/run';
-import type { RepairOptions } from './repair/meta';
+import { repairMeta, type RepairOptions } from './repair/meta';
 import { runDenoise } from './denoise/run';
-import type { DenoiseOptions } from './denoise/meta';
+import { denoiseMeta, type DenoiseOptions } from './denoise/meta';
 import { runFade } from './fade/run';
-import type { FadeOptions } from './fade/meta';
+import { fadeMeta, type FadeOptions } from './fade/meta';
 import { runFace } from './face/run';
-import type { FaceOptions } from './face/meta';
+import { faceMeta, type FaceOptions } from './face/meta';
 import { runColorize } from './colorize/run';
-import type { ColorizeOptions } from './colorize/meta';
+import { colorizeMeta, type ColorizeOptions } from './colorize/meta';
 import { checkUpscaleSize, runUpscale } from './upscale/run';
-import type { UpscaleOptions } from './upscale/meta';
+import { upscaleMeta, type UpscaleOptions } from './upscale/meta';
 
 /** A recipe: the stages to run, with their options; a stage left out is skipped. */
 export interface Recipe {
@@ -30,23 +30,34 @@ export interface Recipe {
  * their skin tones from it), then enlarge.
  */
 export const stageOrder = [
-  { key: 'repair', run: runRepair },
-  { key: 'denoise', run: runDenoise },
-  { key: 'fade', run: runFade },
-  { key: 'face', run: runFace },
-  { key: 'colorize', run: runColorize },
-  { key: 'upscale', run: runUpscale },
+  { key: 'repair', label: repairMeta.label, run: runRepair },
+  { key: 'denoise', label: denoiseMeta.label, run: runDenoise },
+  { key: 'fade', label: fadeMeta.label, run: runFade },
+  { key: 'face', label: faceMeta.label, run: runFace },
+  { key: 'colorize', label: colorizeMeta.label, run: runColorize },
+  { key: 'upscale', label: upscaleMeta.label, run: runUpscale },
 ] as const;
 
+/** A stage's name as the UI shows it ("Fix fading" for 'fade'). */
+export function stageLabel(key: string): string {
+  return stageOrder.find((s) => s.key === key)?.label ?? key;
+}
+
+/** Runs the recipe's stages in order; `ctx.stageDone` hears each stage's output as it finishes. */
 export async function runRecipe(image: RgbaImage, recipe: Recipe, ctx: StageContext): Promise<RgbaImage> {
   // Refuse what cannot finish before spending minutes on the stages before it.
   if (recipe.upscale) checkUpscaleSize(image.width, image.height, recipe.upscale);
+  const stages = stageOrder.filter((s) => recipe[s.key]);
   let current = image;
-  for (const stage of stageOrder) {
-    const options = recipe[stage.key];
-    if (!options) continue;
+  for (const [i, stage] of stages.entries()) {
+    const options = recipe[stage.key]!;
     ctx.signal?.throwIfAborted();
-    current = await (stage.run as (i: RgbaImage, o: typeof options, c: StageContext) => Promise<RgbaImage>)(current, options, ctx);
+    // The stage's own skipped note (if it gives one) says why its output is unchanged.
+    let skipped: StageNote | undefined;
+    const inner: StageContext = { ...ctx, note: (n) => { if (n.stage === stage.key && n.skipped) skipped = n; ctx.note?.(n); } };
+    const input = current;
+    current = await (stage.run as (i: RgbaImage, o: typeof options, c: StageContext) => Promise<RgbaImage>)(input, options, inner);
+    await ctx.stageDone?.({ stage: stage.key, output: current, unchanged: current === input, note: skipped?.message, last: i === stages.length - 1 });
   }
   return current;
 }

@@ -3,7 +3,7 @@ import { unzipSync } from 'fflate';
 import type { Page } from '@playwright/test';
 import { test, expect } from './support/fixtures';
 import { openApp, setStages } from './support/app';
-import { SHARED_DATA, crop, encodePng, readPng, photoFixture } from './support/images';
+import { SHARED_DATA, crop, encodePng, readPng, photoFixture, fadedPrint, diffRgb } from './support/images';
 
 /** 20 small, different crops of a real photo. */
 function photos(n: number, w = 24, h = 16) {
@@ -113,4 +113,30 @@ test('bad files in a batch fail with a clear message; the others finish; retry a
   await expect(page.getByTestId('batch-item')).toHaveCount(2);
   const zip = await downloadZip(page);
   expect(Object.keys(zip)).toEqual(['good-1-heirloom.png', 'good-2-heirloom.png']);
+});
+
+test('Auto gives each photo its own recipe, and each line says what ran, what was left off and why', async ({ page }) => {
+  const { faded } = fadedPrint(96, 72);
+  // A clean colour portrait, large enough to print: it needs nothing.
+  const portrait = readPng(SHARED_DATA + 'eval/ffhq-10/00000.png');
+  await openApp(page, '#/batch');
+  await page.getByTestId('batch-files').setInputFiles([
+    { name: 'faded.png', mimeType: 'image/png', buffer: encodePng(faded) },
+    { name: 'clean.png', mimeType: 'image/png', buffer: encodePng(portrait) },
+  ]);
+  await page.getByTestId('batch-auto').check();
+  await page.getByTestId('batch-start').click();
+  await expect(page.getByTestId('batch-done')).toHaveText('2', { timeout: 170_000 });
+
+  const line = (name: string) => page.locator(`[data-testid="batch-item"][data-name="${name}"]`).getByTestId('batch-item-message');
+  await expect(line('faded.png')).toHaveText(/^Auto: fade \(Faded: contrast at \d+ % of normal.*\); upscale \(.*2x makes.*\)\. Left off: repair \(No damage found\); denoise \(Not noisy/);
+  await expect(line('clean.png')).toHaveText(/^Auto: nothing needed\. Left off: repair \(No damage found\); denoise \(Not noisy \(noise level [\d.]+\)\); fade \(Not faded\); .*upscale \(1024x1024 px prints 3\.4x3\.4 in at 300 dpi: no need to enlarge\)$/);
+  await expect(line('clean.png')).not.toContainText('colorize');
+
+  // Each result follows its own recipe: the faded print enlarged and its tones fixed, the portrait as it was.
+  const zip = await downloadZip(page);
+  expect(Object.keys(zip)).toEqual(['faded-heirloom-x2.png', 'clean-heirloom.png']);
+  const fixed = readPng(Buffer.from(zip['faded-heirloom-x2.png']!));
+  expect([fixed.width, fixed.height]).toEqual([192, 144]);
+  expect(diffRgb(readPng(Buffer.from(zip['clean-heirloom.png']!)), portrait).mean).toBeLessThan(0.5);
 });

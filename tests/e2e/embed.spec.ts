@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Frame, Page } from '@playwright/test';
 import { test, expect } from './support/fixtures';
-import { photoFixture, diffRgb, readPng } from './support/images';
+import { photoFixture, diffRgb, readPng, encodePng, fadedPrint, SHARED_DATA } from './support/images';
 import { referenceRun } from './support/reference';
 import { startStaticServer, embedderIsolationHeaders, type StaticServer } from './support/servers';
 import { upscaleModelFor } from '../../src/stages/upscale/meta';
@@ -77,7 +77,9 @@ async function openEmbedder(page: Page, origin: string, baseURL: string, { path 
   return frame!;
 }
 
-type Outcome = { ok: true; b64: string; stages: string[] } | { ok: false; name: string; message: string; stages: string[] };
+/** What the SDK's onResult said about a result: the recipe that ran, 'auto''s analysis, the notes. */
+type ResultInfo = { recipe: Record<string, unknown>; analysis?: { reasons: Record<string, string>; offerColorize: boolean }; notes: { stage: string; skipped: boolean; message: string }[]; width: number; height: number };
+type Outcome = { ok: true; b64: string; stages: string[]; info?: ResultInfo } | { ok: false; name: string; message: string; stages: string[] };
 
 function restoreThroughSdk(page: Page, png: Buffer, recipe: unknown, abortOn?: string): Promise<Outcome> {
   return page.evaluate(async ({ b64, recipe, abortOn }) => {
@@ -88,6 +90,7 @@ function restoreThroughSdk(page: Page, png: Buffer, recipe: unknown, abortOn?: s
     };
     const stages: string[] = [];
     const ac = new AbortController();
+    let info: ResultInfo | undefined;
     try {
       const out = await w.heirloom.restore(w.fromB64(b64), {
         recipe,
@@ -96,8 +99,9 @@ function restoreThroughSdk(page: Page, png: Buffer, recipe: unknown, abortOn?: s
           if (stages.at(-1) !== p.stage) stages.push(p.stage);
           if (abortOn && p.stage.startsWith(abortOn)) ac.abort();
         },
+        onResult: (i: ResultInfo) => (info = i),
       });
-      return { ok: true as const, b64: await w.toB64(out), stages };
+      return { ok: true as const, b64: await w.toB64(out), stages, info };
     } catch (e) {
       const err = e as Error;
       return { ok: false as const, name: err.name, message: err.message, stages };
@@ -127,6 +131,33 @@ test('a site on the allowlist restores a photo through the SDK, matching onnxrun
   await expect(frame.getByTestId('embed-status')).toHaveText(`Restored a photo for ${ALLOWED}`);
   await expect(frame.getByTestId('embed-detail')).toContainText('40×30 → 80×60');
   await expect(frame.getByTestId('embed-detail')).toContainText('2 threads');
+});
+
+test("recipe 'auto': each photo gets the stages its analysis chose, and the embedder is told which and why", async ({ page, context, baseURL }) => {
+  await hostAllows(context, [ALLOWED]);
+  await openEmbedder(page, ALLOWED, baseURL!);
+  await page.evaluate(() => (window as unknown as { heirloom: { ready: Promise<void> } }).heirloom.ready);
+
+  // A small faded, yellowed print: Fix fading (and Upscale, it is too small to print).
+  const { faded } = fadedPrint(96, 72);
+  const fadedOut = await restoreThroughSdk(page, encodePng(faded), 'auto');
+  if (!fadedOut.ok) throw new Error(`restore failed: ${fadedOut.name}: ${fadedOut.message}`);
+  expect(fadedOut.stages).toContain('Fixing fading');
+  expect(Object.keys(fadedOut.info!.recipe).sort()).toEqual(['fade', 'upscale']);
+  expect(fadedOut.info!.analysis!.reasons.fade).toMatch(/Faded: contrast at \d+ % of normal/);
+  expect(fadedOut.info!.analysis!.reasons.upscale).toMatch(/2x makes/);
+  expect([fadedOut.info!.width, fadedOut.info!.height]).toEqual([192, 144]);
+
+  // A clean colour portrait, large enough to print: nothing to do, colorize not even offered.
+  const portrait = readPng(SHARED_DATA + 'eval/ffhq-10/00000.png');
+  const cleanOut = await restoreThroughSdk(page, encodePng(portrait), 'auto');
+  if (!cleanOut.ok) throw new Error(`restore failed: ${cleanOut.name}: ${cleanOut.message}`);
+  expect(cleanOut.info!.recipe).toEqual({});
+  expect(cleanOut.info!.analysis!.offerColorize).toBe(false);
+  expect(cleanOut.info!.analysis!.reasons.fade).toMatch(/Not faded/);
+  expect(cleanOut.info!.analysis!.reasons.upscale).toMatch(/no need to enlarge/);
+  const result = readPng(Buffer.from(cleanOut.b64, 'base64'));
+  expect(diffRgb(result, portrait).mean, 'the clean photo comes back as it was').toBeLessThan(0.5);
 });
 
 test('the embed page opens TIFF and HEIC through the same decoding as the app', async ({ page, context, baseURL }) => {

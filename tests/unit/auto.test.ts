@@ -231,4 +231,15 @@ describe('auto on every surface', () => {
     expect(said).toBe('Auto: fade (Faded: contrast at 45 % of normal). Colorize skipped: the photo already has colour');
     expect(summarizeRun({ blob: new Blob([]), width: 1, height: 1 })).toBeUndefined();
   });
+  it('a batch item says which stages auto left off and why, and which stages left the photo alone', () => {
+    const said = summarizeRun({
+      blob: new Blob([]), width: 1, height: 1,
+      recipe: {},
+      analysis: { reasons: { repair: 'No damage found', denoise: 'Not noisy (noise level 1.0)', fade: 'Not faded', upscale: 'prints 4.0x3.0 in at 300 dpi: no need to enlarge' } },
+      notes: [],
+    });
+    expect(said).toBe('Auto: nothing needed. Left off: repair (No damage found); denoise (Not noisy (noise level 1.0)); fade (Not faded); upscale (prints 4.0x3.0 in at 300 dpi: no need to enlarge)');
+    const fixed = summarizeRun({ blob: new Blob([]), width: 1, height: 1, notes: [{ stage: 'fade', skipped: true, message: 'not faded and no colour cast: left as it is' }] });
+    expect(fixed).toBe('fade: not faded and no colour cast: left as it is');
+  });
 });

@@ -33,6 +33,15 @@ export function shrinkImage(image: RgbaImage, maxSide: number): RgbaImage {
   return { width: w, height: h, data };
 }
 
+/**
+ * shrinkImage bounded by pixel count instead of side: at most `maxPixels` (as is when it fits).
+ * Only the small copy is allocated, never a second full-size one.
+ */
+export function shrinkToPixels(image: RgbaImage, maxPixels: number): RgbaImage {
+  const k = Math.sqrt(maxPixels / (image.width * image.height));
+  return k >= 1 ? image : shrinkImage(image, Math.floor(Math.max(image.width, image.height) * k));
+}
+
 /** 0 below `a`, 1 above `b`, a smooth ramp between (a > b ramps the other way). */
 export function smoothstep(a: number, b: number, x: number): number {
   const t = Math.min(1, Math.max(0, (x - a) / (b - a)));

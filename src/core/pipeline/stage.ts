@@ -14,6 +14,23 @@ export interface StageContext {
    * has colour"): the app, batch, embed and CLI show these notes next to the result.
    */
   note?(note: StageNote): void;
+  /**
+   * Called by the pipeline (runRecipe), never by a stage, once each stage has finished: the
+   * worker keeps a small preview of each output for the per-stage before/after view. Awaited, so
+   * a preview is made before the next stage allocates its own output.
+   */
+  stageDone?(done: StageDone): Promise<void> | void;
+}
+
+/** One finished stage, as the pipeline reports it. */
+export interface StageDone {
+  stage: string;
+  output: RgbaImage;
+  /** The stage returned its input as it was (its skipped note, if any, says why). */
+  unchanged: boolean;
+  note?: string;
+  /** The recipe's last stage: its output is the result itself. */
+  last: boolean;
 }
 
 export interface StageNote {

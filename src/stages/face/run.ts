@@ -78,7 +78,10 @@ export const runFace: StageRunner<FaceOptions> = async (image, options, ctx) => 
   if (fidelity === 0) return image;
   ctx.progress({ stage: 'Finding faces', done: 0, total: 1 });
   const faces = (await findFaces(image, ctx)).filter((f) => Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1]) >= faceMeta.minEyeDistance);
-  if (!faces.length) return image;
+  if (!faces.length) {
+    ctx.note?.({ stage: 'face', skipped: true, message: 'no face large enough to restore: left as it is' });
+    return image;
+  }
   const manifest = faceRestoreModelFor(options);
   const convention = faceConventionOf(manifest);
   const model = await ctx.loadModel(manifest);

@@ -93,6 +93,7 @@ export const runRepair: StageRunner<RepairOptions> = async (image, options, ctx)
   if (!mask || maskCoverage(mask) === 0) {
     // nothing found (or an empty mask): the photo comes back as it was, and the progress says why
     ctx.progress({ stage: NO_DAMAGE, done: 1, total: 1 });
+    ctx.note?.({ stage: 'repair', skipped: true, message: 'no damage found: left as it is' });
     return image;
   }
   return inpaint(image, mask, ctx);

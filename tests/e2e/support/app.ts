@@ -27,3 +27,18 @@ export async function runAndDownload(page: Page): Promise<{ name: string; image:
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
   return { name: download.suggestedFilename(), image: readPng(readFileSync((await download.path())!)) };
 }
+
+/** The pixels of an <img> on the page (by test id), as decoded from its source, unscaled. */
+export async function shownPixels(page: Page, testId: string): Promise<Rgba & { src: string }> {
+  const img = page.getByTestId(testId);
+  await expect(img).toHaveAttribute('src', /^blob:/);
+  const shown = await img.evaluate(async (el: HTMLImageElement) => {
+    const bitmap = await createImageBitmap(await (await fetch(el.src)).blob(), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(bitmap, 0, 0);
+    const { data } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    return { src: el.src, width: bitmap.width, height: bitmap.height, data: Array.from(data) };
+  });
+  return { ...shown, data: Uint8Array.from(shown.data) };
+}

@@ -37,6 +37,15 @@ export function photoFixture(width: number, height: number, file = 'eval/kodak24
   return { png: encodePng(image), image };
 }
 
+/** A crop of a real photo (photoFixture), faded and yellowed like an old print. */
+export function fadedPrint(width: number, height: number): { clean: Rgba; faded: Rgba } {
+  const { image: clean } = photoFixture(width, height);
+  const faded = { ...clean, data: new Uint8Array(clean.data) };
+  const cast = [22, 12, -18];
+  for (let i = 0; i < faded.data.length; i += 4) for (let c = 0; c < 3; c++) faded.data[i + c] = Math.max(0, Math.min(255, Math.round(clean.data[i + c]! * 0.55 + 70 + cast[c]!)));
+  return { clean, faded };
+}
+
 /** Mean and max absolute difference over RGB. */
 export function diffRgb(a: Rgba, b: Rgba): { mean: number; max: number } {
   if (a.width !== b.width || a.height !== b.height) throw new Error(`size ${a.width}x${a.height} vs ${b.width}x${b.height}`);
