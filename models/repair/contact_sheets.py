@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw
 
 from common import DATA, HERE, ROOT, Exported, build, forge, preset
 
-COL = 500  # width of one column of a sheet
+COL = 420  # width of one column of a sheet (sheets stay ~1 MB each)
 
 
 def load(name):
@@ -51,8 +51,26 @@ def repair(img, det, inp, threshold, dilate, long_side):
         m = F.interpolate(m, scale_factor=k, mode='nearest')[:, :, :h, :w]
     r = dilate * k
     m = F.max_pool2d(m, 2 * r + 1, stride=1, padding=r)
-    out = inp(torch.cat([x, m], 1)) if m.any() else x
+    out = fill_tiles(inp, x, m)
     return m[0, 0].numpy() > 0, (out[0].numpy().transpose(1, 2, 0) * 255 + 0.5).clip(0, 255).astype(np.uint8)
+
+
+def fill_tiles(inp, x, m, tile=256, margin=64):
+    """Inpaints only the tiles that hold mask, each with `margin` px of context, and keeps every
+    pixel outside the mask, as the app does; a whole 3000 px scan at once would not fit here."""
+    out = x.clone()
+    h, w = x.shape[2:]
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            if not m[:, :, y0:y0 + tile, x0:x0 + tile].any():
+                continue
+            ya, xa = max(0, y0 - margin), max(0, x0 - margin)
+            yb, xb = min(h, y0 + tile + margin), min(w, x0 + tile + margin)
+            crop = inp(torch.cat([x[:, :, ya:yb, xa:xb], m[:, :, ya:yb, xa:xb]], 1))
+            core = (slice(None), slice(None), slice(y0, min(h, y0 + tile)), slice(x0, min(w, x0 + tile)))
+            inner = crop[:, :, y0 - ya:y0 - ya + (core[2].stop - y0), x0 - xa:x0 - xa + (core[3].stop - x0)]
+            out[core] = torch.where(m[core] > 0, inner, x[core])
+    return out
 
 
 def row(img, mask, result, title):
@@ -62,8 +80,8 @@ def row(img, mask, result, title):
     over = img.copy()
     over[mask] = (0.35 * over[mask] + 0.65 * np.array([255, 0, 0])).astype(np.uint8)
     tiles = [Image.fromarray(a).resize(size, Image.LANCZOS) for a in (img, over, result)]
-    # crop around the most-marked 200x120 px window (or the centre), shown at 2.5x
-    cw, ch = min(w, 200), min(h, 120)
+    # crop around the most-marked window, one column wide at 2.5x (or the centre)
+    cw, ch = min(w, round(COL / 2.5)), min(h, 120)
     if mask.any():
         ii = torch.from_numpy(mask.astype(np.float32))[None, None]
         dens = F.avg_pool2d(ii, (ch, cw), stride=8)[0, 0].numpy()
@@ -138,7 +156,7 @@ def main():
     for name, rows in sheets.items():
         for i in range(0, len(rows), 7):  # a few photos a sheet, so each stays readable
             p = os.path.join(args.out, f'{name}-{i // 7 + 1}.jpg')
-            stack(rows[i:i + 7]).save(p, quality=85)
+            stack(rows[i:i + 7]).save(p, quality=72)
             print(p)
 
 
