@@ -51,6 +51,16 @@ def resume(ckpt_path, net, opt, rng):
     return ck
 
 
+def resume_if_asked(args, ckpt_path, net, opt, rng, label):
+    """With --resume and a checkpoint on disk, loads it (see resume) and returns its (step,
+    elapsed); otherwise None, and the caller starts the net its own way (fresh or --init)."""
+    if not (args.resume and os.path.exists(ckpt_path)):
+        return None
+    ck = resume(ckpt_path, net, opt, rng)
+    print(f'resumed {label} at step {ck["step"]}, {ck["elapsed"] / 60:.1f} min', flush=True)
+    return ck['step'], ck['elapsed']
+
+
 def train(args, *, net, opt, rng, batch, loss, validate, ckpt_path, log_path, step=0, elapsed=0.0, extra=None, label='model'):
     """batch(rng) -> (x, y); loss(net, x, y) -> scalar tensor; validate() -> {metric: value}."""
     nparams = sum(p.numel() for p in net.parameters())

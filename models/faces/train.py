@@ -27,7 +27,7 @@ from common import (HERE, ROOT, WIDTHS, build, fixed_pairs, load_cache, load_ima
                     restore_loss, run_model, split_utk, ssim)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, prepare, resume, train  # noqa: E402
+from training import add_arguments, prepare, resume_if_asked, train  # noqa: E402
 
 
 def main():
@@ -59,11 +59,7 @@ def main():
     net = build(WIDTHS)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
-    step, elapsed = 0, 0.0
-    if args.resume and os.path.exists(ckpt_path):
-        ck = resume(ckpt_path, net, opt, rng)
-        step, elapsed = ck['step'], ck['elapsed']
-        print(f'resumed at step {step}, {elapsed / 60:.1f} min', flush=True)
+    step, elapsed = resume_if_asked(args, ckpt_path, net, opt, rng, 'face') or (0, 0.0)
     bf16 = not args.no_bf16
     print(f'face: {sum(p.numel() for p in net.parameters())} params, widths {list(WIDTHS)}, patch {args.patch}, '
           f'batch {args.batch}, {"bf16 autocast" if bf16 else "fp32"}', flush=True)

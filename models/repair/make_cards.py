@@ -98,6 +98,12 @@ LIMITS = {
 - Photos longer than 2,048 px are searched on a box-shrunk copy (integer factor): wide cracks of a
   high-resolution scan are found at the scale they were learned; a 1 px hairline on a 6,000 px scan
   becomes a third as strong and may be missed.
+- **Post-processing does not rescue recall.** Hysteresis (keep pixels down to a lower threshold
+  when they touch a pixel over 0.7), measured on the held-out forge crops and the damage-free
+  photos: seeds 0.7 grown to 0.1 raise recall from 0.20 to 0.26 at precision 0.85, and grow the
+  mask on damage-free photos in proportion (mcmaster mean 0.64 % to 0.98 %, worst bsds photo 6.3 %
+  to 8.2 %); the ranking itself is weak below 0.7, so it was not shipped. Recall needs training
+  (hard negatives mined from the false alarms above, longer schedule, tears weighted): GPU work.
 """,
     'inpaint': """- A small CPU-trained U-Net on a smooth prefill: large holes (> ~60 px) come out smooth; it
   continues colours, shading and coarse structure, not texture or semantic content (no faces, no
@@ -111,6 +117,15 @@ LIMITS = {
 - Can soften fine texture; blend with the input to taste.
 """,
 }
+
+# What the contact sheets show (looked at 2026-12-05; rewrite when the model changes).
+SHEETS_SEEN = """What they show: on the real prints the mask is small (0.00-0.13 %) and nothing large is
+repainted, but the marks that are there are mostly content: a thin bright ledge edge on the
+acrobats' roof (erased), bright leaves in Adams' trees; Hepburn and the London boy get nothing. On
+forge samples at 500 px the wide scratches, creases and big specks are found and filled cleanly,
+while most 1-2 px hairlines and many specks are missed (kodim05's vertical lines, kodim09's fine
+scratches); at 3,000 px (damage forged at 1,000 px, then enlarged) far less is found, and where a
+mark crosses a window frame the fill erases the mullion (kodim01)."""
 
 INIT_TXT = {
     'inpaint': (' The U-Net weights (all but the head) started from the previous inpainting model, an '
@@ -266,7 +281,8 @@ def main():
                         for k, r in d.items()] + ['']
             if glob.glob(os.path.join(CARDS, 'repair-sheets', '*.jpg')):
                 txt += ['Contact sheets (photo | mask in red | result, then a 2.5× crop): [`repair-sheets/`](repair-sheets/) '
-                        '(real-old at their own size and enlarged to 3,000 px; forge samples at 500 and 3,000 px).', '']
+                        '(real-old at their own size and enlarged to 3,000 px; forge samples at 500 and 3,000 px).', '',
+                        SHEETS_SEEN, '']
             else:
                 txt += ['Contact sheets: `models/repair/contact_sheets.py` writes them to `repair-sheets/`; not committed yet '
                         '(the run at 3,000 px did not finish on the shared 2-core machine).', '']
@@ -302,6 +318,19 @@ def main():
                         f"{r['large']['telea_psnr']:.2f} dB" + (f" (push-pull alone: thin {r['thin']['pushpull_psnr']:.2f}, large "
                         f"{r['large']['pushpull_psnr']:.2f} dB)" if 'pushpull_psnr' in r['thin'] else '') + '.', '',
                         inpaint_verdict(e), '']
+            hp = os.path.join(HERE, 'logs', 'hole-sizes.json')
+            if name == 'inpaint' and os.path.exists(hp):
+                h = json.load(open(hp))
+                txt += ['### Large holes: PSNR by hole size', '',
+                        f'`models/repair/hole_sizes.py`: {h["rows"][next(iter(h["rows"]))]["n"]} held-out crops ({h["crop"]} px; '
+                        'kodak24 and bsds500/test), holes grown to 1-15 % of the crop, shaped as a torn piece from the border '
+                        '(the forge\'s ragged polygon) or a missing patch inside; PSNR / SSIM inside the hole against the '
+                        f'original, vs OpenCV Telea (radius {h["telea_radius"]}) and the network\'s own push-pull prefill.', '',
+                        h['table'], '',
+                        'The network beats Telea at every size, by about 1-2 dB for torn pieces and 0.4-0.7 dB for patches, '
+                        'but holes of 5 % and more come out at 16-20 dB: smooth colour and shading, no texture or structure. '
+                        'Filling them convincingly needs a larger receptive field and an adversarial or perceptual loss '
+                        '(GPU training).', '']
         txt += browser_speed(name)
         txt += ['## Limitations', '', LIMITS[name]]
         with open(os.path.join(CARDS, f'repair-{name}.md'), 'w') as f:

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from common import HERE, ROOT, batch_stream, build, load_cache, load_pack, make_batch, push_pull, run_model, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, prepare, resume, train  # noqa: E402
+from training import add_arguments, prepare, resume_if_asked, train  # noqa: E402
 
 
 def detector_loss(logits, y):
@@ -122,12 +122,9 @@ def main():
     net = build(args.model)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
-    step, elapsed = 0, 0.0
-    if args.resume and os.path.exists(ckpt_path):
-        ck = resume(ckpt_path, net, opt, rng)
-        step, elapsed = ck['step'], ck['elapsed']
-        print(f'resumed {args.model} at step {step}, {elapsed / 60:.1f} min', flush=True)
-    else:
+    resumed = resume_if_asked(args, ckpt_path, net, opt, rng, args.model)
+    step, elapsed = resumed or (0, 0.0)
+    if not resumed:
         if args.init:
             sd = {k: v for k, v in torch.load(args.init)['model'].items() if not k.startswith('head.')}
             net.load_state_dict(sd, strict=False)

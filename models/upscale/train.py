@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from common import HERE, ROOT, CompactSR, load_cache, make_batch, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, prepare, resume, train  # noqa: E402
+from training import add_arguments, prepare, resume_if_asked, train  # noqa: E402
 
 CACHE_SHORT = 320  # photos decoded once at this short side (more detail than the repair cache's 256)
 
@@ -64,12 +64,9 @@ def main():
     net = CompactSR(args.scale)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
-    step, elapsed = 0, 0.0
-    if args.resume and os.path.exists(ckpt_path):
-        ck = resume(ckpt_path, net, opt, rng)
-        step, elapsed = ck['step'], ck['elapsed']
-        print(f'resumed {name} at step {step}, {elapsed / 60:.1f} min', flush=True)
-    elif args.init:
+    resumed = resume_if_asked(args, ckpt_path, net, opt, rng, name)
+    step, elapsed = resumed or (0, 0.0)
+    if not resumed and args.init:
         sd = torch.load(args.init, map_location='cpu')['model']
         last = f"body.{max(int(k.split('.')[1]) for k in sd if k.startswith('body.'))}."  # the output conv
         keep = {k: v for k, v in sd.items() if not k.startswith(last)}

@@ -163,7 +163,7 @@ def test_tiny_training():
         check(os.path.exists(os.path.join(d, 'logs', 'face.csv')) and 'val_psnr' in open(os.path.join(d, 'logs', 'face.csv')).read(),
               'CSV log has validation PSNR')
         r2 = subprocess.run(cmd + ['--steps', '3', '--resume'], capture_output=True, text=True, timeout=300)
-        check(r2.returncode == 0 and 'resumed at step 2' in r2.stdout, 'training resumes from the checkpoint')
+        check(r2.returncode == 0 and 'resumed face at step 2' in r2.stdout, 'training resumes from the checkpoint')
         check(torch.load(os.path.join(d, 'checkpoints', 'face.pt'))['step'] == 3, 'resumed run continues to step 3')
 
 
