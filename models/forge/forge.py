@@ -12,7 +12,8 @@ Usage:
 Deterministic: all randomness comes from the numpy Generator passed in (same seed -> identical
 arrays). Pipeline order:
     1. aging (global, not masked): stains, fading, colour cast (sepia/yellow/magenta), vignetting
-    2. defects (masked): tears/missing, creases, scratches, dust/specks/hairs
+    2. defects (masked): tears/missing, creases, scratches, dust/specks/hairs, cracks, foxing,
+       flaked emulsion; tape and glue marks and mould where a preset turns them on
        Pixels outside mask_defect|mask_missing are left bit-exact by this step; a pixel is in a
        mask only if its value changed by more than 6/255 (invisible damage is not labelled).
     3. acquisition (global, not masked): blur, halftone, grain/noise, JPEG re-save
@@ -52,6 +53,10 @@ BASE = {
     'crack': {'p': 0.0, 'cells': (12, 60), 'width': (0.6, 2.0), 'region': (0.2, 0.7)},  # craquelure
     'foxing': {'p': 0.0, 'count': (2, 25), 'radius': (1.0, 8.0), 'opacity': (0.3, 0.8)},
     'flake': {'p': 0.0, 'count': (1, 8), 'size': (0.01, 0.05)},  # missing emulsion spots
+    # added after the detector v2 was trained: drawn only when p > 0 (LATE_DEFECTS), so every
+    # preset that leaves them off keeps its random stream, and so its evaluation sets
+    'tape': {'p': 0.0, 'count': (1, 2), 'width': (0.06, 0.16), 'length': (0.2, 0.6), 'glue_p': 0.4},
+    'mould': {'p': 0.0, 'clusters': (1, 4), 'spots': (20, 160), 'spread': (0.02, 0.1)},
     # acquisition
     'blur': {'p': 0.3, 'sigma': (0.3, 1.2)},
     'halftone': {'p': 0.0, 'period': (3.0, 5.0)},
@@ -62,7 +67,8 @@ BASE = {
 }
 
 AGING = ('stain', 'fade', 'cast', 'vignette')
-DEFECTS = ('tear', 'crease', 'scratch', 'dust', 'crack', 'foxing', 'flake')
+DEFECTS = ('tear', 'crease', 'scratch', 'dust', 'crack', 'foxing', 'flake', 'tape', 'mould')
+LATE_DEFECTS = ('tape', 'mould')
 ACQUISITION = ('blur', 'halftone', 'grain', 'jpeg')
 
 
@@ -74,6 +80,8 @@ def preset(name: str) -> dict:
     inpaint:        masked defects with many tears (holes); global effects off
     denoise:        acquisition only: grain/noise, mild blur, JPEG (no masks, no aging)
     acquisition:    the same with lighter grain, more JPEG and some halftone (super-resolution)
+    prints:         detector plus tape and glue marks and mould (for the next detector; the
+                    detector preset stays as the shipped detector was trained and evaluated)
     """
     c = copy.deepcopy(BASE)
     if name == 'all':
@@ -84,6 +92,11 @@ def preset(name: str) -> dict:
         c['foxing']['p'] = 0.25
         c['flake']['p'] = 0.2
         c['scratch']['wide_p'] = 0.2
+        return c
+    if name == 'prints':
+        c = preset('detector')
+        c['tape']['p'] = 0.15
+        c['mould']['p'] = 0.15
         return c
     if name == 'defects_only':
         for k in AGING + ACQUISITION:
@@ -121,7 +134,7 @@ def preset(name: str) -> dict:
     raise ValueError(f'unknown preset {name!r}')
 
 
-PRESETS = ('all', 'detector', 'defects_only', 'inpaint', 'denoise', 'acquisition')
+PRESETS = ('all', 'detector', 'prints', 'defects_only', 'inpaint', 'denoise', 'acquisition')
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -470,6 +483,48 @@ def _flake(h, w, rng, cfg):
     return [(a, colour, 'missing')]
 
 
+def _tape(h, w, rng, cfg):
+    """Yellowed sticky tape across the print (a translucent amber band with darker edges), or,
+    where the tape was pulled off, the glue it left: a blotchy amber residue."""
+    layers = []
+    for _ in range(_ri(rng, cfg['count'])):
+        side = min(h, w)
+        bw, bl = _u(rng, cfg['width']) * side, _u(rng, cfg['length']) * max(h, w)
+        cx, cy, ang = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0, math.pi)
+        ux, uy, vx, vy = math.cos(ang), math.sin(ang), -math.sin(ang), math.cos(ang)
+        corners = [(cx + su * bl / 2 * ux + sv * bw / 2 * vx, cy + su * bl / 2 * uy + sv * bw / 2 * vy)
+                   for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+        band = Image.new('L', (w, h), 0)
+        ImageDraw.Draw(band).polygon(corners, fill=255)
+        a = _to_arr(band) / 255.0
+        amber = np.array([rng.uniform(0.75, 0.95), rng.uniform(0.6, 0.8), rng.uniform(0.25, 0.45)], np.float32)
+        if rng.random() < cfg['glue_p']:  # glue left behind: uneven, only part of the band
+            a = a * np.clip(_smooth_noise(rng, h, w, max(4.0, bw / 3)) * 1.6 - 0.3, 0, 1) * rng.uniform(0.3, 0.6)
+        else:  # tape: even tint, its edges catch dirt
+            edge = Image.new('L', (w, h), 0)
+            ImageDraw.Draw(edge).line(corners + corners[:1], fill=255, width=max(1, round(side / 300)))
+            a = np.maximum(a * rng.uniform(0.25, 0.45), _to_arr(edge) / 255.0 * rng.uniform(0.4, 0.7))
+        layers.append((a.astype(np.float32), np.broadcast_to(amber, (h, w, 3)).copy(), 'defect'))
+    return layers
+
+
+def _mould(h, w, rng, cfg):
+    """Mould: clusters of small fuzzy spots, whitish-grey or dark grey-green."""
+    im = _canvas(h, w)
+    dr = ImageDraw.Draw(im)
+    side = min(h, w)
+    for _ in range(_ri(rng, cfg['clusters'])):
+        cx, cy, spread = rng.uniform(0, w), rng.uniform(0, h), _u(rng, cfg['spread']) * side
+        for _s in range(_ri(rng, cfg['spots'])):
+            x, y = cx + rng.normal(0, spread), cy + rng.normal(0, spread)
+            r = rng.uniform(0.4, 1.5) * max(1.0, side / 400)
+            dr.ellipse([x - r, y - r, x + r, y + r], fill=float(rng.uniform(0.4, 0.9)))
+    a = np.clip(gaussian_blur(_to_arr(im), rng.uniform(0.3, 1.0)), 0, 1)
+    col = (np.array([rng.uniform(0.75, 0.9)] * 3, np.float32) if rng.random() < 0.6
+           else np.array([rng.uniform(0.15, 0.3), rng.uniform(0.2, 0.35), rng.uniform(0.15, 0.28)], np.float32))
+    return [(a, np.broadcast_to(col, (h, w, 3)).copy(), 'defect')]
+
+
 # --------------------------------------------------------------------------------------------
 # acquisition
 # --------------------------------------------------------------------------------------------
@@ -543,7 +598,9 @@ def forge(clean: np.ndarray, rng: np.random.Generator, config: dict | None = Non
     # 2. defects (composited in order; masks where the value really changed)
     layers = []
     for name, fn in (('tear', _tear), ('crease', _crease), ('scratch', _scratch), ('dust', _dust),
-                     ('crack', _crack), ('foxing', _foxing), ('flake', _flake)):
+                     ('crack', _crack), ('foxing', _foxing), ('flake', _flake), ('tape', _tape), ('mould', _mould)):
+        if name in LATE_DEFECTS and not config.get(name, {}).get('p', 0) > 0:
+            continue  # no draw at all: older presets keep their random stream
         if name in config and _on(rng, config[name]):
             layers += fn(h, w, rng, config[name])
     cur = base.copy()

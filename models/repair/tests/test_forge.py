@@ -51,6 +51,31 @@ def test_determinism():
     check(np.array_equal(m1, m2) and m1.any(), 'random_blobs deterministic and non-empty')
 
 
+def test_late_defects():
+    x = photo(h=200, w=260)
+    base = preset('detector')
+    old = {k: v for k, v in base.items() if k not in ('tape', 'mould')}
+    a, b = forge(x, np.random.default_rng(9), base), forge(x, np.random.default_rng(9), old)
+    check(np.array_equal(a['damaged'], b['damaged']) and np.array_equal(a['mask_defect'], b['mask_defect']),
+          'tape and mould switched off draw nothing: the detector preset keeps its random stream')
+    for kind in ('tape', 'mould'):
+        cfg = preset('defects_only')
+        for k in cfg:
+            if isinstance(cfg[k], dict) and 'p' in cfg[k]:
+                cfg[k]['p'] = 0.0
+        cfg[kind]['p'] = 1.0
+        marked = 0
+        for seed in range(6):
+            o = forge(x, np.random.default_rng(seed), cfg)
+            d, c = o['damaged'].astype(int), x.astype(int)
+            m = o['mask_defect'].astype(bool)
+            check(np.array_equal(d[~m], c[~m]), f'{kind}, seed {seed}: pixels outside the mask unchanged')
+            marked += m.sum()
+        check(marked > 0.002 * x.shape[0] * x.shape[1] * 6, f'{kind} marks part of the photo')
+    o = forge(x, np.random.default_rng(3), preset('prints'))
+    check(o['damaged'].shape == x.shape, 'the prints preset runs')
+
+
 def test_shapes():
     x = photo()
     o = forge(x, np.random.default_rng(0), all_on())
@@ -114,4 +139,4 @@ def test_training_scripts():
 
 
 if __name__ == '__main__':
-    run(test_determinism, test_shapes, test_masks, test_training_scripts)
+    run(test_determinism, test_late_defects, test_shapes, test_masks, test_training_scripts)
