@@ -232,6 +232,13 @@ def random_crop(img, rng, size):
 _CFG = {}
 
 
+def detector_preset():
+    """The forge preset detector samples are drawn from: 'detector' (what the shipped detector was
+    trained and is evaluated on) unless train.py's --forge-preset set HEIRLOOM_FORGE_PRESET (an
+    environment variable, so the batch worker processes see it too)."""
+    return os.environ.get('HEIRLOOM_FORGE_PRESET', 'detector')
+
+
 def _cfg(name):
     if name not in _CFG:
         if name == 'inpaint':
@@ -242,8 +249,10 @@ def _cfg(name):
                 c[k] = base[k]
                 c[k]['p'] = 0.3
             _CFG[name] = c
+        elif name == 'detector':
+            _CFG[name] = preset(detector_preset())
         elif name == 'detector-clean':
-            c = preset('detector')
+            c = preset(detector_preset())
             for k in DEFECTS:
                 c[k]['p'] = 0.0
             _CFG[name] = c

@@ -91,7 +91,11 @@ def main():
     ap.add_argument('--device', default='cpu', help='cpu or cuda')
     ap.add_argument('--workers', type=int, default=0, help='processes making batches (0: in the training loop)')
     ap.add_argument('--bf16', action='store_true', help='bf16 autocast')
+    ap.add_argument('--forge-preset', default='', help="detector only: the forge preset its samples use "
+                    "(default 'detector'; 'prints' adds tape, glue and mould)")
     args = ap.parse_args()
+    if args.forge_preset:
+        os.environ['HEIRLOOM_FORGE_PRESET'] = args.forge_preset  # before any sample is made (see common.detector_preset)
 
     ckpt_path, log_path = prepare(args, args.model)
 

@@ -74,6 +74,9 @@ def test_late_defects():
         check(marked > 0.002 * x.shape[0] * x.shape[1] * 6, f'{kind} marks part of the photo')
     o = forge(x, np.random.default_rng(3), preset('prints'))
     check(o['damaged'].shape == x.shape, 'the prints preset runs')
+    r = subprocess.run([sys.executable, '-c', 'import common; print(common._cfg("detector")["tape"]["p"], common._cfg("detector-clean")["tape"]["p"])'],
+                       cwd=REPAIR, env={**os.environ, 'HEIRLOOM_FORGE_PRESET': 'prints'}, capture_output=True, text=True)
+    check(r.stdout.split() == ['0.15', '0.0'], 'HEIRLOOM_FORGE_PRESET=prints (train.py --forge-preset) gives detector samples tape')
 
 
 def test_shapes():
@@ -125,6 +128,8 @@ def test_training_scripts():
             if not ok:
                 print(r.stdout[-2000:], r.stderr[-2000:])
                 continue
+            if m == 'detector':
+                cmd += ['--forge-preset', 'prints']  # the next detector's samples (tape, glue, mould)
             r = subprocess.run(cmd[:5] + ['3'] + cmd[6:] + ['--resume'], capture_output=True, text=True)
             check(r.returncode == 0 and 'resumed' in r.stdout and 'done ' + m + ': 3 steps' in r.stdout,
                   f'train.py --model {m} --resume continues from step 2')
