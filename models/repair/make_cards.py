@@ -102,7 +102,11 @@ LIMITS = {
   when they touch a pixel over 0.7), measured on the held-out forge crops and the damage-free
   photos: seeds 0.7 grown to 0.1 raise recall from 0.20 to 0.26 at precision 0.85, and grow the
   mask on damage-free photos in proportion (mcmaster mean 0.64 % to 0.98 %, worst bsds photo 6.3 %
-  to 8.2 %); the ranking itself is weak below 0.7, so it was not shipped. Recall needs training
+  to 8.2 %); the ranking itself is weak below 0.7, so it was not shipped. Nor was a structure
+  filter (drop a long mark when the image around it has coherent edges parallel to it, as a window
+  frame or a pinstripe has and a scratch crossing the picture has not): it cut the damage-free
+  coverage by 20-40 % (mcmaster mean 0.64 % to 0.50 %, ffhq-10 0.16 % to 0.09 %) but left every
+  worst photo over 1.5 % and cost a fifth of mcmaster's recall. Recall needs training
   (hard negatives mined from the false alarms above, longer schedule, tears weighted): GPU work.
 """,
     'inpaint': """- A small CPU-trained U-Net on a smooth prefill: large holes (> ~60 px) come out smooth; it
