@@ -139,7 +139,7 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
   return analysis;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 ? 2 : x < 0.1 ? 1 : 0)} %`;
 
 /** Fills in the recipe and the reasons from the measures. */
 export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOptions = {}): void {

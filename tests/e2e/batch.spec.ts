@@ -130,7 +130,7 @@ test('Auto gives each photo its own recipe, and each line says what ran, what wa
 
   const line = (name: string) => page.locator(`[data-testid="batch-item"][data-name="${name}"]`).getByTestId('batch-item-message');
   await expect(line('faded.png')).toHaveText(/^Auto: fade \(Faded: contrast at \d+ % of normal.*\); upscale \(.*2x makes.*\)\. Left off: repair \(No damage found\); denoise \(Not noisy/);
-  await expect(line('clean.png')).toHaveText(/^Auto: nothing needed\. Left off: repair \(No damage found\); denoise \(Not noisy \(noise level [\d.]+\)\); fade \(Not faded\); .*upscale \(1024x1024 px prints 3\.4x3\.4 in at 300 dpi: no need to enlarge\)$/);
+  await expect(line('clean.png')).toHaveText(/^Auto: nothing needed\. Left off: repair \((?:No damage found|\d+ small marks? \([\d.]+ % of the photo\): too little to repair automatically; turn Repair on to check)\); denoise \(Not noisy \(noise level [\d.]+\)\); fade \(Not faded\); .*upscale \(1024x1024 px prints 3\.4x3\.4 in at 300 dpi: no need to enlarge\)$/);
   await expect(line('clean.png')).not.toContainText('colorize');
 
   // Each result follows its own recipe: the faded print enlarged and its tones fixed, the portrait as it was.

@@ -72,6 +72,9 @@ def test_late_defects():
             check(np.array_equal(d[~m], c[~m]), f'{kind}, seed {seed}: pixels outside the mask unchanged')
             marked += m.sum()
         check(marked > 0.002 * x.shape[0] * x.shape[1] * 6, f'{kind} marks part of the photo')
+    late_off = {k: v for k, v in preset('defects_only').items() if k not in ('tape', 'mould')}
+    a, b = forge(x, np.random.default_rng(4), preset('defects_only')), forge(x, np.random.default_rng(4), late_off)
+    check(np.array_equal(a['damaged'], b['damaged']), 'defects_only (the e2e fixtures) is unchanged by tape and mould')
     o = forge(x, np.random.default_rng(3), preset('prints'))
     check(o['damaged'].shape == x.shape, 'the prints preset runs')
     r = subprocess.run([sys.executable, '-c', 'import common; print(common._cfg("detector")["tape"]["p"], common._cfg("detector-clean")["tape"]["p"])'],
