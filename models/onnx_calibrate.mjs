@@ -8,9 +8,11 @@
  *   node models/onnx_calibrate.mjs <model.onnx> <dir>
  *
  * <dir>/meta.json: {"samples": [{"<input name>": {"file": "x0.f32", "shape": [1,3,H,W]}, ...}, ...],
- *                   "keep": values kept per sample and tensor}
- * writes <dir>/stats.json: {"<tensor>": {"min": [per sample], "max": [per sample], "file": "t3.f32"}}
- * and <dir>/t<i>.f32: the kept values of tensor i, all samples one after the other (float32).
+ *                   "keep": values kept per sample and tensor (0: all of them),
+ *                   "optimized": where to write the graph as onnxruntime optimizes it (optional;
+ *                   the run then uses every optimization, else none)}
+ * writes <dir>/stats.json: {"<tensor>": {"min": [per sample], "max": [per sample], "dims": [per sample],
+ * "file": "t3.f32"}} and <dir>/t<i>.f32: the kept values of tensor i, all samples one after the other.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +21,10 @@ import * as ort from 'onnxruntime-node';
 const [modelPath, dir] = process.argv.slice(2);
 const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
 const keep = meta.keep ?? 4096;
-// the graph as given: optimizations could fold away the very tensors being measured
-const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 2, graphOptimizationLevel: 'disabled' });
+// the graph as given (optimizations could fold away the very tensors being measured), unless the
+// caller wants to see what onnxruntime makes of it (quantize_int8.py's fusion check)
+const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 2,
+  ...(meta.optimized ? { graphOptimizationLevel: 'all', optimizedModelFilePath: meta.optimized, logSeverityLevel: 3 } : { graphOptimizationLevel: 'disabled' }) });
 const stats = {};
 const kept = {};
 for (const sample of meta.samples) {
@@ -38,11 +42,12 @@ for (const sample of meta.samples) {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    const s = (stats[name] ??= { min: [], max: [] });
+    const s = (stats[name] ??= { min: [], max: [], dims: [] });
     s.min.push(lo);
     s.max.push(hi);
+    s.dims.push(res[name].dims);
     // a strided subsample with an odd stride, so it does not lock onto one channel or column
-    const stride = Math.max(1, Math.floor(d.length / keep)) | 1;
+    const stride = keep ? Math.max(1, Math.floor(d.length / keep)) | 1 : 1;
     const sub = new Float32Array(Math.ceil(d.length / stride));
     for (let i = 0, j = 0; i < d.length; i += stride, j++) sub[j] = d[i];
     (kept[name] ??= []).push(sub);

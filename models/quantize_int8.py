@@ -70,8 +70,8 @@ def _plan(model, exclude=()):
     return convs, relus, list(dict.fromkeys(tensors))
 
 
-def _write_samples(d, samples):
-    meta = {'samples': []}
+def _write_samples(d, samples, **extra):
+    meta = {'samples': [], **extra}
     for k, s in enumerate(samples):
         row = {}
         for name, arr in s.items():
@@ -82,6 +82,25 @@ def _write_samples(d, samples):
         meta['samples'].append(row)
     with open(os.path.join(d, 'meta.json'), 'w') as f:
         json.dump(meta, f)
+
+
+def run_onnxruntime(model, samples, optimized=None):
+    """Run a graph on samples with onnxruntime-node. -> [{output name: array}] per sample; with
+    `optimized` (a path), onnxruntime's optimized graph is written there (to check the fusion)."""
+    with tempfile.TemporaryDirectory(prefix='heirloom-ort-') as d:
+        onnx.save(model, os.path.join(d, 'model.onnx'))
+        _write_samples(d, samples, keep=0, optimized=optimized)
+        subprocess.run(['node', CALIBRATE, os.path.join(d, 'model.onnx'), d], check=True, cwd=ROOT)
+        with open(os.path.join(d, 'stats.json')) as f:
+            stats = json.load(f)
+        out = [{} for _ in samples]
+        for name, s in stats.items():
+            v, o = np.fromfile(os.path.join(d, s['file']), dtype=np.float32), 0
+            for k, dims in enumerate(s['dims']):
+                n = int(np.prod(dims))
+                out[k][name] = v[o:o + n].reshape(dims)
+                o += n
+    return out
 
 
 def calibrate(model, samples, tensors, method='minmax', percentile=99.99):
@@ -134,8 +153,7 @@ def quantize_static(model, samples=None, *, ranges=None, exclude=(), method='min
     model = onnx.ModelProto.FromString(model.SerializeToString())
     g = model.graph
     convs, relus, tensors = _plan(model, exclude)
-    if ranges is None:
-        ranges = calibrate(model, samples, tensors, method, percentile)
+    ranges = dict(calibrate(model, samples, tensors, method, percentile) if ranges is None else ranges)
     inits = {i.name: i for i in g.initializer}
     new_inits, before, after = [], {}, {}  # before/after: node name -> nodes to insert around it
     dq_of = {}  # float tensor -> the name of its dequantized copy

@@ -81,6 +81,7 @@ def main():
     with open(args.manifest) as f:
         entries = json.load(f)
     src = os.path.join(ROOT, 'public', 'models', 'upscale')
+    os.makedirs(args.out, exist_ok=True)
     out = with_int8(entries, src, args.out)
     if not args.no_manifest:
         write_manifest(args.manifest, out)
