@@ -15,7 +15,8 @@
 //      BENCH_SIZE (crop side, default 128), BENCH_RUNS (timed runs, default 3),
 //      BENCH_WARMUP (untimed runs before timing, default 1), BENCH_THREADS (default "1,2"),
 //      BENCH_IMAGE (default kodim05.png), BENCH_ONLY (subset of row keys, e.g. "ort-fp32,tfjs"),
-//      BENCH_DEFAULT_ONLY (subset of the default part's row keys, e.g. "sr-fp32,sr-int8").
+//      BENCH_DEFAULT_ONLY (subset of the default part's row keys, e.g. "sr-fp32,sr-int8"),
+//      BENCH_DEFAULT_RUNS (timed runs per row of the default part, median; default 1).
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ const IMAGE = process.env.BENCH_IMAGE ?? 'kodim05.png';
 const MP = (SIZE * SIZE) / 1e6;
 const STAGE_MP = Number(process.env.BENCH_STAGE_MP ?? 1);
 const STAGE_RUNS = Number(process.env.BENCH_STAGE_RUNS ?? 1);
+const DEFAULT_RUNS = Number(process.env.BENCH_DEFAULT_RUNS ?? 1);
 const STAGES = (process.env.BENCH_STAGES ?? Object.keys(STAGE_LABELS).join(',')).split(',');
 
 const ALL_CONFIGS = [
@@ -56,10 +58,10 @@ const defaultResults = [];
 const defaultOuts = {};
 // the default-x2 part: a 1224x816 (1.0 MP) resize of the bench image, 256 px tiles, 2 threads
 const DEFAULT_CONFIGS = [
-  { key: 'sr-fp32', label: 'Heirloom SR x2 fp32 (new default)', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.onnx' },
+  { key: 'sr-fp32', label: 'Heirloom SR x2 fp32', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.onnx' },
   { key: 'sr-fp16', label: 'Heirloom SR x2 fp16-weights', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.fp16.onnx' },
   // static int8 QDQ (models/quantize_int8.py): ORT fuses it into QLinearConv, MLAS's WASM int8 GEMM
-  { key: 'sr-int8', label: 'Heirloom SR x2 int8', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.int8.onnx' },
+  { key: 'sr-int8', label: 'Heirloom SR x2 int8 (the default on WASM)', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.int8.onnx' },
   { key: 'medium', label: 'Heirloom ESRGAN medium x2 fp32', engine: 'ort', build: 'wasm', modelFile: 'esrgan-medium-x2.onnx' },
   { key: 'upscalerjs', label: 'UpscalerJS default model x2 (tfjs-wasm)', engine: 'tfjs', model: 'default' },
 ];
@@ -86,7 +88,7 @@ try {
       const { context, page, logs } = await bench.open(`/?engine=${c.engine}&threads=${threads}${c.build ? `&build=${c.build}` : ''}`);
       try {
         const r = await page.evaluate((a) => window.bench(a), { modelFile: c.modelFile, model: c.model, image: IMAGE, width: 1224, height: 816,
-          tile: 256, scale: 2, runs: 1, warmup: 1 });
+          tile: 256, scale: 2, runs: DEFAULT_RUNS, warmup: 1 });
         if (c.key.startsWith('sr-')) defaultOuts[c.key] = r.out; // int8 vs fp32 agreement below
         delete r.out;
         defaultResults.push({ ...c, ...r, msPerMP: r.medianMs / (1224 * 816 / 1e6) });
@@ -148,7 +150,7 @@ if (stageResults.length) {
 }
 if (defaultResults.length) {
   const threads = defaultResults[0].threads;
-  console.log(`\nDefault x2 upscaler on ${IMAGE} resized to 1224x816 (1.0 MP), 256 px tiles, WASM ${threads} thread(s), 1 warm-up + 1 timed run:`);
+  console.log(`\nDefault x2 upscaler on ${IMAGE} resized to 1224x816 (1.0 MP), 256 px tiles, WASM ${threads} thread(s), 1 warm-up + ${DEFAULT_RUNS} timed run(s), median:`);
   const W = [42, 10, 8, 12];
   console.log(row(['model', 'ms', 's/MP', 'vs UpscalerJS'], W));
   const ujs = defaultResults.find((r) => r.key === 'upscalerjs');

@@ -107,10 +107,17 @@ def main():
     lines += ['', 'Contact sheets on real old photos (input | esrgan-medium x2 | Heirloom SR x2, crops where the photo has '
               'the most detail): [`heirloom-sr-sheets/`](heirloom-sr-sheets/). Looked at: no content is repainted; JPEG '
               'blocks and grain are calmer than with esrgan-medium, edges slightly crisper.']
+    speedup = '1.9x (fp32)'
+    if os.path.exists(bench):
+        rs = {r['key']: r for r in json.load(open(bench))['results']}
+        if 'upscalerjs' in rs and 'sr-int8' in rs:
+            speedup = f"{rs['upscalerjs']['medianMs'] / rs['sr-int8']['medianMs']:.1f}x with the int8 file"
     lines += ['', '## Limits', '',
               '- Targets of issue 18 not yet met: damaged inputs gain +0.5-0.6 dB over esrgan-medium (target +1 dB), and '
-              'the browser speed-up over UpscalerJS\'s default model is 1.9x (target 3x). More training steps (a GPU lease) '
-              'and int8 are the next steps; `train.py --resume` continues from the committed checkpoints.',
+              f'the browser speed-up over UpscalerJS\'s default model is {speedup} (target 3x). More training steps (a GPU '
+              'lease) are the next step; `train.py --resume` continues from the committed checkpoints.',
+              '- int8: the PReLUs stay float (onnxruntime has no quantized PReLU): in a WASM profile they and the '
+              'Quantize/DequantizeLinear around them take about 16 % of the time, QLinearConv 82 %.',
               '- On clean inputs PSNR is above bicubic everywhere, but SSIM is slightly below it on kodak24 and BSDS500 '
               '(it smooths the finest texture a little).',
               '- Trained for fidelity (L1), not for invented detail: on clean inputs it is softer than a GAN-trained '
