@@ -104,6 +104,16 @@ def main():
         if f32 and i8:
             lines += ['', f'int8 over fp32 in the same run: {f32["medianMs"] / i8["medianMs"]:.2f}x faster; the int8 output '
                           f'is {i8["psnrVsFp32"]:.1f} dB PSNR from the fp32 one on onnxruntime-web\'s WASM kernels.']
+    ab = os.path.join(HERE, 'logs', 'int8-speed.json')
+    if os.path.exists(ab):
+        a = json.load(open(ab))
+        runs = sorted(a['browser_2_threads'], key=lambda r: r['load1m'])
+        n1 = a['node_wasm_1_thread']
+        lines += ['', 'int8 vs fp32 measured again side by side (`logs/int8-speed.json`): in the browser with 2 threads '
+                      + ', '.join(f"{r['speedup']:.2f}x at load {r['load1m']:.2f}" for r in runs)
+                      + ' (the 2 threads share the 2 cores with other work, so the ratio swings; the quietest run is the '
+                      f"steadiest); onnxruntime-web's WASM build on 1 thread (Node): {n1['x2']['speedup_wall']:.2f}x at x2, "
+                      f"{n1['x4']['speedup_wall']:.2f}x at x4, the same in CPU time."]
     lines += ['', 'Contact sheets on real old photos (input | esrgan-medium x2 | Heirloom SR x2, crops where the photo has '
               'the most detail): [`heirloom-sr-sheets/`](heirloom-sr-sheets/). Looked at: no content is repainted; JPEG '
               'blocks and grain are calmer than with esrgan-medium, edges slightly crisper.']

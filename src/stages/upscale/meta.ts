@@ -35,7 +35,7 @@ export const upscaleManifests = [...heirloom, ...esrgan] as ModelManifest[];
 
 /**
  * The shipped model for these options, the copy LOAD_ORDER picks (core/models/manifest.ts): its
- * int8 file (Heirloom SR: about 2x faster on WASM, within 0.02 dB), else its fp16-weight file
+ * int8 file (Heirloom SR: 1.2-1.5x faster on WASM in the browser, within 0.02 dB), else its fp16-weight file
  * (half the download; rewritten to a float32 graph when opened), else the fp32 file. On WebGPU
  * the worker swaps an int8 file for its float copy (floatCopy).
  */
