@@ -7,14 +7,16 @@
 //           fp16-weights ONNX) vs UpscalerJS on tfjs-backend-wasm, same weights, same input crop.
 //
 //  default: the default x2 upscaler on the same ~1 MP photo (whole, in 256 px tiles): Heirloom's
-//           own network (fp32, fp16-weights) vs UpscalerJS's default model on tfjs-wasm and
+//           own network (fp32, fp16-weights, int8) vs UpscalerJS's default model on tfjs-wasm and
 //           Heirloom's ESRGAN medium; prints the speed-up over UpscalerJS.
 //
 // Env: BENCH_PARTS (default "stages,upscale,default"), BENCH_STAGE_MP (default 1), BENCH_STAGE_RUNS
 //      (default 1), BENCH_STAGES (subset of stage keys, see bench/stages.mjs),
 //      BENCH_SIZE (crop side, default 128), BENCH_RUNS (timed runs, default 3),
 //      BENCH_WARMUP (untimed runs before timing, default 1), BENCH_THREADS (default "1,2"),
-//      BENCH_IMAGE (default kodim05.png), BENCH_ONLY (subset of row keys, e.g. "ort-fp32,tfjs").
+//      BENCH_IMAGE (default kodim05.png), BENCH_ONLY (subset of row keys, e.g. "ort-fp32,tfjs"),
+//      BENCH_DEFAULT_ONLY (subset of the default part's row keys, e.g. "sr-fp32,sr-int8"),
+//      BENCH_DEFAULT_RUNS (timed runs per row of the default part, median; default 1).
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,7 @@ const IMAGE = process.env.BENCH_IMAGE ?? 'kodim05.png';
 const MP = (SIZE * SIZE) / 1e6;
 const STAGE_MP = Number(process.env.BENCH_STAGE_MP ?? 1);
 const STAGE_RUNS = Number(process.env.BENCH_STAGE_RUNS ?? 1);
+const DEFAULT_RUNS = Number(process.env.BENCH_DEFAULT_RUNS ?? 1);
 const STAGES = (process.env.BENCH_STAGES ?? Object.keys(STAGE_LABELS).join(',')).split(',');
 
 const ALL_CONFIGS = [
@@ -52,10 +55,13 @@ const chromiumVersion = browser.version();
 const results = [];
 const stageResults = [];
 const defaultResults = [];
+const defaultOuts = {};
 // the default-x2 part: a 1224x816 (1.0 MP) resize of the bench image, 256 px tiles, 2 threads
 const DEFAULT_CONFIGS = [
-  { key: 'sr-fp32', label: 'Heirloom SR x2 fp32 (new default)', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.onnx' },
+  { key: 'sr-fp32', label: 'Heirloom SR x2 fp32', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.onnx' },
   { key: 'sr-fp16', label: 'Heirloom SR x2 fp16-weights', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.fp16.onnx' },
+  // static int8 QDQ (models/quantize_int8.py): ORT fuses it into QLinearConv, MLAS's WASM int8 GEMM
+  { key: 'sr-int8', label: 'Heirloom SR x2 int8 (the default on WASM)', engine: 'ort', build: 'wasm', modelFile: 'heirloom-sr-x2.int8.onnx' },
   { key: 'medium', label: 'Heirloom ESRGAN medium x2 fp32', engine: 'ort', build: 'wasm', modelFile: 'esrgan-medium-x2.onnx' },
   { key: 'upscalerjs', label: 'UpscalerJS default model x2 (tfjs-wasm)', engine: 'tfjs', model: 'default' },
 ];
@@ -76,12 +82,14 @@ try {
   }
   if (PARTS.includes('default')) {
     const threads = Math.max(...THREADS);
-    for (const c of DEFAULT_CONFIGS) {
+    const only = process.env.BENCH_DEFAULT_ONLY?.split(',');
+    for (const c of DEFAULT_CONFIGS.filter((d) => !only || only.includes(d.key))) {
       process.stderr.write(`default x2, ${c.label}, ${threads} thread(s) ... `);
       const { context, page, logs } = await bench.open(`/?engine=${c.engine}&threads=${threads}${c.build ? `&build=${c.build}` : ''}`);
       try {
         const r = await page.evaluate((a) => window.bench(a), { modelFile: c.modelFile, model: c.model, image: IMAGE, width: 1224, height: 816,
-          tile: 256, scale: 2, runs: 1, warmup: 1 });
+          tile: 256, scale: 2, runs: DEFAULT_RUNS, warmup: 1 });
+        if (c.key.startsWith('sr-')) defaultOuts[c.key] = r.out; // int8 vs fp32 agreement below
         delete r.out;
         defaultResults.push({ ...c, ...r, msPerMP: r.medianMs / (1224 * 816 / 1e6) });
         process.stderr.write(`${r.medianMs.toFixed(0)} ms\n`);
@@ -142,13 +150,23 @@ if (stageResults.length) {
 }
 if (defaultResults.length) {
   const threads = defaultResults[0].threads;
-  console.log(`\nDefault x2 upscaler on ${IMAGE} resized to 1224x816 (1.0 MP), 256 px tiles, WASM ${threads} thread(s), 1 warm-up + 1 timed run:`);
+  console.log(`\nDefault x2 upscaler on ${IMAGE} resized to 1224x816 (1.0 MP), 256 px tiles, WASM ${threads} thread(s), 1 warm-up + ${DEFAULT_RUNS} timed run(s), median:`);
   const W = [42, 10, 8, 12];
   console.log(row(['model', 'ms', 's/MP', 'vs UpscalerJS'], W));
   const ujs = defaultResults.find((r) => r.key === 'upscalerjs');
   for (const r of defaultResults)
     console.log(row([r.label, r.medianMs.toFixed(0), (r.msPerMP / 1000).toFixed(1), ujs ? `${(ujs.medianMs / r.medianMs).toFixed(2)}x` : '-'], W));
-  writeFileSync(`${outDir}default-upscale.json`, JSON.stringify({ date: new Date().toISOString(), image: IMAGE, megapixels: 1224 * 816 / 1e6, results: defaultResults }, null, 2) + '\n');
+  const [f32, i8] = ['sr-fp32', 'sr-int8'].map((k) => defaultResults.find((r) => r.key === k));
+  if (f32 && i8) {
+    // the same photo through both files on ORT-web's WASM kernels: how far int8 strays (0..255 output)
+    const [a, b] = ['sr-fp32', 'sr-int8'].map((k) => Buffer.from(defaultOuts[k], 'base64'));
+    const fa = new Float32Array(a.buffer, a.byteOffset, a.length / 4), fb = new Float32Array(b.buffer, b.byteOffset, b.length / 4);
+    let se = 0;
+    for (let i = 0; i < fa.length; i++) se += (fa[i] - fb[i]) ** 2;
+    i8.psnrVsFp32 = 10 * Math.log10(255 ** 2 / (se / fa.length));
+    console.log(`int8 over fp32: ${(f32.medianMs / i8.medianMs).toFixed(2)}x faster; PSNR of the int8 output vs the fp32 one ${i8.psnrVsFp32.toFixed(2)} dB`);
+  }
+  writeFileSync(`${outDir}default-upscale.json`, JSON.stringify({ date: new Date().toISOString(), loadavg1m: { before: loadBefore, after: loadavg()[0] }, image: IMAGE, megapixels: 1224 * 816 / 1e6, results: defaultResults }, null, 2) + '\n');
   console.log('Wrote .bench/default-upscale.json');
 }
 if (!CONFIGS.length) process.exit(0);

@@ -4,7 +4,8 @@
  * and encodes. The page talks to it through Comlink (src/app/worker-bridge.ts); cancelling
  * terminates this worker, so nothing here needs to poll for cancellation beyond tile borders.
  */
-import { shippedModelDir } from '../src/core/models/manifest';
+import { floatCopy, shippedModelDir } from '../src/core/models/manifest';
+import { builtInManifests } from '../src/stages/models';
 import * as Comlink from 'comlink';
 import type * as OrtWeb from 'onnxruntime-web';
 import { decodeImage, downscaleImage, encodeImage, encodePreview, type OutputFormat } from '../src/core/image/browser-codec';
@@ -163,13 +164,28 @@ async function watchGpuDevice() {
 }
 const watchedDevices = new WeakSet<object>();
 
-async function openModel(m: ModelManifest, onProgress: (p: Progress) => void, hints: RestoreHints = {}): Promise<TiledModel> {
+async function openModel(asked: ModelManifest, onProgress: (p: Progress) => void, hints: RestoreHints = {}): Promise<TiledModel> {
   const { backend } = await init();
-  const bytes = await loadModelBytes(m, modelBaseUrl(m), {
+  const load = (m: ModelManifest) => loadModelBytes(m, modelBaseUrl(m), {
     cache: modelCache,
     onProgress: (loaded, total) => onProgress({ stage: `Loading model ${m.label}`, done: loaded, total }),
   });
   let name = backend.name;
+  // int8 files are for WASM (QLinearConv); WebGPU gets the model's float copy (floatCopy), or,
+  // when that cannot be downloaded (offline: only the int8 file came with the install), the
+  // int8 file on WASM
+  let m = name === 'webgpu' ? floatCopy(asked, builtInManifests) : asked;
+  let bytes;
+  try {
+    bytes = await load(m);
+  } catch (err) {
+    if (m === asked) throw err;
+    console.warn(`Could not download ${m.id} for WebGPU, running ${asked.id} on WASM:`, err);
+    m = asked;
+    name = 'wasm';
+    wasmFallbacks.add(m.label);
+    bytes = await load(m);
+  }
   let session;
   try {
     session = await createSession(ortModule, bytes, name);

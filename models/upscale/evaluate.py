@@ -1,6 +1,7 @@
 """Score the upscalers on held-out photos, clean and forge-damaged, at x2 and x4.
 
     /usr/bin/python3 models/upscale/evaluate.py [--limit 0] [--models heirloom-sr,esrgan-medium,esrgan-slim]
+    /usr/bin/python3 models/upscale/evaluate.py --models heirloom-sr,heirloom-sr-int8 --out /tmp/int8.json
 
 Held-out sets (never trained on): eval/kodak24, eval/mcmaster, photos/bsds500/test (first 40).
 Each photo (cropped to a multiple of the scale) is made small twice:
@@ -9,7 +10,9 @@ Each photo (cropped to a multiple of the scale) is made small twice:
            halftone, JPEG, twice).
 Every ONNX model runs through onnxruntime-node on the whole image (models/upscale/run_onnx.mjs);
 bicubic is PIL's (a = -0.5). PSNR over RGB and SSIM of the luminance, 8-bit, `scale` px border
-cropped. Writes models/upscale/logs/eval.json (quoted by the manifest and the card).
+cropped. An int8 copy (name ending in -int8) is also scored against its float model's output
+('vs float': PSNR of the two 8-bit results). Writes models/upscale/logs/eval.json (quoted by the
+manifest and the card).
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ SETS = {
 }
 MODELS = {  # name -> (file pattern under public/models/upscale, input range)
     'heirloom-sr': ('heirloom-sr-x{s}.onnx', '0,1'),
+    'heirloom-sr-int8': ('heirloom-sr-x{s}.int8.onnx', '0,1'),  # models/upscale/quantize.py
     'esrgan-medium': ('esrgan-medium-x{s}.onnx', '0,255'),
     'esrgan-slim': ('esrgan-slim-x{s}.onnx', '0,255'),
 }
@@ -62,6 +66,8 @@ def load(path):
 
 def make_inputs(limit):
     """Writes the small inputs; returns {(set, cond, s): [(name, hr)]}."""
+    global WORK
+    WORK = os.environ.get('HEIRLOOM_SR_EVAL_WORK', WORK)  # another checkout may be scoring at the same time
     shutil.rmtree(WORK, ignore_errors=True)
     out = {}
     for sname, lf in SETS.items():
@@ -91,6 +97,7 @@ def main():
     ap.add_argument('--limit', type=int, default=0, help='photos per set (0 = all)')
     ap.add_argument('--models', default=','.join(MODELS))
     ap.add_argument('--out', default=os.path.join(HERE, 'logs', 'eval.json'))
+    ap.add_argument('--dir', default=os.path.join(ROOT, 'public', 'models', 'upscale'), help='where the model files are')
     args = ap.parse_args()
     cases = make_inputs(args.limit)
     names = args.models.split(',')
@@ -98,7 +105,7 @@ def main():
     for m in names:
         pattern, rng = MODELS[m]
         for s in (2, 4):
-            model = os.path.join(ROOT, 'public', 'models', 'upscale', pattern.format(s=s))
+            model = os.path.join(args.dir, pattern.format(s=s))
             for (sname, cond, sc) in cases:
                 if sc != s:
                     continue
@@ -118,6 +125,8 @@ def main():
                 acc = res.setdefault(key, {}).setdefault(cond, {}).setdefault(sname, {}).setdefault(m, {'psnr': [], 'ssim': []})
                 acc['psnr'].append(psnr(c(o), c(hr)))
                 acc['ssim'].append(ssim(c(o), c(hr)))
+                if m.endswith('-int8') and m[:-len('-int8')] in outs:
+                    acc.setdefault('psnr_vs_float', []).append(psnr(c(o), c(outs[m[:-len('-int8')]])))
     for key, by_cond in res.items():
         for by_set in by_cond.values():
             for by_model in by_set.values():
@@ -143,6 +152,13 @@ def main():
             for sname, by_model in res[key][cond].items():
                 print(f'| {cond} | {sname} | ' + ' | '.join(f"{by_model[m]['psnr']:.2f} / {by_model[m]['ssim']:.3f}"
                                                       for m in ['bicubic'] + names) + ' |')
+        for m in (n for n in names if n.endswith('-int8') and n[:-len('-int8')] in names):
+            for cond in ('clean', 'damaged'):
+                f = m[:-len('-int8')]
+                d = [res[key][cond][sn][m]['psnr'] - res[key][cond][sn][f]['psnr'] for sn in res[key][cond]]
+                v = [res[key][cond][sn][m]['psnr_vs_float'] for sn in res[key][cond]]
+                print(f'{m} vs {f}, {cond}: PSNR vs ground truth {np.mean(d):+.3f} dB (per set {", ".join(f"{x:+.3f}" for x in d)}); '
+                      f'PSNR of the int8 result vs the float one {np.mean(v):.2f} dB')
         print(res[key].get('summary', ''))
     print(res['seconds_per_input_megapixel_onnxruntime_node_2_threads'])
 

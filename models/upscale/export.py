@@ -1,4 +1,5 @@
-"""Export Heirloom's super-resolution checkpoints to ONNX (opset 17) + fp16-weight files and write
+"""Export Heirloom's super-resolution checkpoints to ONNX (opset 17) + fp16-weight files + static
+int8 files (quantize.py: calibrated with onnxruntime-node, so node must be there) and write
 their manifest (src/stages/upscale/heirloom-models.json; the converted ESRGAN files keep their own
 models.json, written by models/build.mjs).
 
@@ -66,11 +67,15 @@ def main():
     ap.add_argument('--out', default=os.path.join(ROOT, 'public', 'models', 'upscale'))
     ap.add_argument('--manifest', default=os.path.join(ROOT, 'src', 'stages', 'upscale', 'heirloom-models.json'))
     ap.add_argument('--no-manifest', action='store_true')
+    ap.add_argument('--no-int8', action='store_true', help='skip the int8 files (and their manifest entries)')
     ap.add_argument('--metrics', default=os.path.join(HERE, 'logs', 'eval.json'))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     metrics = json.load(open(args.metrics)) if os.path.exists(args.metrics) else {}
     manifests = [e for s in SCALES for e in export(s, args.ckpt_dir, args.out, metrics)]
+    if not args.no_int8:
+        from quantize import with_int8
+        manifests = with_int8(manifests, args.out, args.out)
     if not args.no_manifest:
         write_manifest(args.manifest, manifests)
 

@@ -1,4 +1,5 @@
-"""Write models/cards/heirloom-sr.md from the checkpoints, the evaluation (logs/eval.json) and, when
+"""Write models/cards/heirloom-sr.md from the checkpoints, the evaluation (logs/eval.json), the int8
+evaluation (logs/eval-int8.json: evaluate.py --models heirloom-sr,heirloom-sr-int8) and, when
 present, the browser benchmark (.bench/default-upscale.json from npm run bench).
 
     /usr/bin/python3 models/upscale/make_card.py
@@ -12,6 +13,7 @@ import torch
 
 from common import ARCH, HERE, ROOT, CompactSR
 from export import LICENSE
+from quantize import CALIB_CROPS, CALIB_LR_PATCH
 
 CARD = os.path.join(ROOT, 'models', 'cards', 'heirloom-sr.md')
 MODELS = ('bicubic', 'heirloom-sr', 'esrgan-medium', 'esrgan-slim')
@@ -29,15 +31,17 @@ def main():
              f'{ARCH["channels"]} channels, PReLU after each, all at the input resolution; a last 3x3 conv to 3 x s^2 channels, '
              'pixel shuffle, plus a bilinear enlargement of the input (the network learns only the residual). Receptive field: '
              f'{ARCH["body"] + 2} px of input around each pixel. Output clipped to [0, 1] in the graph.', '',
-             '| model | params | steps x batch | training time | fp32 file | fp16-weight file |', '|---|---|---|---|---|---|']
+             '| model | params | steps x batch | training time | fp32 file | fp16-weight file | int8 file (the one the app loads) |',
+             '|---|---|---|---|---|---|---|']
     for s in (2, 4):
         ck = torch.load(os.path.join(HERE, 'checkpoints', f'sr-x{s}.pt'), map_location='cpu')
         n = sum(p.numel() for p in CompactSR(s).parameters())
         f32 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.onnx'))
         f16 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.fp16.onnx'))
+        i8 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.int8.onnx'))
         init = f', started from x2\'s body' if ck['args'].get('init') else ''
         lines.append(f'| x{s} | {n:,} | {ck["step"]:,} x {ck["args"]["batch"]} ({ck["lr_patch"]} px input patches{init}) | '
-                     f'{ck["elapsed"] / 60:.0f} min on 2 CPU cores (bf16 autocast) | {f32:,} B | {f16:,} B |')
+                     f'{ck["elapsed"] / 60:.0f} min on 2 CPU cores (bf16 autocast) | {f32:,} B | {f16:,} B | {i8:,} B |')
     lines += ['', '## Training data and steps', '',
               'Photos of the project\'s training folders (`../shared/data/photos`: ImageNet samples, BSDS500 train+val, '
               'Sun-Hays 80; every 50th kept for validation), decoded once at a short side of 320 px. Each step takes random '
@@ -61,6 +65,26 @@ def main():
                          + f" / {by_model[m]['ssim']:.3f}" for m in MODELS]
                 lines.append(f'| {cond} | {sname} | ' + ' | '.join(cells) + ' |')
         lines += ['', ev[key]['summary'], '']
+    e8 = json.load(open(os.path.join(HERE, 'logs', 'eval-int8.json')))
+    lines += ['### int8', '',
+              'The app loads a static int8 copy of each model on WASM (`models/upscale/quantize.py`, with the project\'s '
+              'quantizer `models/quantize_int8.py`): weights int8, symmetric, per output channel; biases int32 at the '
+              'input scale x weight scale; activations uint8, per tensor, with the min/max seen when the float model runs '
+              f'(onnxruntime-node) on {CALIB_CROPS} calibration crops of training photos '
+              f'({CALIB_LR_PATCH[2]} px inputs at x2, {CALIB_LR_PATCH[4]} px at x4, made small by the training recipe: '
+              '80 % forge-damaged, 20 % clean; never the held-out sets). Every Conv has the '
+              'DequantizeLinear -> Conv -> QuantizeLinear pattern onnxruntime fuses into QLinearConv; the PReLUs run '
+              'in float between a DequantizeLinear and the next QuantizeLinear (onnxruntime has no quantized PReLU). '
+              'Input and output stay float32. WebGPU loads the fp16-weight copy instead (int8 gains nothing on a GPU).', '',
+              'Same evaluation, fp32 vs int8 (PSNR / SSIM; "int8 vs fp32": PSNR between the two 8-bit results):', '',
+              '| scale | input | set | fp32 | int8 | difference | int8 vs fp32 |', '|---|---|---|---|---|---|---|']
+    for key in ('x2', 'x4'):
+        for cond in ('clean', 'damaged'):
+            for sname, by_model in e8[key][cond].items():
+                f, q = by_model['heirloom-sr'], by_model['heirloom-sr-int8']
+                lines.append(f"| {key} | {cond} | {sname} | {f['psnr']:.2f} / {f['ssim']:.3f} | {q['psnr']:.2f} / {q['ssim']:.3f} | "
+                             f"{q['psnr'] - f['psnr']:+.3f} dB | {q['psnr_vs_float']:.1f} dB |")
+    lines += ['']
     sp = ev['seconds_per_input_megapixel_onnxruntime_node_2_threads']
     lines += ['## Speed', '',
               'Seconds per input megapixel in the evaluation above (onnxruntime-node, 2 threads, whole images, on the '
@@ -69,19 +93,41 @@ def main():
     if os.path.exists(bench):
         b = json.load(open(bench))
         ujs = next((r for r in b['results'] if r['key'] == 'upscalerjs'), None)
+        load = f', 1-min load average {b["loadavg1m"]["before"]:.2f} on the 2 cores' if b.get('loadavg1m') else ''
         lines += ['', f'`npm run bench` (headless Chromium, onnxruntime-web WASM, {b["results"][0]["threads"]} threads, '
-                      f'{b["megapixels"]:.2f} MP photo enlarged 2x in 256 px tiles, {b["date"][:10]}):', '',
+                      f'{b["megapixels"]:.2f} MP photo enlarged 2x in 256 px tiles, {b["date"][:10]}{load}):', '',
                   '| model | s per input MP | speed-up over UpscalerJS |', '|---|---|---|']
         for r in b['results']:
             lines.append(f'| {r["label"]} | {r["msPerMP"] / 1000:.1f} | {ujs["medianMs"] / r["medianMs"]:.2f}x |' if ujs else
                          f'| {r["label"]} | {r["msPerMP"] / 1000:.1f} | - |')
+        f32, i8 = (next((r for r in b['results'] if r['key'] == k), None) for k in ('sr-fp32', 'sr-int8'))
+        if f32 and i8:
+            lines += ['', f'int8 over fp32 in the same run: {f32["medianMs"] / i8["medianMs"]:.2f}x faster; the int8 output '
+                          f'is {i8["psnrVsFp32"]:.1f} dB PSNR from the fp32 one on onnxruntime-web\'s WASM kernels.']
+    ab = os.path.join(HERE, 'logs', 'int8-speed.json')
+    if os.path.exists(ab):
+        a = json.load(open(ab))
+        runs = sorted(a['browser_2_threads'], key=lambda r: r['load1m'])
+        n1 = a['node_wasm_1_thread']
+        lines += ['', 'int8 vs fp32 measured again side by side (`logs/int8-speed.json`): in the browser with 2 threads '
+                      + ', '.join(f"{r['speedup']:.2f}x at load {r['load1m']:.2f}" for r in runs)
+                      + ' (the 2 threads share the 2 cores with other work, so the ratio swings; the quietest run is the '
+                      f"steadiest); onnxruntime-web's WASM build on 1 thread (Node): {n1['x2']['speedup_wall']:.2f}x at x2, "
+                      f"{n1['x4']['speedup_wall']:.2f}x at x4, the same in CPU time."]
     lines += ['', 'Contact sheets on real old photos (input | esrgan-medium x2 | Heirloom SR x2, crops where the photo has '
               'the most detail): [`heirloom-sr-sheets/`](heirloom-sr-sheets/). Looked at: no content is repainted; JPEG '
               'blocks and grain are calmer than with esrgan-medium, edges slightly crisper.']
+    speedup = '1.9x (fp32)'
+    if os.path.exists(bench):
+        rs = {r['key']: r for r in json.load(open(bench))['results']}
+        if 'upscalerjs' in rs and 'sr-int8' in rs:
+            speedup = f"{rs['upscalerjs']['medianMs'] / rs['sr-int8']['medianMs']:.1f}x with the int8 file"
     lines += ['', '## Limits', '',
               '- Targets of issue 18 not yet met: damaged inputs gain +0.5-0.6 dB over esrgan-medium (target +1 dB), and '
-              'the browser speed-up over UpscalerJS\'s default model is 1.9x (target 3x). More training steps (a GPU lease) '
-              'and int8 are the next steps; `train.py --resume` continues from the committed checkpoints.',
+              f'the browser speed-up over UpscalerJS\'s default model is {speedup} (target 3x). More training steps (a GPU '
+              'lease) are the next step; `train.py --resume` continues from the committed checkpoints.',
+              '- int8: the PReLUs stay float (onnxruntime has no quantized PReLU): in a WASM profile they and the '
+              'Quantize/DequantizeLinear around them take about 16 % of the time, QLinearConv 82 %.',
               '- On clean inputs PSNR is above bicubic everywhere, but SSIM is slightly below it on kodak24 and BSDS500 '
               '(it smooths the finest texture a little).',
               '- Trained for fidelity (L1), not for invented detail: on clean inputs it is softer than a GAN-trained '

@@ -1,5 +1,6 @@
 /** What the Models view says about a shipped model: what it does, its licence in a few words, its card. */
 import type { ModelManifest } from '../core/models/types';
+import { baseModelId } from '../core/models/manifest';
 
 const DOES: Record<ModelManifest['task'], string> = {
   'repair-detect': 'Finds scratches, dust, creases and tears (Repair damage, and the one-click check).',
@@ -20,11 +21,12 @@ export function whatItDoes(m: ModelManifest): string {
 }
 
 /**
- * The model a file is a copy of: the app loads a model's fp16-weight file where it has one (id
- * "<id>-fp16", label "... (fp16 weights)"), but to a person it is the model, named as such.
+ * The model a file is a copy of: the app loads a model's int8 or fp16-weight file where it has one
+ * (id "<id>-int8" / "<id>-fp16", label "... (int8)" / "... (fp16 weights)"), but to a person it is
+ * the model, named as such.
  */
-export const modelKey = (m: ModelManifest) => m.id.replace(/-fp16$/, '');
-export const modelName = (m: ModelManifest) => m.label.replace(/\s*\(fp16( weights)?\)$/, '');
+export const modelKey = (m: ModelManifest) => baseModelId(m);
+export const modelName = (m: ModelManifest) => m.label.replace(/\s*\((fp16( weights)?|int8)\)$/, '');
 
 /**
  * The licence in a few words: the manifest's own when it is short ("MIT"), else the use it

@@ -4,6 +4,7 @@
  * downloaded on first use by the model loader and kept for offline use.
  */
 import type { ModelManifest } from '../core/models/types';
+import { baseModelId, preferredCopy } from '../core/models/manifest';
 import { repairManifests, repairModel } from './repair/meta';
 import { denoiseModel } from './denoise/meta';
 import { builtInFaceModel, faceManifests, faceModel } from './face/meta';
@@ -14,13 +15,11 @@ import { autoUpscale, upscaleManifests, upscaleModelFor } from './upscale/meta';
 export const builtInManifests: readonly ModelManifest[] = [...repairManifests, ...faceManifests, ...colorizeManifests, ...upscaleManifests];
 
 /**
- * One manifest per model: the file the stages load. Where a model has an fp16-weight copy (id
- * "<id>-fp16": half the download, upcast to float32 when opened) that is it, and the fp32 file
- * is left out.
+ * One manifest per model: the file the stages load, by LOAD_ORDER (core/models/manifest.ts): its
+ * int8 copy ("<id>-int8", fastest on WASM), else its fp16-weight copy ("<id>-fp16": half the
+ * download, upcast to float32 when opened), else the fp32 file. The other copies are left out.
  */
-export const shippedModels: readonly ModelManifest[] = builtInManifests.filter(
-  (m) => !(m.precision === 'fp32' && builtInManifests.some((o) => o.precision === 'fp16' && o.id === `${m.id}-fp16`)),
-);
+export const shippedModels: readonly ModelManifest[] = builtInManifests.filter((m) => preferredCopy(builtInManifests, baseModelId(m)) === m);
 
 /**
  * What the default one-click restore can load: the analysis's detectors (damage, faces) and

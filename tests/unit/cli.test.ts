@@ -184,7 +184,7 @@ describe('heirloom restore', () => {
     mkdirSync(empty);
     const missing = await cli(['restore', inDir, join(dir, 'x'), '--recipe', 'upscale:2', '--models', empty]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/Stage "upscale" needs model "heirloom-sr-x2-fp16", but .* does not exist/);
+    expect(missing.stderr).toMatch(/Stage "upscale" needs model "heirloom-sr-x2-int8", but .* does not exist/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
   }, 30_000);
   it('--recipe auto analyses each photo and logs its recipe; colorize skips colour photos and says which', async () => {

@@ -10,7 +10,7 @@ import { emptyMask } from '../../src/core/image/mask';
 import { analyzePhoto, recommend, type PhotoAnalysis } from '../../src/stages/auto';
 import { runRecipe, type Recipe } from '../../src/stages';
 import { builtInManifests, oneClickModels, shippedModels } from '../../src/stages/models';
-import { shippedModelPath } from '../../src/core/models/manifest';
+import { baseModelId, shippedModelPath } from '../../src/core/models/manifest';
 
 function recorder() {
   const ids: string[] = [];
@@ -47,14 +47,18 @@ function needsEverything(): PhotoAnalysis {
 }
 
 describe('the install set', () => {
-  it('lists each shipped model once, as the file the stages load (the fp16-weight one where there is one)', () => {
+  it('lists each shipped model once, as the file the stages load (int8, else fp16 weights, else fp32)', () => {
     const ids = shippedModels.map((m) => m.id);
     expect(new Set(ids).size).toBe(ids.length);
-    // Only fp32 files that have an fp16-weight copy are left out, and that copy is listed.
+    expect(new Set(shippedModels.map(baseModelId)).size).toBe(ids.length);
+    // Only float files that have a preferred copy are left out, and that copy is listed.
     const left = builtInManifests.filter((m) => !ids.includes(m.id));
     expect(left.length).toBeGreaterThan(0);
-    expect(left.every((m) => m.precision === 'fp32' && ids.includes(`${m.id}-fp16`))).toBe(true);
-    expect(shippedModels.filter((m) => m.precision === 'fp32').every((m) => !builtInManifests.some((o) => o.id === `${m.id}-fp16`))).toBe(true);
+    const copy = (m: (typeof left)[number], p: string) => `${baseModelId(m)}${p === 'fp32' ? '' : `-${p}`}`;
+    expect(left.every((m) => m.precision !== 'int8' && (ids.includes(copy(m, 'int8')) || (m.precision === 'fp32' && ids.includes(copy(m, 'fp16')))))).toBe(true);
+    expect(shippedModels.filter((m) => m.precision === 'fp32').every((m) => !builtInManifests.some((o) => o.id === `${m.id}-fp16` || o.id === `${m.id}-int8`))).toBe(true);
+    expect(shippedModels.filter((m) => m.precision === 'fp16').every((m) => !builtInManifests.some((o) => o.id === copy(m, 'int8')))).toBe(true);
+    expect(ids).toContain('heirloom-sr-x2-int8');
     expect(new Set(shippedModels.map((m) => m.task))).toEqual(new Set(builtInManifests.map((m) => m.task)));
     expect(shippedModelPath(shippedModels.find((m) => m.id === 'heirloom-face-fp16')!)).toBe('models/face/face-restore.fp16.onnx');
   });
@@ -81,7 +85,7 @@ describe('the install set', () => {
       asked.push(...r.ids);
     }
     const oneClick = oneClickModels().map((m) => m.id);
-    expect(new Set(asked)).toEqual(new Set(['heirloom-detector-fp16', 'faceapi-tiny-face-detector', 'heirloom-denoise-fp16', 'heirloom-sr-x2-fp16', 'heirloom-inpaint-fp16']));
+    expect(new Set(asked)).toEqual(new Set(['heirloom-detector-fp16', 'faceapi-tiny-face-detector', 'heirloom-denoise-fp16', 'heirloom-sr-x2-int8', 'heirloom-inpaint-fp16']));
     for (const id of asked) expect(oneClick).toContain(id);
     // Colorize is only offered, and the bigger upscalers are chosen by hand: not installed.
     expect(oneClick.filter((id) => /colorize|medium|x4/.test(id))).toEqual([]);

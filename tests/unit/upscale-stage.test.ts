@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateManifest } from '../../src/core/models/manifest';
+import { floatCopy, validateManifest } from '../../src/core/models/manifest';
 import { upscaleDefaults, upscaleManifests, upscaleMeta, upscaleModelFor } from '../../src/stages/upscale/meta';
 import { recipeSuffix, runRecipe } from '../../src/stages';
 import { checkUpscaleSize } from '../../src/stages/upscale/run';
@@ -12,20 +12,39 @@ describe('upscale stage', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('picks the fp16-weight file of the requested size and quality (half the download, upcast when opened)', () => {
+  it('picks the file LOAD_ORDER prefers for the size and quality: int8, else fp16 weights, else fp32', () => {
     for (const scale of [2, 4] as const) {
-      expect(upscaleModelFor({ scale, quality: 'clean' })).toMatchObject({ id: `heirloom-sr-x${scale}-fp16`, precision: 'fp16', scale });
+      // Heirloom SR: its static int8 file (QLinearConv on WASM)
+      expect(upscaleModelFor({ scale, quality: 'clean' })).toMatchObject({ id: `heirloom-sr-x${scale}-int8`, precision: 'int8', scale });
       const balanced = upscaleModelFor({ scale, quality: 'balanced' });
       expect(balanced).toMatchObject({ id: `esrgan-medium-x${scale}-fp16`, precision: 'fp16', scale });
       expect(upscaleModelFor({ scale, quality: 'fast' })).toMatchObject({ id: `esrgan-slim-x${scale}-fp16`, scale });
-      // without the fp16 copy, the fp32 file
+      // without the int8 copy, the fp16-weight file; without either, the fp32 file
+      const noInt8 = upscaleManifests.filter((m) => m.precision !== 'int8');
+      expect(upscaleModelFor({ scale, quality: 'clean' }, noInt8)).toMatchObject({ id: `heirloom-sr-x${scale}-fp16`, precision: 'fp16' });
       const fp32Only = upscaleManifests.filter((m) => m.precision === 'fp32');
       expect(upscaleModelFor({ scale, quality: 'clean' }, fp32Only)).toMatchObject({ id: `heirloom-sr-x${scale}`, precision: 'fp32' });
     }
   });
 
+  it('gives WebGPU the float copy of an int8 file (the QDQ fusion is for the CPU)', () => {
+    const int8 = upscaleModelFor({ scale: 2, quality: 'clean' });
+    expect(floatCopy(int8, upscaleManifests)).toMatchObject({ id: 'heirloom-sr-x2-fp16', precision: 'fp16' });
+    expect(floatCopy(int8, upscaleManifests.filter((m) => m.precision !== 'fp16'))).toMatchObject({ id: 'heirloom-sr-x2', precision: 'fp32' });
+    expect(floatCopy(int8, [int8])).toBe(int8);
+    const fp16 = upscaleModelFor({ scale: 2, quality: 'fast' });
+    expect(floatCopy(fp16, upscaleManifests)).toBe(fp16);
+    // every int8 copy has the same inputs, outputs, scale and tiling as its float copy
+    for (const m of upscaleManifests.filter((x) => x.precision === 'int8')) {
+      const f = floatCopy(m, upscaleManifests);
+      expect(f.precision).not.toBe('int8');
+      expect({ ...m, id: '', label: '', file: '', sha256: '', size: 0, precision: '', source: '' })
+        .toEqual({ ...f, id: '', label: '', file: '', sha256: '', size: 0, precision: '', source: '' });
+    }
+  });
+
   it("defaults to Heirloom's own network, with ESRGAN still selectable", () => {
-    expect(upscaleModelFor(upscaleDefaults).id).toBe('heirloom-sr-x2-fp16');
+    expect(upscaleModelFor(upscaleDefaults).id).toBe('heirloom-sr-x2-int8');
     expect(upscaleMeta.qualities.map((q) => q.label)).toContain('ESRGAN (sharp)');
   });
 
