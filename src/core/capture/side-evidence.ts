@@ -78,7 +78,7 @@ export function researchSide(img: FeatureImage, table: TableModel, quad: Quad, s
   const ra = reach(a, da), rb = reach(b, db);
   const at = (p: Point, d: Point, t: number) => ({ x: p.x + d.x * t, y: p.y + d.y * t });
   // Coarse to fine: a grid over both ends' whole reach on fewer samples, then finer grids around the best.
-  let step = Math.max(4, Math.max(ra, rb) / 40), samples = SAMPLES / 2;
+  let step = Math.max(4, Math.max(ra, rb) / 32), samples = SAMPLES / 4;
   let best = { ta: 0, tb: 0, score: sideScore(img, table, a, b, samples) };
   const grid = (fromA: number, toA: number, fromB: number, toB: number) => {
     for (let ta = Math.max(0, fromA); ta <= Math.min(ra, toA); ta += step)
