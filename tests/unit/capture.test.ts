@@ -14,6 +14,8 @@ import { cropToPrint } from '../../src/core/capture/crop-to-print';
 import { orderQuad, type Quad } from '../../src/core/capture/quad';
 import { cornerError, loadRgba, photographPrint, printPhotoSet, sourcePhotos } from '../support/print-photos';
 import type { RgbaImage } from '../../src/core/image/types';
+import { featureImage, learnTable } from '../../src/core/capture/table-model';
+import { outsideTableShare, researchSide } from '../../src/core/capture/side-evidence';
 
 const quad = (...xy: number[]): Quad => [0, 1, 2, 3].map((i) => ({ x: xy[2 * i]!, y: xy[2 * i + 1]! })) as Quad;
 
@@ -68,6 +70,35 @@ describe('homography and warp', () => {
   });
 });
 
+describe('a side with picture outside it is searched for again', () => {
+  // A 400x300 table with a print from (100, 60) to (300, 240): blue above y = 150; below it,
+  // on the left a patch of the table's own colour a little lighter, on the right red. The edge
+  // fit can take y = 150 (the blue's lower edge, a line inside the picture) for the bottom side.
+  const w = 400, h = 300, data = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const inPrint = x >= 100 && x < 300 && y >= 60 && y < 240;
+      const rgb = !inPrint ? [90, 120, 90] : y < 150 ? [60, 80, 160] : x < 200 ? [114, 144, 114] : [170, 50, 40];
+      data.set([...rgb, 255], (y * w + x) * 4);
+    }
+  const f = featureImage({ width: w, height: h, data });
+  const img = { width: w, height: h, f }, table = learnTable(f, w, h, 10);
+  const inner = quad(100, 60, 300, 60, 300, 150, 100, 150), truth = quad(100, 60, 300, 60, 300, 240, 100, 240);
+
+  it('sees picture, not table, outside a line inside the picture, and table outside the print\'s sides', () => {
+    expect(outsideTableShare(img, table, inner[2], inner[3])).toBeLessThan(0.6);
+    truth.forEach((p, i) => expect(outsideTableShare(img, table, p, truth[(i + 1) % 4]!)).toBe(1));
+  });
+
+  it('moves that side out to the print\'s edge, where the table begins, and leaves a true side alone', () => {
+    const moved = researchSide(img, table, inner, 2)!;
+    expect(moved).not.toBeNull();
+    // To within a few px: the edge fit (fitSides) then places the side to sub-pixel.
+    moved.forEach((p, i) => expect(Math.hypot(p.x - truth[i]!.x, p.y - truth[i]!.y)).toBeLessThan(3));
+    expect(researchSide(img, table, truth, 1)).toBeNull();
+  });
+});
+
 describe('finding the print', () => {
   // 20 photos at 800x600 (seeds 0..19): small enough to make and search in a few seconds.
   const photos = printPhotoSet(20, 0, { width: 800, height: 600 });
@@ -82,7 +113,7 @@ describe('finding the print', () => {
     errors ??= errorsOf();
     const e = await errors;
     const list = `corner errors: ${e.map((x) => (x * 100).toFixed(2)).join(', ')} %`;
-    // A broken finder misses most; this one gets 18 of these 20 within 1 % (the issue's 95 %
+    // A broken finder misses most; this one gets 19 of these 20 within 1 % (the issue's 95 %
     // target is measured on 200 photos by `npm run eval:capture`, not asserted here).
     expect(e.filter((x) => x <= 0.01).length, list).toBeGreaterThanOrEqual(16);
     const sorted = e.slice().sort((a, b) => a - b);

@@ -7,9 +7,10 @@
  */
 import type { RgbaImage } from '../image/types';
 import { shrinkImage } from '../analysis/shrink';
-import { featureImage, learnTable, tableDistance } from './table-model';
+import { featureImage, learnTable, tableDistance, type TableModel } from './table-model';
 import { blobQuads, otsu } from './print-blob';
-import { fitPrintEdges, type FeatureImage } from './print-edges';
+import { fitPrintEdges, type EdgeFit, type FeatureImage } from './print-edges';
+import { outsideTableShare, researchSide } from './side-evidence';
 import { cornerAngles, distance, isConvex, orderQuad, polygonArea, type Quad } from './quad';
 
 /** Long side of the copy the rough quad is found on. */
@@ -25,6 +26,8 @@ const MIN_SIDE_SUPPORT = 0.5;
 const MIN_MEAN_SUPPORT = 0.7;
 /** How far out (share of the shortest side) a side may be pushed to an outer parallel edge. */
 const OUTWARD_REACH = 0.3;
+/** A side with the table outside less of its length than this is searched for again (side-evidence.ts). */
+const RESEARCH_BELOW = 0.9;
 
 export interface PrintDetection {
   /** The print's corners in the photo's pixels (top-left, top-right, bottom-right, bottom-left), or null. */
@@ -71,17 +74,27 @@ export function findPrint(image: RgbaImage): PrintDetection {
   const fit: FeatureImage = { width: fitCopy.width, height: fitCopy.height, f: featureImage(fitCopy) };
   const kx = fitCopy.width / w, ky = fitCopy.height / h;
   let best: { quad: Quad; support: number[]; score: number } | null = null;
+  const seen: Quad[] = [];
   for (const r of rough) {
     if (r.quadShare > 0.985) continue; // the whole frame: no table to tell a print from
-    let quad = r.quad.map((p) => ({ x: p.x * kx, y: p.y * ky })) as Quad;
-    const shortest = Math.min(...quad.map((p, i) => distance(p, quad[(i + 1) % 4]!)));
-    const wide = fitPrintEdges(fit, table, quad, Math.max(6, Math.round(0.1 * shortest)), 1.5, OUTWARD_REACH * shortest);
-    if (!wide || !isConvex(orderQuad(wide.quad))) continue;
-    quad = wide.quad;
-    const narrow = fitPrintEdges(fit, table, quad, 5, 0.8) ?? wide;
-    const support = narrow.support;
+    let fitted = fitSides(fit, table, r.quad.map((p) => ({ x: p.x * kx, y: p.y * ky })) as Quad);
+    // Rough quads from neighbouring thresholds often fit to the same sides: no need to go on twice.
+    if (!fitted || seen.some((q) => q.every((p, i) => distance(p, fitted!.quad[i]!) < 2))) continue;
+    seen.push(fitted.quad);
+    // A side with picture, not table, outside it is a line inside the picture: look again further out.
+    for (let round = 0; round < 4; round++) {
+      const q = fitted.quad;
+      const outside = q.map((p, i) => outsideTableShare(fit, table, p, q[(i + 1) % 4]!));
+      const worst = outside.indexOf(Math.min(...outside));
+      if (outside[worst]! >= RESEARCH_BELOW) break;
+      const moved = researchSide(fit, table, q, worst);
+      const refit = moved && fitSides(fit, table, moved);
+      if (!refit) break;
+      fitted = refit;
+    }
+    const support = fitted.support;
     const score = support.reduce((a, b) => a + b, 0) / 4;
-    if (!best || score > best.score) best = { quad: orderQuad(narrow.quad), support, score };
+    if (!best || score > best.score) best = { quad: fitted.quad, support, score };
   }
   if (!best) return done(null, 0, 'No print found: no clear four-sided shape stands out from its surroundings. The photo is left as it is.');
   const { quad, support, score } = best;
@@ -97,6 +110,19 @@ export function findPrint(image: RgbaImage): PrintDetection {
   const k = image.width / fitCopy.width, kh = image.height / fitCopy.height;
   const corners = quad.map((p) => ({ x: p.x * k, y: p.y * kh })) as Quad;
   return done(corners, confidence, `Found a print (${Math.round(share * 100)} % of the photo, confidence ${Math.round(confidence * 100)} %).`);
+}
+
+/**
+ * The four sides fitted near a rough quad: first in a wide band, each side pushed out to the
+ * outermost parallel edge (a white border's paper edge), then in a narrow band for sub-pixel.
+ */
+function fitSides(fit: FeatureImage, table: TableModel, rough: Quad): EdgeFit | null {
+  const shortest = Math.min(...rough.map((p, i) => distance(p, rough[(i + 1) % 4]!)));
+  const wide = fitPrintEdges(fit, table, rough, Math.max(6, Math.round(0.1 * shortest)), 1.5, OUTWARD_REACH * shortest);
+  if (!wide || !isConvex(orderQuad(wide.quad))) return null;
+  const narrow = fitPrintEdges(fit, table, wide.quad, 5, 0.8) ?? wide;
+  const quad = orderQuad(narrow.quad);
+  return isConvex(quad) ? { quad, support: narrow.support } : null;
 }
 
 /** 3x3 box blur of a 3-channel feature image, twice (close to a small Gaussian): table texture fades, edges stay. */

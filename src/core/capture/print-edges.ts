@@ -27,7 +27,7 @@ const PROFILES = 48;
 const STEP = 2;
 const likeTable = (d: number) => Math.exp((-d * d) / (2 * 2.5 * 2.5));
 
-function sample(img: FeatureImage, x: number, y: number, out: Float32Array, o: number): void {
+export function sample(img: FeatureImage, x: number, y: number, out: Float32Array, o: number): void {
   // Pixel centres sit at +0.5.
   let sx = x - 0.5, sy = y - 0.5;
   sx = Math.min(img.width - 1, Math.max(0, sx));

@@ -11,6 +11,8 @@ const LIGHTNESS_WEIGHT = 0.5;
 /** A cluster's spread is never taken below this (levels): a flat table would make noise look like a print. */
 const MIN_SPREAD = 6;
 const CLUSTERS = 3;
+/** Least share of the strip a cluster must hold to count as table. */
+const MIN_CLUSTER_SHARE = 0.05;
 
 export interface TableModel {
   centres: Float32Array; // CLUSTERS x 3
@@ -64,8 +66,9 @@ export function learnTable(features: Float32Array, width: number, height: number
   });
   const spreads = new Float32Array(CLUSTERS);
   for (let k = 0; k < CLUSTERS; k++) spreads[k] = Math.max(MIN_SPREAD, Math.sqrt(count[k] ? spreadSum[k]! / count[k]! : 0));
-  // An empty cluster (a one-colour table) must not match anything: push it out of reach.
-  for (let k = 0; k < CLUSTERS; k++) if (!count[k]) centres.fill(1e6, k * 3, k * 3 + 3);
+  // An empty cluster (a one-colour table) must not match anything: push it out of reach. So must a
+  // small one: that is a corner of the print reaching into the strip, not the table.
+  for (let k = 0; k < CLUSTERS; k++) if (count[k]! < MIN_CLUSTER_SHARE * samples.length) centres.fill(1e6, k * 3, k * 3 + 3);
   return { centres, spreads };
 }
 
