@@ -9,6 +9,10 @@
  *    defaults and for `denoise` alone; how many photos colorize skipped.
  * 2. Forge-damaged held-out photos (models/eval/forge_auto_fixtures.py, fixed seeds; fading, cast,
  *    grain, scratches, mixed): PSNR against the clean original before and after auto, per type.
+ * 3. (AUTO_EVAL_PARTS=gate) Why auto's repair waits for a sign of age: per photo, the share of
+ *    the 384 px analysis copy the detector marks at probability 0.7 (shipped) and 0.95, whether the
+ *    photo shows another sign of age, and the PSNR of the repair stage alone (clean photos against
+ *    themselves, forge-scratched ones against their clean originals).
  * Identical images have infinite PSNR: each photo's PSNR is capped at CAP dB before averaging
  * (the count of photos left bit-identical is printed too).
  */
@@ -20,7 +24,13 @@ import * as ortNode from 'onnxruntime-node';
 import type { RgbaImage } from '../../src/core/image/types';
 import type { StageContext } from '../../src/core/pipeline/stage';
 import type { TiledModel } from '../../src/core/tiling/run-tiled';
-import { restoreWith, analyzePhoto, type AnalyzeOptions } from '../../src/stages/auto';
+import { restoreWith, analyzePhoto, ANALYSIS_SIDE, DAMAGE_SIDE, type AnalyzeOptions } from '../../src/stages/auto';
+import { shrinkImage } from '../../src/core/analysis/shrink';
+import { measureDamage, type DamageMeasure } from '../../src/core/analysis/damage';
+import { dilateMask, thresholdPlane } from '../../src/core/image/mask';
+import { runTiledToPlane } from '../../src/core/tiling/run-tiled';
+import { rgbaToPlanar } from '../../src/core/tensor/layout';
+import { repairMeta, repairModel } from '../../src/stages/repair/meta';
 import { runRecipe } from '../../src/stages/index';
 import { fadeDefaults } from '../../src/stages/fade/meta';
 import { denoiseDefaults } from '../../src/stages/denoise/meta';
@@ -34,6 +44,7 @@ const data = join(root, '..', 'shared', 'data');
 const modelsDir = join(root, 'public', 'models');
 const CAP = 60;
 const only = (process.env.AUTO_EVAL_PARTS ?? 'clean,forged').split(',');
+const forgedDir = join(root, '.bench', 'auto-eval', 'forged');
 
 const models = new Map<string, Promise<TiledModel>>();
 const ctx: StageContext = {
@@ -91,8 +102,7 @@ async function clean() {
 }
 
 async function forged() {
-  const dir = join(root, '.bench', 'auto-eval', 'forged');
-  if (!existsSync(join(dir, 'mixed'))) execFileSync('/usr/bin/python3', [join(root, 'models', 'eval', 'forge_auto_fixtures.py'), dir, '8'], { stdio: 'inherit' });
+  const dir = forgedFixtures();
   const W = [10, 9, 9, 7, 22, 7, 28];
   console.log('\n### Forge-damaged held-out photos (bsds500/test, 8 photos, fixed seeds): PSNR against the clean original (dB)\n');
   console.log(row(['damage', 'damaged', 'auto', 'gain', 'auto without repair', 'gain', 'stages auto chose (photos)'], W));
@@ -115,10 +125,44 @@ async function forged() {
   }
 }
 
+function forgedFixtures(): string {
+  if (!existsSync(join(forgedDir, 'mixed'))) execFileSync('/usr/bin/python3', [join(root, 'models', 'eval', 'forge_auto_fixtures.py'), forgedDir, '8'], { stdio: 'inherit' });
+  return forgedDir;
+}
+
+/** The detector's marks on the analysis copy at a given probability (grown 2 px, as the stage grows them). */
+async function marked(img: RgbaImage, thresholds: number[]): Promise<DamageMeasure[]> {
+  const small = shrinkImage(shrinkImage(img, ANALYSIS_SIDE), DAMAGE_SIDE);
+  const manifest = repairModel('repair-detect');
+  const plane = await runTiledToPlane(small.width, small.height, (t) => rgbaToPlanar(small, t, manifest.input.range), await ctx.loadModel(manifest), {});
+  return thresholds.map((th) => measureDamage(dilateMask(thresholdPlane(plane, small.width, small.height, th), repairMeta.dilate)));
+}
+
+async function gate() {
+  const W = [10, 12, 14, 15, 6, 12];
+  console.log('\n### Per photo: detector marks on the 384 px copy, sign of age, repair stage alone\n');
+  console.log(row(['set', 'photo', 'marked at 0.7', 'marked at 0.95', 'aged', 'repair PSNR'], W));
+  console.log(row(['---', '---', '---', '---', '---', '---'], W));
+  const cases: [string, string, string][] = [];
+  for (const set of ['kodak24', 'mcmaster', 'ffhq-10']) for (const f of photos(join(data, 'eval', set))) cases.push([set, join(data, 'eval', set, f), join(data, 'eval', set, f)]);
+  const fd = forgedFixtures();
+  for (const f of photos(join(fd, 'scratches'))) cases.push(['scratches', join(fd, 'scratches', f), join(fd, 'clean', f)]);
+  for (const [set, path, refPath] of cases) {
+    const img = await load(path);
+    const [at07, at095] = await marked(img, [0.7, 0.95]);
+    const a = await analyzePhoto(img, ctx, { damage: false, faces: false, upscale: false });
+    const aged = !!(a.recipe.fade || a.recipe.denoise || a.offerColorize);
+    const repaired = await runRecipe(img, { repair: { detect: true } }, ctx);
+    const cell = (d: DamageMeasure) => `${(d.coverage * 100).toFixed(2)} %`;
+    console.log(row([set, path.split('/').pop()!, cell(at07!), cell(at095!), aged ? 'yes' : 'no', capped(psnr(await load(refPath), repaired)).toFixed(2)], W));
+  }
+}
+
 async function main() {
   const t0 = performance.now();
   if (only.includes('clean')) await clean();
   if (only.includes('forged')) await forged();
+  if (only.includes('gate')) await gate();
   console.error(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   // analysis alone, on one 1 MP photo, for the record: whole, and without each model-based measure
   const ff = await load(join(data, 'eval', 'ffhq-10', '00000.png'));

@@ -6,7 +6,11 @@
  * deliberately leaves off, gets one line a person can read.
  *
  * Rules: a stage is proposed only when its measure says the photo needs it (a clean photo gets
- * an empty recipe); repair only for damage found on at most MAX_AUTO_COVERAGE of the photo; Colorize is offered for black-and-white photos, never switched on; Upscale is
+ * an empty recipe). Repair only for damage found on at most MAX_AUTO_COVERAGE of a photo that
+ * shows another sign of age (faded, grainy, black-and-white or toned): on crisp colour photos the
+ * shipped detector's marks are mostly picture detail (barn trim, jacket buttons, fabric), as
+ * sure of themselves as real scratches, and a fill there erases content; the user can still
+ * turn Repair on. Colorize is offered for black-and-white photos, never switched on; Upscale is
  * proposed only when the photo is too small to print at a useful size.
  */
 import type { RgbaImage } from '../core/image/types';
@@ -90,6 +94,8 @@ const MIN_DAMAGE = { marks: 1, coverage: 0.002 };
  * black-and-white prints): repair is then left for the user to check by hand.
  */
 export const MAX_AUTO_COVERAGE = 0.08;
+/** Grain from this weight of Reduce noise's measure up is worth reducing (and is a sign of age). */
+const DENOISE_WEIGHT = 0.15;
 /** Faces with eyes this far apart (px) or more hold enough detail on their own. */
 const SHARP_FACE_EYES = 40;
 
@@ -139,24 +145,28 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
   return analysis;
 }
 
+const marksFound = (n: number) => `${n} scratch${n === 1 ? '' : 'es'} or speck${n === 1 ? '' : 's'}`;
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 ? 2 : x < 0.1 ? 1 : 0)} %`;
 
 /** Fills in the recipe and the reasons from the measures. */
 export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOptions = {}): void {
   const { recipe, reasons } = a;
   let needsWork = false;
+  const aged = fadeActs || a.noise.weight >= DENOISE_WEIGHT || a.offerColorize;
   if (a.damage) {
     if (a.damage.coverage > MAX_AUTO_COVERAGE) {
       reasons.repair = `The detector marked ${pct(a.damage.coverage)} of the photo: too much to fill automatically; check the mask (Find damage) and turn Repair on by hand`;
+    } else if (a.damage.marks >= MIN_DAMAGE.marks && a.damage.coverage >= MIN_DAMAGE.coverage && !aged) {
+      reasons.repair = `${marksFound(a.damage.marks)}, ${pct(a.damage.coverage)} of the photo, but no other sign of age (in colour, not faded, not grainy): on such photos these are usually picture detail, so left off; check them (Find damage) and turn Repair on by hand`;
     } else if (a.damage.marks >= MIN_DAMAGE.marks && a.damage.coverage >= MIN_DAMAGE.coverage) {
       recipe.repair = { detect: true };
-      reasons.repair = `${a.damage.marks} scratch${a.damage.marks === 1 ? '' : 'es'} or speck${a.damage.marks === 1 ? '' : 's'}, ${pct(a.damage.coverage)} of the photo`;
+      reasons.repair = `${marksFound(a.damage.marks)}, ${pct(a.damage.coverage)} of the photo`;
       needsWork = true;
     } else if (a.damage.marks > 0) {
       reasons.repair = `${a.damage.marks} small mark${a.damage.marks === 1 ? '' : 's'} (${pct(a.damage.coverage)} of the photo): too little to repair automatically; turn Repair on to check`;
     } else reasons.repair = 'No damage found';
   }
-  if (a.noise.weight >= 0.15) {
+  if (a.noise.weight >= DENOISE_WEIGHT) {
     recipe.denoise = { ...denoiseDefaults };
     reasons.denoise = `Grainy: noise level ${a.noise.sigma.toFixed(1)} (clean photos read under 2)`;
     needsWork = true;

@@ -197,9 +197,17 @@ describe('auto analysis', () => {
         } as never;
       },
     });
-    const damaged = await analyzePhoto(img, fakeDetector(mask), { faces: false, upscale: false });
+    // an old print (faded) with those marks gets repair; the crisp colour original does not (the
+    // shipped detector's marks on such photos are mostly picture detail), and says why
+    const damaged = await analyzePhoto(forgeFade(img), fakeDetector(mask), { faces: false, upscale: false });
+    expect(damaged.recipe.fade).toBeDefined();
     expect(damaged.recipe.repair).toEqual({ detect: true });
-    expect(damaged.reasons.repair).toMatch(/scratch.*% of the photo/);
+    expect(damaged.reasons.repair).toMatch(/^\d+ scratches or specks, [\d.]+ % of the photo$/);
+    const crisp = await analyzePhoto(img, fakeDetector(mask), { faces: false, upscale: false });
+    expect(crisp.recipe).toEqual({});
+    expect(crisp.reasons.repair).toMatch(/^\d+ scratches or specks, [\d.]+ % of the photo, but no other sign of age .*turn Repair on by hand$/);
+    const grainy = await analyzePhoto(noisy(img, 12), fakeDetector(mask), { faces: false, upscale: false });
+    expect(grainy.recipe.repair).toEqual({ detect: true });
     const everywhere = await analyzePhoto(img, fakeDetector({ ...mask, data: new Uint8Array(5000).map((_, i) => (i % 100 < 30 ? 255 : 0)) }), { faces: false, upscale: false });
     expect(everywhere.recipe.repair).toBeUndefined(); // 30 % marked: not filled automatically
     expect(everywhere.reasons.repair).toMatch(/too much to fill automatically/);
