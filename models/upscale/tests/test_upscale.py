@@ -1,7 +1,6 @@
 """Upscaler script tests. Run: /usr/bin/python3 models/upscale/tests/test_upscale.py
 Exits non-zero on failure. A tiny training run (3 photos, 2 steps), then a resumed one."""
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -13,7 +12,7 @@ sys.path.insert(0, UPSCALE)
 from common import CompactSR  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(UPSCALE))  # models/
-from script_tests import check, run  # noqa: E402
+from script_tests import check, check_train_and_resume, run  # noqa: E402
 
 
 def test_shapes():
@@ -26,14 +25,9 @@ def test_tiny_training():
     with tempfile.TemporaryDirectory() as d:
         cmd = [sys.executable, os.path.join(UPSCALE, 'train.py'), '--scale', '2', '--max-images', '3', '--batch', '2',
                '--threads', '1', '--out', d]
-        r = subprocess.run(cmd + ['--steps', '2'], capture_output=True, text=True, timeout=300)
-        check(r.returncode == 0, 'train.py runs 2 steps' + ('' if r.returncode == 0 else ': ' + r.stderr[-500:]))
-        ck = torch.load(os.path.join(d, 'checkpoints', 'sr-x2.pt'))
-        check(ck['step'] == 2, 'the checkpoint has the step')
-        check('val_psnr' in open(os.path.join(d, 'logs', 'sr-x2.csv')).read(), 'the CSV log has validation PSNR')
-        r2 = subprocess.run(cmd + ['--steps', '3', '--resume'], capture_output=True, text=True, timeout=300)
-        check(r2.returncode == 0 and 'resumed sr-x2 at step 2' in r2.stdout, 'training resumes from the checkpoint')
-        check(torch.load(os.path.join(d, 'checkpoints', 'sr-x2.pt'))['step'] == 3, 'the resumed run continues to step 3')
+        log = os.path.join(d, 'logs', 'sr-x2.csv')
+        check_train_and_resume(cmd, os.path.join(d, 'checkpoints', 'sr-x2.pt'), 'resumed sr-x2 at step 2',
+                               first=lambda ck: check('val_psnr' in open(log).read(), 'the CSV log has validation PSNR'))
 
 
 if __name__ == '__main__':
