@@ -4,6 +4,7 @@ import os
 import sys
 import tempfile
 
+import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,6 +22,15 @@ def test_shapes():
         check(tuple(y.shape) == (1, 3, 20 * scale, 28 * scale), f'x{scale} output is {scale}x the input')
 
 
+def test_ssim():
+    import evaluate
+    r = np.random.default_rng(5)
+    a = np.clip(np.cumsum(r.normal(0, 6, (48, 64, 3)), 1) + 128, 0, 255).astype(np.uint8)
+    b = np.clip(a + r.normal(0, 10, a.shape), 0, 255).astype(np.uint8)
+    check(evaluate.ssim(a, a) == 1.0, 'SSIM of a photo with itself is 1')
+    check(abs(evaluate.ssim(a, b) - 0.91086716760287) < 1e-9, 'SSIM of a noisy copy is the value evaluate.py always gave (0.9109)')
+
+
 def test_tiny_training():
     with tempfile.TemporaryDirectory() as d:
         cmd = [sys.executable, os.path.join(UPSCALE, 'train.py'), '--scale', '2', '--max-images', '3', '--batch', '2',
@@ -32,4 +42,4 @@ def test_tiny_training():
 
 if __name__ == '__main__':
     torch.set_num_threads(1)
-    run(test_shapes, test_tiny_training)
+    run(test_shapes, test_ssim, test_tiny_training)
