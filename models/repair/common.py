@@ -268,6 +268,7 @@ VISIBLE, FAINT = 12 / 255, 3 / 255
 CLEAN_SHARE = 0.3  # share of detector samples with no defect at all (aging and acquisition only)
 
 
+# Not evaluate.dilate (cv2): np.roll wraps round the borders, and the detector's labels and scores rest on that.
 def _dilate(m, r=1):
     out = m.copy()
     for dy in range(-r, r + 1):
