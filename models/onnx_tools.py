@@ -38,6 +38,19 @@ def export_onnx(model, x, path, producer, *, out_size=('h', 'w'), out_channels=N
     return m
 
 
+def fp16_rounded(net):
+    """A copy of the PyTorch `net` with its weights rounded to fp16 and computing in fp32: what the
+    .fp16.onnx file (to_fp16_weights) computes, for scoring it without onnxruntime."""
+    import copy
+
+    import torch
+    n16 = copy.deepcopy(net)
+    with torch.no_grad():
+        for p in n16.parameters():
+            p.copy_(p.half().float())
+    return n16
+
+
 def to_fp16_weights(m: onnx.ModelProto) -> onnx.ModelProto:
     """Store float initializers as float16, insert Cast(to=FLOAT) after each; compute stays fp32."""
     m = onnx.ModelProto.FromString(m.SerializeToString())

@@ -20,7 +20,6 @@ Writes models/repair/logs/eval.json and prints markdown tables.
 from __future__ import annotations
 
 import argparse
-import copy
 import glob
 import json
 import math
@@ -33,11 +32,12 @@ import cv2
 import numpy as np
 import torch
 
-from common import (DATA, DEFECTS, HERE, Exported, build, detector_target, forge, load_image, make_sample, preset,
+from common import (DATA, DEFECTS, HERE, Exported, detector_target, forge, load_image, load_net, make_sample, preset,
                     push_pull, train_files, utk_heldout)
 
 sys.path.insert(0, os.path.join(HERE, '..'))  # models/
 from metrics import ssim_map  # noqa: E402  (hole_sizes.py imports it from here too)
+from onnx_tools import fp16_rounded  # noqa: E402
 
 SETS = {
     'bsds500-test': lambda: sorted(glob.glob(os.path.join(DATA, 'photos', 'bsds500', 'test', '*.jpg'))),
@@ -158,15 +158,8 @@ def tune_nlm(tune):
 # ---------------------------------------------------------------------------- models
 
 def load_models(name, ckpt_dir):
-    net = build(name)
-    ck = torch.load(os.path.join(ckpt_dir, f'{name}.pt'), map_location='cpu')
-    net.load_state_dict(ck['model'])
-    net.eval()
-    n16 = copy.deepcopy(net)
-    with torch.no_grad():
-        for p in n16.parameters():
-            p.copy_(p.half().float())
-    return {'fp32': Exported(name, net).eval(), 'fp16w': Exported(name, n16).eval()}, ck
+    net, ck = load_net(name, ckpt_dir)
+    return {'fp32': Exported(name, net).eval(), 'fp16w': Exported(name, fp16_rounded(net)).eval()}, ck
 
 
 @torch.no_grad()

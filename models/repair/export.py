@@ -28,7 +28,7 @@ import sys
 import onnx
 import torch
 
-from common import ARCH, HERE, ROOT, Exported, build
+from common import ARCH, HERE, ROOT, Exported, load_net
 
 sys.path.insert(0, os.path.dirname(HERE))
 from onnx_tools import PHOTOS_LICENSE, check_convs, export_onnx, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
@@ -41,14 +41,6 @@ LABEL = {'detector': 'Damage detector (scratches, dust, creases, tears)', 'inpai
          'denoise': 'Grain and noise reduction'}
 CIN = {'detector': 3, 'inpaint': 4, 'denoise': 3}
 COUT = {'detector': 1, 'inpaint': 3, 'denoise': 3}
-
-
-def load_net(name, ckpt_dir):
-    net = build(name)
-    ck = torch.load(os.path.join(ckpt_dir, f'{name}.pt'), map_location='cpu')
-    net.load_state_dict(ck['model'])
-    net.eval()
-    return net, ck
 
 
 def export_fp32(name, net, path):
