@@ -1,4 +1,4 @@
-"""ONNX helpers the project's export scripts share (repair models, colorization, faces)."""
+"""ONNX helpers the project's export scripts share (repair models, colorization, faces, upscale)."""
 from __future__ import annotations
 
 import hashlib
@@ -18,6 +18,37 @@ def check_convs(m):
             assert not missing, f'Conv {n.name} lacks {missing}'
     ops = sorted({n.op_type for n in m.graph.node})
     return ops
+
+
+def export_onnx(model, x, path, producer, *, out_size=('h', 'w'), out_channels=None):
+    """The fp32 export every model folder ships: `model` traced on `x` to opset 17, `input` -> `output`,
+    batch and size dynamic (`out_size` names the output's), stamped with `producer`, checked (graph and
+    convolutions) and saved to `path`. `out_channels` declares an output channel count the trace lost."""
+    import torch  # here, so that the scripts that only edit ONNX files do not need it
+    torch.onnx.export(model, x, path, opset_version=17, input_names=['input'], output_names=['output'],
+                      dynamic_axes={'input': {0: 'n', 2: 'h', 3: 'w'}, 'output': {0: 'n', 2: out_size[0], 3: out_size[1]}},
+                      do_constant_folding=True)
+    m = onnx.load(path)
+    m.producer_name = producer
+    if out_channels:
+        m.graph.output[0].type.tensor_type.shape.dim[1].dim_value = out_channels
+    onnx.checker.check_model(m)
+    check_convs(m)
+    onnx.save(m, path)
+    return m
+
+
+def fp16_rounded(net):
+    """A copy of the PyTorch `net` with its weights rounded to fp16 and computing in fp32: what the
+    .fp16.onnx file (to_fp16_weights) computes, for scoring it without onnxruntime."""
+    import copy
+
+    import torch
+    n16 = copy.deepcopy(net)
+    with torch.no_grad():
+        for p in n16.parameters():
+            p.copy_(p.half().float())
+    return n16
 
 
 def to_fp16_weights(m: onnx.ModelProto) -> onnx.ModelProto:

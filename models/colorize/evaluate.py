@@ -25,6 +25,7 @@ import glob
 import json
 import math
 import os
+import sys
 import zlib
 
 import numpy as np
@@ -34,6 +35,9 @@ from PIL import Image
 
 from common import (DATA, HERE, OUT_STRIDE, TEMPERATURE, Exported, build, lab_to_rgb, network_input, rgb_to_lab, spread_hints,
                     train_files, utk_heldout)
+
+sys.path.insert(0, os.path.join(HERE, '..'))  # models/
+from onnx_tools import fp16_rounded  # noqa: E402
 
 SEPIA_RGB = (165, 133, 100)
 
@@ -143,11 +147,7 @@ def main():
     mean_ab = torch.from_numpy((bins['centers'] * bins['prior'][:, None]).sum(0)).view(1, 2, 1, 1)
     sepia_ab = rgb_to_lab(torch.tensor(SEPIA_RGB).float().view(1, 3, 1, 1) / 255)[:, 1:]
     # what the .fp16.onnx file computes: the same graph with weights rounded to fp16
-    import copy  # noqa: PLC0415
-    model16 = copy.deepcopy(model)
-    with torch.no_grad():
-        for p in model16.parameters():
-            p.copy_(p.half().float())
+    model16 = fp16_rounded(model)
     kinds = ('model', 'model_fp16', 'model_hints_net', 'model_hints', 'sepia', 'mean_chroma')
     results = {}
     for name, files in sets().items():

@@ -24,7 +24,7 @@ import torch
 from common import HERE, OUT_STRIDE, ROOT, TEMPERATURE, WIDTHS, Exported, build
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import check_convs, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
+from onnx_tools import check_convs, export_onnx, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
 
 LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: ImageNet sample images '
            '(ImageNet terms, non-commercial research), BSDS500 train+val (research and education), Sun-Hays 80 '
@@ -52,14 +52,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     p32 = os.path.join(args.out, 'colorize.onnx')
     x = torch.rand(1, 4, 64, 96) - 0.5
-    torch.onnx.export(model, x, p32, opset_version=17, input_names=['input'], output_names=['output'],
-                      dynamic_axes={'input': {0: 'n', 2: 'h', 3: 'w'}, 'output': {0: 'n', 2: 'h4', 3: 'w4'}},
-                      do_constant_folding=True)
-    m32 = onnx.load(p32)
-    m32.producer_name = 'heirloom-colorize'
-    onnx.checker.check_model(m32)
-    check_convs(m32)
-    onnx.save(m32, p32)
+    m32 = export_onnx(model, x, p32, 'heirloom-colorize', out_size=('h4', 'w4'))
     p16 = os.path.join(args.out, 'colorize.fp16.onnx')
     onnx.save(to_fp16_weights(m32), p16)
     print(f'colorize: fp32 {os.path.getsize(p32)} B, fp16 {os.path.getsize(p16)} B, T {temperature}, ops {check_convs(m32)}')

@@ -31,7 +31,7 @@ import torch
 from common import HERE, ROOT, SIZE, WIDTHS, Exported, load_checkpoint
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import check_convs, sha256, shipped_pair, to_fp16_weights  # noqa: E402
+from onnx_tools import check_convs, export_onnx, sha256, shipped_pair, to_fp16_weights  # noqa: E402
 
 ORT_RUN = os.path.join(HERE, 'ort_run.mjs')
 LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Training data: UTKFace aligned and '
@@ -43,17 +43,8 @@ LICENSE = ('Weights trained by the Heirloom project (no third-party weights). Tr
 def export_fp32(net, path, producer='heirloom-face-restore'):
     model = Exported(net).eval()
     x = torch.rand(1, 3, 128, 128)
-    torch.onnx.export(model, x, path, opset_version=17, input_names=['input'], output_names=['output'],
-                      dynamic_axes={'input': {0: 'n', 2: 'h', 3: 'w'}, 'output': {0: 'n', 2: 'h', 3: 'w'}},
-                      do_constant_folding=True)
-    m = onnx.load(path)
-    m.producer_name = producer
     # the channel count is lost through the internal pad/crop (a symbolic dim): declare it
-    m.graph.output[0].type.tensor_type.shape.dim[1].dim_value = 3
-    onnx.checker.check_model(m)
-    check_convs(m)
-    onnx.save(m, path)
-    return m
+    return export_onnx(model, x, path, producer, out_channels=3)
 
 
 def ort_run(path, x):

@@ -128,6 +128,15 @@ def build(name):
     return UNet(a['cin'], a['cout'], a['widths'])
 
 
+def load_net(name, ckpt_dir):
+    """The trained `name` network from `ckpt_dir`/`name`.pt, in eval mode, and its checkpoint."""
+    net = build(name)
+    ck = torch.load(os.path.join(ckpt_dir, f'{name}.pt'), map_location='cpu')
+    net.load_state_dict(ck['model'])
+    net.eval()
+    return net, ck
+
+
 class Exported(nn.Module):
     """What goes into ONNX: raw network + the post-processing the app expects (range [0,1])."""
 
@@ -268,6 +277,7 @@ VISIBLE, FAINT = 12 / 255, 3 / 255
 CLEAN_SHARE = 0.3  # share of detector samples with no defect at all (aging and acquisition only)
 
 
+# Not evaluate.dilate (cv2): np.roll wraps round the borders, and the detector's labels and scores rest on that.
 def _dilate(m, r=1):
     out = m.copy()
     for dy in range(-r, r + 1):

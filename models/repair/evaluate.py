@@ -20,11 +20,11 @@ Writes models/repair/logs/eval.json and prints markdown tables.
 from __future__ import annotations
 
 import argparse
-import copy
 import glob
 import json
 import math
 import os
+import sys
 import time
 import zlib
 
@@ -32,8 +32,12 @@ import cv2
 import numpy as np
 import torch
 
-from common import (DATA, DEFECTS, HERE, Exported, build, detector_target, forge, load_image, make_sample, preset,
+from common import (DATA, DEFECTS, HERE, Exported, detector_target, forge, load_image, load_net, make_sample, preset,
                     push_pull, train_files, utk_heldout)
+
+sys.path.insert(0, os.path.join(HERE, '..'))  # models/
+from metrics import ssim_map  # noqa: E402  (hole_sizes.py imports it from here too)
+from onnx_tools import fp16_rounded  # noqa: E402
 
 SETS = {
     'bsds500-test': lambda: sorted(glob.glob(os.path.join(DATA, 'photos', 'bsds500', 'test', '*.jpg'))),
@@ -73,19 +77,6 @@ def psnr(a, b, mask=None):
     else:
         mse = d.mean()
     return 10 * math.log10(1.0 / max(mse, 1e-10))
-
-
-def ssim_map(a, b):
-    """SSIM map (gaussian 11x11, sigma 1.5) on CHW images in [0,1], averaged over channels."""
-    C1, C2 = 0.01 ** 2, 0.03 ** 2
-    maps = []
-    for c in range(a.shape[0]):
-        x, y = a[c].astype(np.float64), b[c].astype(np.float64)
-        bl = lambda z: cv2.GaussianBlur(z, (11, 11), 1.5)  # noqa: E731
-        mx, my = bl(x), bl(y)
-        sxx, syy, sxy = bl(x * x) - mx * mx, bl(y * y) - my * my, bl(x * y) - mx * my
-        maps.append(((2 * mx * my + C1) * (2 * sxy + C2)) / ((mx * mx + my * my + C1) * (sxx + syy + C2)))
-    return np.mean(maps, 0)
 
 
 def prf(pred, gt):
@@ -167,15 +158,8 @@ def tune_nlm(tune):
 # ---------------------------------------------------------------------------- models
 
 def load_models(name, ckpt_dir):
-    net = build(name)
-    ck = torch.load(os.path.join(ckpt_dir, f'{name}.pt'), map_location='cpu')
-    net.load_state_dict(ck['model'])
-    net.eval()
-    n16 = copy.deepcopy(net)
-    with torch.no_grad():
-        for p in n16.parameters():
-            p.copy_(p.half().float())
-    return {'fp32': Exported(name, net).eval(), 'fp16w': Exported(name, n16).eval()}, ck
+    net, ck = load_net(name, ckpt_dir)
+    return {'fp32': Exported(name, net).eval(), 'fp16w': Exported(name, fp16_rounded(net)).eval()}, ck
 
 
 @torch.no_grad()

@@ -28,10 +28,10 @@ import sys
 import onnx
 import torch
 
-from common import ARCH, HERE, ROOT, Exported, build
+from common import ARCH, HERE, ROOT, Exported, load_net
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import PHOTOS_LICENSE, check_convs, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
+from onnx_tools import PHOTOS_LICENSE, check_convs, export_onnx, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
 
 LICENSE = PHOTOS_LICENSE
 
@@ -43,26 +43,10 @@ CIN = {'detector': 3, 'inpaint': 4, 'denoise': 3}
 COUT = {'detector': 1, 'inpaint': 3, 'denoise': 3}
 
 
-def load_net(name, ckpt_dir):
-    net = build(name)
-    ck = torch.load(os.path.join(ckpt_dir, f'{name}.pt'), map_location='cpu')
-    net.load_state_dict(ck['model'])
-    net.eval()
-    return net, ck
-
-
 def export_fp32(name, net, path):
     model = Exported(name, net).eval()
     x = torch.rand(1, CIN[name], 64, 80)
-    torch.onnx.export(model, x, path, opset_version=17, input_names=['input'], output_names=['output'],
-                      dynamic_axes={'input': {0: 'n', 2: 'h', 3: 'w'}, 'output': {0: 'n', 2: 'h', 3: 'w'}},
-                      do_constant_folding=True)
-    m = onnx.load(path)
-    m.producer_name = 'heirloom-repair'
-    onnx.checker.check_model(m)
-    check_convs(m)
-    onnx.save(m, path)
-    return m
+    return export_onnx(model, x, path, 'heirloom-repair')
 
 
 # the detector's depth-4 U-Net sees ~200 px of context: bigger tiles, wider overlap

@@ -18,14 +18,17 @@ Inputs: uniform [0,1) from numpy default_rng(seed); the inpaint mask channel is 
 """
 import argparse
 import base64
-import copy
 import json
 import os
+import sys
 
 import numpy as np
 import torch
 
-from common import HERE, ROOT, Exported, build
+from common import HERE, ROOT, Exported, load_net
+
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from onnx_tools import fp16_rounded  # noqa: E402
 
 CIN = {'detector': 3, 'inpaint': 4, 'denoise': 3}
 
@@ -42,14 +45,8 @@ def main():
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
     for i, name in enumerate(('detector', 'inpaint', 'denoise')):
-        net = build(name)
-        net.load_state_dict(torch.load(os.path.join(args.ckpt_dir, f'{name}.pt'), map_location='cpu')['model'])
-        net.eval()
-        n16 = copy.deepcopy(net)
-        with torch.no_grad():
-            for p in n16.parameters():
-                p.copy_(p.half().float())
-        m32, m16 = Exported(name, net).eval(), Exported(name, n16).eval()
+        net, _ = load_net(name, args.ckpt_dir)
+        m32, m16 = Exported(name, net).eval(), Exported(name, fp16_rounded(net)).eval()
         cases = []
         for j, (h, w) in enumerate(((32, 48), (21, 35))):
             seed = 100 * (i + 1) + j

@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import zlib
 
 import cv2
@@ -29,6 +30,9 @@ import numpy as np
 from PIL import Image
 
 from common import DATA, HERE, ROOT, degrade
+
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from metrics import ssim_map  # noqa: E402
 
 SETS = {
     'kodak24': lambda: sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png'))),
@@ -50,14 +54,9 @@ def psnr(a, b):
 
 
 def ssim(a, b):
-    """Mean SSIM of the luminance (Gaussian window sigma 1.5, Wang et al. 2004)."""
-    y = lambda im: cv2.cvtColor(im, cv2.COLOR_RGB2GRAY).astype(np.float64)  # noqa: E731
-    x, z = y(a), y(b)
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    g = lambda m: cv2.GaussianBlur(m, (11, 11), 1.5)  # noqa: E731
-    mx, mz = g(x), g(z)
-    vx, vz, cxz = g(x * x) - mx * mx, g(z * z) - mz * mz, g(x * z) - mx * mz
-    return float(np.mean(((2 * mx * mz + c1) * (2 * cxz + c2)) / ((mx * mx + mz * mz + c1) * (vx + vz + c2))))
+    """Mean SSIM of the luminance of two uint8 RGB images (8-bit grey, as OpenCV converts it)."""
+    y = lambda im: cv2.cvtColor(im, cv2.COLOR_RGB2GRAY)[None] / 255.0  # noqa: E731
+    return float(ssim_map(y(a), y(b)).mean())
 
 
 def load(path):

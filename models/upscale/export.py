@@ -22,7 +22,7 @@ import torch
 from common import ARCH, HERE, ROOT, CompactSR, Exported
 
 sys.path.insert(0, os.path.dirname(HERE))
-from onnx_tools import PHOTOS_LICENSE, check_convs, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
+from onnx_tools import PHOTOS_LICENSE, export_onnx, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
 
 LICENSE = PHOTOS_LICENSE  # the same photos as the repair models
 SCALES = (2, 4)
@@ -34,14 +34,7 @@ def export(scale, ckpt_dir, out_dir, metrics):
     net.load_state_dict(ck['model'])
     model = Exported(net.eval()).eval()
     p32 = os.path.join(out_dir, f'heirloom-sr-x{scale}.onnx')
-    torch.onnx.export(model, torch.rand(1, 3, 48, 64), p32, opset_version=17, input_names=['input'],
-                      output_names=['output'], do_constant_folding=True,
-                      dynamic_axes={'input': {0: 'n', 2: 'h', 3: 'w'}, 'output': {0: 'n', 2: 'h', 3: 'w'}})
-    m32 = onnx.load(p32)
-    m32.producer_name = 'heirloom-sr'
-    onnx.checker.check_model(m32)
-    check_convs(m32)
-    onnx.save(m32, p32)
+    m32 = export_onnx(model, torch.rand(1, 3, 48, 64), p32, 'heirloom-sr')
     p16 = p32.replace('.onnx', '.fp16.onnx')
     onnx.save(to_fp16_weights(m32), p16)
     nparams = sum(p.numel() for p in net.parameters())

@@ -1,7 +1,6 @@
 """Colorization script tests. Run: /usr/bin/python3 models/colorize/tests/test_colorize.py
 Exits non-zero on failure; the tiny training run is skipped when ../shared/data is absent."""
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -15,7 +14,7 @@ from common import (DATA, Exported, build, grid_centers, grid_index, lab_to_rgb,
                     rgb_to_lab, sample_hints)
 
 sys.path.insert(0, os.path.dirname(COLORIZE))  # models/
-from script_tests import check, run  # noqa: E402
+from script_tests import check, check_train_and_resume, run  # noqa: E402
 
 
 def test_lab():
@@ -72,15 +71,10 @@ def test_tiny_training():
         print('skip tiny training run: no ../shared/data')
         return
     with tempfile.TemporaryDirectory() as d:
-        r = subprocess.run([sys.executable, os.path.join(COLORIZE, 'train.py'), '--steps', '2', '--max-images', '3',
-                            '--patch', '48', '--batch', '4', '--threads', '1', '--out', d], capture_output=True, text=True, timeout=300)
-        check(r.returncode == 0, 'train.py runs 2 steps' + ('' if r.returncode == 0 else ': ' + r.stderr[-500:]))
-        ck = torch.load(os.path.join(d, 'checkpoints', 'colorize.pt'))
-        check(ck['step'] == 2 and 'bins' in ck, 'checkpoint has the step and the colour bins')
-        r2 = subprocess.run([sys.executable, os.path.join(COLORIZE, 'train.py'), '--steps', '3', '--max-images', '3',
-                             '--patch', '48', '--batch', '4', '--threads', '1', '--out', d, '--resume'], capture_output=True, text=True, timeout=300)
-        check(r2.returncode == 0 and 'resumed at step 2' in r2.stdout, 'training resumes from the checkpoint')
-        check(torch.load(os.path.join(d, 'checkpoints', 'colorize.pt'))['step'] == 3, 'resumed run continues to step 3')
+        cmd = [sys.executable, os.path.join(COLORIZE, 'train.py'), '--max-images', '3', '--patch', '48', '--batch', '4',
+               '--threads', '1', '--out', d]
+        check_train_and_resume(cmd, os.path.join(d, 'checkpoints', 'colorize.pt'), 'resumed at step 2',
+                               first=lambda ck: check('bins' in ck, 'the checkpoint has the colour bins'))
 
 
 if __name__ == '__main__':

@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -16,7 +15,7 @@ sys.path.insert(0, os.path.join(ROOT, 'models', 'forge'))
 from forge import PRESETS, forge, preset, random_blobs  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from script_tests import check, run  # noqa: E402
+from script_tests import check, check_train_and_resume, run  # noqa: E402
 
 
 def photo(seed=7, h=120, w=160):
@@ -122,22 +121,11 @@ def test_training_scripts():
         return
     with tempfile.TemporaryDirectory() as tmp:
         for m in ('detector', 'denoise', 'inpaint'):
-            t = time.time()
-            cmd = [sys.executable, os.path.join(REPAIR, 'train.py'), '--model', m, '--steps', '2',
-                   '--max-images', '2', '--batch', '2', '--patch', '48', '--out', tmp]
-            r = subprocess.run(cmd, capture_output=True, text=True)
-            ok = r.returncode == 0 and os.path.exists(os.path.join(tmp, 'checkpoints', f'{m}.pt'))
-            check(ok, f'train.py --model {m} --steps 2 ({time.time() - t:.1f}s)')
-            if not ok:
-                print(r.stdout[-2000:], r.stderr[-2000:])
-                continue
-            if m == 'detector':
-                cmd += ['--forge-preset', 'prints']  # the next detector's samples (tape, glue, mould)
-            r = subprocess.run(cmd[:5] + ['3'] + cmd[6:] + ['--resume'], capture_output=True, text=True)
-            check(r.returncode == 0 and 'resumed' in r.stdout and 'done ' + m + ': 3 steps' in r.stdout,
-                  f'train.py --model {m} --resume continues from step 2')
-            if r.returncode:
-                print(r.stdout[-2000:], r.stderr[-2000:])
+            cmd = [sys.executable, os.path.join(REPAIR, 'train.py'), '--model', m, '--max-images', '2', '--batch', '2',
+                   '--patch', '48', '--out', tmp]
+            prints = ['--forge-preset', 'prints'] if m == 'detector' else []  # the next detector's samples (tape, glue, mould)
+            check_train_and_resume(cmd, os.path.join(tmp, 'checkpoints', f'{m}.pt'), ('resumed', f'done {m}: 3 steps'),
+                                   resume_args=prints, label=f'train.py --model {m}')
         r = subprocess.run([sys.executable, os.path.join(REPAIR, 'export.py'), '--ckpt-dir', os.path.join(tmp, 'checkpoints'),
                             '--out', os.path.join(tmp, 'onnx'), '--no-manifest'], capture_output=True, text=True)
         check(r.returncode == 0 and all(os.path.exists(os.path.join(tmp, 'onnx', f'{m}.fp16.onnx'))

@@ -4,6 +4,8 @@ import type { Mask } from './mask';
 /**
  * Shrinks by an integer factor, each output pixel the mean of a factor x factor block (the last
  * row/column of blocks may be partial): the cheapest filter that does not alias thin lines away.
+ * Not shrinkImage (core/analysis/shrink): its blocks follow any target size, so a mask found on its
+ * copy would not map back through upscaleMask's integer factor.
  */
 export function boxDownscale(img: RgbaImage, factor: number): RgbaImage {
   if (factor <= 1) return img;
