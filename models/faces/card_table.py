@@ -10,13 +10,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 doc = json.load(open(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, 'logs', 'eval.json')))
 ck = doc['checkpoint']
 print(f'Checkpoint step {ck["step"]} ({ck["minutes"]} min of training), {doc["size"]}x{doc["size"]}.\n')
-print('| set | faces x damages | metric | input | bicubic | **model** |')
-print('|---|---|---|---|---|---|')
+rows = ['input', 'bicubic', 'model', *doc.get('models', {})]
+print('| set | faces x damages | metric | ' + ' | '.join(f'**{k}**' if k == 'model' else k for k in rows) + ' |')
+print('|---|---|---|' + '---|' * len(rows))
 for name, r in doc['sets'].items():
     for key, label, fmt in (('psnr', 'PSNR dB', '.2f'), ('ssim', 'SSIM', '.4f'), ('identity', 'identity (cosine)', '.4f'),
+                            ('detail', 'detail ratio (1 = clean)', '.2f'),
                             ('descriptor_distance', 'descriptor distance (lower is better)', '.4f')):
         if key not in r['model']:
             continue
-        cells = [format(r[k][key], fmt) for k in ('input', 'bicubic', 'model')]
+        cells = [format(r[k][key], fmt) for k in rows]
         cells[2] = f'**{cells[2]}**'
         print(f'| {name} | {r["n"]} x {r.get("damages_per_face", 1)} | {label} | ' + ' | '.join(cells) + ' |')
