@@ -1,7 +1,9 @@
 """Detail fine-tune of the face restorer (issue 17), CPU, resumable; the loop is models/training.py.
 
     /usr/bin/python3 models/faces/train_gan.py --minutes 85                 # from checkpoints/face.pt
-    /usr/bin/python3 models/faces/train_gan.py --minutes 85 --resume        # continue
+    /usr/bin/python3 models/faces/train_gan.py --minutes 85 --resume        # continue (needs the full checkpoint:
+                                                                            # the committed face-gan.pt is weights only;
+                                                                            # copy face-gan.resume.pt over it first)
     /usr/bin/python3 models/faces/train_gan.py --steps 2 --max-images 3 --out /tmp/x --init ''   # smoke test
 
 Starts from --init (default checkpoints/face.pt, the PSNR-trained model; its file is never written) and
