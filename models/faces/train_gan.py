@@ -41,6 +41,16 @@ from training import add_arguments, prepare, resume_if_asked, train  # noqa: E40
 OLD = (OLD_FACE_FORGE, OLD_FACE_ACQ)
 
 
+def grey_some(batch, rng, share):
+    """Turns a share of the (damaged, clean) pairs black-and-white (Rec. 601 luminance in all three channels)."""
+    x, y = batch
+    w = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    for i in range(len(x)):
+        if rng.random() < share:
+            x[i], y[i] = (x[i:i + 1] * w).sum(1), (y[i:i + 1] * w).sum(1)
+    return x, y
+
+
 def save_samples(path, x, pred, y, n=6):
     rows = [torch.cat([x[i], pred[i], y[i]], 2) for i in range(min(n, len(x)))]
     a = (torch.cat(rows, 1).clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
@@ -55,8 +65,12 @@ def main():
     ap.add_argument('--ident', type=float, default=0.1)
     ap.add_argument('--adv', type=float, default=0.005)
     ap.add_argument('--d-lr', type=float, default=2e-4)
+    ap.add_argument('--grey-mix', type=float, default=0.0,
+                    help='share of samples turned black-and-white after the damage (clean and damaged alike), so the model '
+                    'learns to add no colour to a B&W face')
+    ap.add_argument('--name', default='face-gan', help='checkpoint / log name')
     args = ap.parse_args()
-    ckpt_path, log_path = prepare(args, 'face-gan')
+    ckpt_path, log_path = prepare(args, args.name)
 
     tr_files, val_files = split_utk()
     if args.max_images:
@@ -80,7 +94,7 @@ def main():
         disc.load_state_dict(ck['disc'])
         d_opt.load_state_dict(ck['d_opt'])
     elif args.init:
-        net.load_state_dict(torch.load(args.init, map_location='cpu')['model'])
+        net.load_state_dict(torch.load(args.init, map_location='cpu')['model'])  # generator only: a fresh discriminator
         print(f'initialised from {os.path.relpath(args.init, ROOT)}', flush=True)
     step, elapsed = resumed or (0, 0.0)
     samples = os.path.join(args.out, 'logs', 'gan-samples')
@@ -120,7 +134,7 @@ def main():
     train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label='face-gan',
           extra=lambda: {'widths': list(WIDTHS), 'size': args.patch, 'disc': disc.state_dict(), 'd_opt': d_opt.state_dict(),
                          'init': args.init and os.path.relpath(args.init, ROOT)},
-          batch=lambda r: make_batch(imgs, r, args.batch, args.patch, damage=OLD), loss=loss, validate=validate,
+          batch=lambda r: grey_some(make_batch(imgs, r, args.batch, args.patch, damage=OLD), r, args.grey_mix), loss=loss, validate=validate,
           ckpt_path=ckpt_path, log_path=log_path)
 
 
