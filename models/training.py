@@ -62,13 +62,15 @@ def resume_if_asked(args, ckpt_path, net, opt, rng, label):
 
 
 def train(args, *, net, opt, rng, batch, loss, validate, ckpt_path, log_path, step=0, elapsed=0.0, extra=None, label='model'):
-    """batch(rng) -> (x, y); loss(net, x, y) -> scalar tensor; validate() -> {metric: value}."""
+    """batch(rng) -> (x, y); loss(net, x, y) -> scalar tensor; validate() -> {metric: value}. extra: a dict
+    saved with every checkpoint, or a function returning one (called at each save, for state that changes
+    while training, such as a GAN's discriminator)."""
     nparams = sum(p.numel() for p in net.parameters())
 
     def save():
         torch.save({'model': net.state_dict(), 'opt': opt.state_dict(), 'step': step, 'elapsed': elapsed,
                     'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(),
-                    'args': vars(args), 'nparams': nparams, **(extra or {})}, ckpt_path + '.tmp')
+                    'args': vars(args), 'nparams': nparams, **((extra() if callable(extra) else extra) or {})}, ckpt_path + '.tmp')
         os.replace(ckpt_path + '.tmp', ckpt_path)
 
     if step == 0 and os.path.exists(log_path):

@@ -160,23 +160,58 @@ _DOWN = (Image.BOX, Image.BILINEAR, Image.BICUBIC)
 _UP = (Image.BILINEAR, Image.BICUBIC)
 
 
+def _old_face_forge():
+    c = _face_forge()
+    c['fade'] = {'p': 0.5, 'amount': (0.05, 0.4)}
+    c['scratch'] = {'p': 0.45, 'count': (1, 4), 'width': (0.6, 2.2), 'opacity': (0.3, 0.9)}
+    c['dust'] = {'p': 0.5, 'density': (0.5, 8.0), 'hairs': (0, 2)}
+    return c
+
+
+# Faces as they are in old photos (issue 17): 24-128 px faces enlarged 2-8x into the square, heavier
+# blur, grain and JPEG, halftone screens, fading and scratches. 'log' draws the factor log-uniformly,
+# so 2-4x is as common as 4-8x.
+OLD_FACE_FORGE = _old_face_forge()
+OLD_FACE_ACQ = {
+    'blur': {'p': 0.7, 'sigma': (0.3, 2.0)},
+    'down': {'p': 0.9, 'factor': (2.0, 8.0), 'log': True},
+    'halftone': {'p': 0.1, 'period': (2.5, 4.0)},
+    'grain': {'p': 0.7, 'sigma': (0.005, 0.07), 'color': 0.2, 'clump': (0.0, 1.0)},
+    'jpeg': {'p': 0.7, 'quality': (20, 80)},
+}
+NO_FORGE = {k: {**v, 'p': 0.0} if isinstance(v, dict) and 'p' in v else v for k, v in FACE_FORGE.items()}
+
+
+def damage_at(factor):
+    """The evaluation's face damage at a fixed scale (issue 17): no defects; blur (sigma .5-1), a downscale
+    by exactly `factor`, grain and JPEG at the low resolution, bicubic/bilinear back. -> (forge_cfg, acq)."""
+    return NO_FORGE, {'blur': {'p': 1.0, 'sigma': (0.5, 1.0)}, 'down': {'p': 1.0, 'factor': (factor, factor)},
+                      'grain': {'p': 1.0, 'sigma': (0.01, 0.03), 'color': 0.3, 'clump': (0.0, 1.0)},
+                      'jpeg': {'p': 1.0, 'quality': (50, 80)}}
+
+
 def degrade(clean, rng, forge_cfg=None, acq=None):
     """clean HxWx3 uint8 -> damaged HxWx3 uint8 (same size). All randomness from rng; every random
-    number is drawn whether or not its effect fires, so the stream does not depend on the knobs."""
+    number is drawn whether or not its effect fires, so the stream does not depend on the knobs
+    (a 'halftone' entry adds its draws after the others, so configs without one keep their stream)."""
     forge_cfg = FACE_FORGE if forge_cfg is None else forge_cfg
     acq = FACE_ACQ if acq is None else acq
     h, w = clean.shape[:2]
     img = _forge.forge(clean, rng, forge_cfg)['damaged'].astype(np.float32) / 255.0
     on = {k: rng.random() < acq[k]['p'] for k in ('blur', 'down', 'grain', 'jpeg')}
     sigma = rng.uniform(*acq['blur']['sigma'])
-    factor = rng.uniform(*acq['down']['factor'])
+    lo, hi = acq['down']['factor']
+    factor = float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) if acq['down'].get('log') else rng.uniform(lo, hi)
     kd, ku = int(rng.integers(0, len(_DOWN))), int(rng.integers(0, len(_UP)))
+    halftone = 'halftone' in acq and rng.random() < acq['halftone']['p']
     if on['blur']:
         img = _forge.gaussian_blur(img, sigma)
     if on['down']:
         sw, sh = max(4, int(round(w / factor))), max(4, int(round(h / factor)))
         u8 = np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
         img = np.asarray(Image.fromarray(u8).resize((sw, sh), _DOWN[kd]), dtype=np.float32) / 255.0
+    if halftone:
+        img = _forge._halftone(img, rng, acq['halftone'])
     if on['grain']:
         img = _forge._grain(img, rng, acq['grain'])
     out = np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
@@ -199,7 +234,7 @@ def photo_files():
     return _rc.train_files(include_faces=False)
 
 
-def make_batch(imgs, rng, bs, size=SIZE, photos=None, photo_mix=0.0):
+def make_batch(imgs, rng, bs, size=SIZE, photos=None, photo_mix=0.0, damage=None):
     """bs random training pairs: (degraded, clean) float32 NCHW in [0,1]. With photos, each sample is
     with probability photo_mix a crop of 50-100 % of a photo's short side instead of a face: sharp,
     varied texture, so the model learns to keep detail that UTKFace's compressed faces lack."""
@@ -210,11 +245,11 @@ def make_batch(imgs, rng, bs, size=SIZE, photos=None, photo_mix=0.0):
         else:
             c = train_crop(imgs[int(rng.integers(0, len(imgs)))], rng, size)
         ys.append(c)
-        xs.append(degrade(c, rng))
+        xs.append(degrade(c, rng, *(damage or (None, None))))
     return to_tensor(xs), to_tensor(ys)
 
 
-def fixed_pairs(files, size=SIZE, load=None, seeds=1):
+def fixed_pairs(files, size=SIZE, load=None, seeds=1, damage=None):
     """(degraded, clean) for the given files: each face loaded by `load` (default: whole, at size),
     degraded with the file's CRC32 seed; with seeds > 1 also with seeds CRC32(name#1), ... (one pair
     per face and seed, face-major), for small sets where one damage per face is a noisy estimate."""
@@ -224,7 +259,7 @@ def fixed_pairs(files, size=SIZE, load=None, seeds=1):
         for k in range(seeds):
             seed = file_seed(f) if k == 0 else zlib.crc32(f'{os.path.basename(f)}#{k}'.encode())
             clean.append(c)
-            bad.append(degrade(c, np.random.default_rng(seed)))
+            bad.append(degrade(c, np.random.default_rng(seed), *(damage or (None, None))))
     return to_tensor(bad), to_tensor(clean)
 
 
@@ -262,6 +297,19 @@ def ssim(a, b, reduce=True):
     c1, c2 = 0.01 ** 2, 0.03 ** 2
     m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
     return m.mean() if reduce else m.mean((1, 2, 3))
+
+
+def gradient_energy(x):
+    """Mean squared finite-difference gradient of the luminance, per image; x NCHW in [0,1] -> [N]."""
+    lum = (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])
+    gx, gy = lum[:, :, 1:] - lum[:, :, :-1], lum[:, 1:] - lum[:, :-1]
+    return (gx ** 2).mean((1, 2)) + (gy ** 2).mean((1, 2))
+
+
+def detail_ratio(x, clean):
+    """Issue 17's detail figure: gradient energy of x / that of the clean face, per image (1 = as detailed
+    as the clean face; blur lowers it, noise and invented texture raise it)."""
+    return gradient_energy(x) / gradient_energy(clean).clamp_min(1e-12)
 
 
 def psnr(a, b):

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { findFaces, runFace } from '../../src/stages/face/run';
-import { faceDefaults, faceManifests, faceMeta, type FaceOptions } from '../../src/stages/face/meta';
+import { faceDefaults, faceManifests, faceMeta, smallFaceStrength, type FaceOptions } from '../../src/stages/face/meta';
 import { UTK_TEMPLATE } from '../../src/stages/face/conventions';
 import { FFHQ_TEMPLATE_512 } from '../../src/core/faces/align';
 import { validateManifest } from '../../src/core/models/manifest';
@@ -154,7 +154,7 @@ describe('face stage', () => {
     expect(facePsnr(out, image, box)).toBeGreaterThan(facePsnr(bad, image, box) + 0.5);
   }, 60_000);
 
-  it.skipIf(!haveData)('a face cut by the photo border is restored inside the photo; a face too small to hold detail is left alone', async () => {
+  it.skipIf(!haveData)('a face cut by the photo border is restored inside the photo; a small face (eyes 4-10 px apart) is restored, gently', async () => {
     const { clean, boxes } = await twoFaceCard();
     // keep the card right of the first face's cheek: its left edge is cut off
     const cutX = boxes[0]!.x + 30;
@@ -171,15 +171,43 @@ describe('face stage', () => {
     expect(changed).toBeGreaterThan(1000); // the cut face was enhanced up to the border
     for (let i = 3; i < out.data.length; i += 4) if (out.data[i] !== 255) throw new Error('alpha changed');
 
-    // the same card shrunk 10x: a face is still found, but its eyes are under 10 px apart (too
-    // small to hold a face's detail), so it is left alone
+    // the same card shrunk 10x, as faces are in an old group photo: eyes under 10 px apart. They are
+    // restored (they used to be skipped), at a reduced strength
     const tiny = await sharp(Buffer.from(clean.data), { raw: { width: clean.width, height: clean.height, channels: 4 } }).resize(120, 60).raw().toBuffer();
     const small: RgbaImage = { width: 120, height: 60, data: new Uint8ClampedArray(tiny) };
     const seen = await findFaces(small, ctx());
     expect(seen.length).toBeGreaterThan(0);
-    for (const f of seen) expect(Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1])).toBeLessThan(faceMeta.minEyeDistance);
-    expect((await runFace(small, { ...faceDefaults, fidelity: 1 }, ctx())).data).toEqual(small.data);
+    for (const f of seen) {
+      const eyes = Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1]);
+      expect(eyes).toBeGreaterThanOrEqual(faceMeta.minEyeDistance);
+      expect(eyes).toBeLessThan(faceMeta.fullStrengthEyeDistance);
+    }
+    const gentle = await runFace({ ...small, data: new Uint8ClampedArray(small.data) }, { ...faceDefaults, fidelity: 1 }, ctx());
+    const change = (img: RgbaImage) => img.data.reduce((s, v, i) => s + (i % 4 === 3 ? 0 : Math.abs(v - small.data[i]!)), 0);
+    expect(change(gentle)).toBeGreaterThan(0);
+    // with the size ramp off (full strength from minEyeDistance) the same faces change more
+    const ramp = faceMeta.fullStrengthEyeDistance;
+    faceMeta.fullStrengthEyeDistance = faceMeta.minEyeDistance;
+    try {
+      const full = await runFace({ ...small, data: new Uint8ClampedArray(small.data) }, { ...faceDefaults, fidelity: 1 }, ctx());
+      expect(change(full)).toBeGreaterThan(change(gentle) * 1.2);
+    } finally {
+      faceMeta.fullStrengthEyeDistance = ramp;
+    }
   }, 60_000);
+
+  it('small faces get a share of the fidelity that grows with their size; under minEyeDistance none', () => {
+    const { minEyeDistance: lo, fullStrengthEyeDistance: hi, smallFaceMinStrength: s0 } = faceMeta;
+    expect(lo).toBeLessThanOrEqual(4); // faces with eyes 4 px apart are restored (issue 17)
+    expect(smallFaceStrength(lo - 0.5)).toBe(0);
+    expect(smallFaceStrength(lo)).toBeCloseTo(s0, 6);
+    expect(smallFaceStrength(hi)).toBe(1);
+    expect(smallFaceStrength(hi * 3)).toBe(1);
+    const ramp = [lo, (lo + hi) / 2, hi - 0.1].map(smallFaceStrength);
+    expect(ramp[0]!).toBeLessThan(ramp[1]!);
+    expect(ramp[1]!).toBeLessThan(ramp[2]!);
+    expect(ramp[2]!).toBeLessThan(1);
+  });
 
   it.skipIf(!haveData)('restores every face and nothing else, through a GFPGAN-style model; fidelity blends, 0 keeps the photo', async () => {
     const { image, boxes } = await twoFaces();

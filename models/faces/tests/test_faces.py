@@ -43,6 +43,26 @@ def test_degrade():
     check(file_seed('/a/b/x.jpg') == file_seed('x.jpg'), 'the evaluation seed depends on the file name only')
 
 
+def test_damage_and_detail():
+    from common import OLD_FACE_ACQ, OLD_FACE_FORGE, damage_at, detail_ratio, to_tensor
+    fs = utk_files()[:8]
+    if not fs:
+        print('skip damage scales: no UTKFace')
+        return
+    from common import load_face
+    clean = [load_face(f) for f in fs]
+    y = to_tensor(clean)
+    check(torch.allclose(detail_ratio(y, y), torch.ones(len(fs))), 'detail ratio of the clean face is 1')
+    at = {f: to_tensor([degrade(c, np.random.default_rng(i), *damage_at(f)) for i, c in enumerate(clean)]) for f in (2, 4, 8)}
+    d = {f: detail_ratio(x, y).mean().item() for f, x in at.items()}
+    p = {f: psnr(x, y).mean().item() for f, x in at.items()}
+    check(d[2] > d[4] > d[8] and d[2] < 1, f'a larger downscale leaves less detail ({d})')
+    check(p[2] > p[4] > p[8], f'and a lower PSNR ({p})')
+    old = [psnr(to_tensor(degrade(c, np.random.default_rng(50 + i), OLD_FACE_FORGE, OLD_FACE_ACQ)), to_tensor(c)).item() for i, c in enumerate(clean)]
+    mild = [psnr(to_tensor(degrade(c, np.random.default_rng(50 + i))), to_tensor(c)).item() for i, c in enumerate(clean)]
+    check(np.mean(old) < np.mean(mild) - 1, f'old-photo damage is heavier than the face forge ({np.mean(old):.2f} vs {np.mean(mild):.2f} dB)')
+
+
 def test_split():
     tr, va = split_utk()
     if not tr:
@@ -164,6 +184,27 @@ def test_tiny_training():
         check_train_and_resume(cmd, os.path.join(d, 'checkpoints', 'face.pt'), 'resumed face at step 2', first=first)
 
 
+def test_gan_training():
+    import recognition
+    if not utk_files() or not os.path.exists(recognition.ONNX_PATH):
+        print('skip GAN training run: no UTKFace or recognition net')
+        return
+    with tempfile.TemporaryDirectory() as d:
+        cmd = [sys.executable, os.path.join(FACES, 'train_gan.py'), '--max-images', '3', '--batch', '2', '--threads', '1', '--out', d]
+        r = subprocess.run(cmd + ['--steps', '2', '--init', ''], capture_output=True, text=True, timeout=600)
+        check(r.returncode == 0, 'train_gan.py runs 2 steps' + ('' if r.returncode == 0 else ': ' + r.stderr[-500:]))
+        ck = torch.load(os.path.join(d, 'checkpoints', 'face-gan.pt'))
+        check(ck['step'] == 2 and 'disc' in ck and 'd_opt' in ck, 'checkpoint holds the discriminator and its optimizer')
+        log = open(os.path.join(d, 'logs', 'face-gan.csv')).read()
+        check('4x_detail' in log and 'old_identity' in log, 'CSV log has detail and identity figures')
+        check(os.path.exists(os.path.join(d, 'logs', 'gan-samples', '4x-latest.png')), 'sample PNGs are written')
+        r2 = subprocess.run(cmd + ['--steps', '3', '--resume'], capture_output=True, text=True, timeout=600)
+        ck2 = torch.load(os.path.join(d, 'checkpoints', 'face-gan.pt'))
+        check(r2.returncode == 0 and 'resumed face-gan at step 2' in r2.stdout and ck2['step'] == 3, 'GAN training resumes')
+        moved = any(not torch.equal(ck['disc'][k], ck2['disc'][k]) for k in ck['disc'])
+        check(moved, 'the resumed run keeps training the discriminator')
+
+
 if __name__ == '__main__':
     torch.set_num_threads(1)
-    run(test_degrade, test_split, test_shapes, test_framing, test_identity_script, test_export_graph, test_tiny_training)
+    run(test_degrade, test_damage_and_detail, test_gan_training, test_split, test_shapes, test_framing, test_identity_script, test_export_graph, test_tiny_training)

@@ -16,13 +16,29 @@ export const faceDefaults: FaceOptions = { fidelity: 0.7, model: 'builtin' };
 export const faceMeta = {
   id: 'face',
   label: 'Enhance faces',
-  /** Faces whose eyes are closer than this (px) are left alone: too small to hold a face's detail. */
-  minEyeDistance: 10,
+  /** Faces whose eyes are closer than this (px) are left alone: a few pixels hold no face to restore. */
+  minEyeDistance: 4,
+  /**
+   * Faces from minEyeDistance up to this eye distance (px) are restored at a reduced strength
+   * (smallFaceStrength): the model has to enlarge them 5-15x, and at full strength what it adds
+   * would be more guess than face. Most faces in an old group photo are this small.
+   */
+  fullStrengthEyeDistance: 10,
+  /** The share of the fidelity a face at minEyeDistance gets (rising linearly to 1 at fullStrengthEyeDistance). */
+  smallFaceMinStrength: 0.4,
   /** The detector's input side (px; a multiple of 32): faces smaller than ~1/20 of the photo's long side are missed. */
   detectorSize: 416,
 };
 
 export const faceManifests = manifests as ModelManifest[];
+
+/** The share of the fidelity a face gets, by its eye distance (px): 0 below minEyeDistance, 1 from fullStrengthEyeDistance. */
+export function smallFaceStrength(eyeDistance: number): number {
+  const { minEyeDistance: lo, fullStrengthEyeDistance: hi, smallFaceMinStrength: s0 } = faceMeta;
+  if (!(eyeDistance >= lo)) return 0;
+  if (eyeDistance >= hi) return 1;
+  return s0 + (1 - s0) * (eyeDistance - lo) / (hi - lo);
+}
 
 export function faceModel(task: 'face-detect' | 'face-landmarks' | 'face-recognize', all: ModelManifest[] = faceManifests): ModelManifest {
   const found = all.find((m) => m.task === task);

@@ -2,7 +2,7 @@ import type { RgbaImage } from '../../core/image/types';
 import type { StageContext, StageRunner } from '../../core/pipeline/stage';
 import { detectTinyFaces, faceCropInput, fivePointsFrom68, landmarksToImage, nonMaxSuppression, tinyFaceDetectorInput, LANDMARK68_INPUT_SIZE, type FaceBox } from '../../core/faces';
 import { detailToKeep, fitSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../core/faces/align';
-import { faceMeta, faceModel, faceRestoreModelFor, type FaceOptions } from './meta';
+import { faceMeta, faceModel, faceRestoreModelFor, smallFaceStrength, type FaceOptions } from './meta';
 import { faceConventionOf } from './conventions';
 
 export interface FoundFace {
@@ -77,7 +77,8 @@ export const runFace: StageRunner<FaceOptions> = async (image, options, ctx) => 
   const fidelity = Math.min(1, Math.max(0, options.fidelity));
   if (fidelity === 0) return image;
   ctx.progress({ stage: 'Finding faces', done: 0, total: 1 });
-  const faces = (await findFaces(image, ctx)).filter((f) => Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1]) >= faceMeta.minEyeDistance);
+  const eyes = (f: FoundFace) => Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1]);
+  const faces = (await findFaces(image, ctx)).filter((f) => smallFaceStrength(eyes(f)) > 0);
   if (!faces.length) {
     ctx.note?.({ stage: 'face', skipped: true, message: 'no face large enough to restore: left as it is' });
     return image;
@@ -93,9 +94,11 @@ export const runFace: StageRunner<FaceOptions> = async (image, options, ctx) => 
     ctx.progress({ stage: 'Enhancing faces', done: i, total: faces.length });
     const toCrop = fitSimilarity(face.five, template);
     const crop = warpToCrop(image, toCrop, size);
-    const restored = await convention.restore(model, manifest, crop, fidelity);
+    // a small face is restored more gently: the honest share of a 5-15x enlargement is smaller
+    const amount = fidelity * smallFaceStrength(eyes(face));
+    const restored = await convention.restore(model, manifest, crop, amount);
     matchColour(restored, crop);
-    pasteCrop(out, restored, toCrop, fidelity, undefined, crop, detailToKeep(similarityScale(toCrop)));
+    pasteCrop(out, restored, toCrop, amount, undefined, crop, detailToKeep(similarityScale(toCrop)));
   }
   ctx.progress({ stage: 'Enhancing faces', done: faces.length, total: faces.length });
   return out;
