@@ -1,7 +1,7 @@
 """Mine hard negatives for the damage detector: where it fires on the clean training photos.
 
-    /usr/bin/python3 models/repair/mine_negatives.py --data-pack .gpu/repair-photos.pkl
-    -> models/repair/hard-negatives.json (+ --sheet: a contact sheet of the worst false alarms)
+    /usr/bin/python3 models/repair/mine_negatives.py --data-pack .gpu/repair-photos.pkl --stride 4 --sheet models/cards/repair-sheets/hard-negatives.png
+    -> models/repair/hard-negatives.json (+ --sheet x.png: a contact sheet of the largest false alarms)
 
 The photos are the training split exactly as training sees them (pack_data.py's pack, short side
 320, the UTKFace training faces included), run whole at full pack scale and at --scales
@@ -74,7 +74,7 @@ def contact_sheet(named, recs, path, n=48, crop=96, cols=8):
             for i in range(0, len(tiles), cols)]
     sheet = np.concatenate([np.pad(r, ((0, 4), (0, 0), (0, 0)), constant_values=255) for r in rows], 0)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    Image.fromarray(sheet).save(path, quality=88)
+    Image.fromarray(sheet).save(path, optimize=True)
 
 
 def main():
@@ -90,7 +90,7 @@ def main():
     ap.add_argument('--limit', type=int, default=0, help='first N photos only (tests)')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--out', default=os.path.join(HERE, 'hard-negatives.json'))
-    ap.add_argument('--sheet', default='', help='write a contact sheet of the largest false alarms here')
+    ap.add_argument('--sheet', default='', help='write a PNG contact sheet of the largest false alarms here')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
