@@ -189,6 +189,12 @@ def train_files(include_faces=False, n_faces=300):
     return files
 
 
+def photo_name(path):
+    """A training photo's name in a pack_data.py pack (and in mined hard-negative lists): its path
+    below the folder two levels above its own (photos/imagenet-samples/x.JPEG, bsds500/train/y.jpg)."""
+    return os.path.relpath(path, os.path.dirname(os.path.dirname(os.path.dirname(path))))
+
+
 def load_image(path, short=256):
     im = Image.open(path).convert('RGB')
     w, h = im.size
@@ -294,10 +300,11 @@ def detector_target(o):
     return np.stack([target, ~ignore, (o['change'] > 6 / 255) | (o['mask_missing'] > 0)]).astype(np.float32)  # + the forge's own mask
 
 
-def make_sample(name, patch, rng):
-    """patch: HxWx3 uint8 clean -> (input CHW float32, target CHW float32)."""
+def make_sample(name, patch, rng, clean=False):
+    """patch: HxWx3 uint8 clean -> (input CHW float32, target CHW float32). clean (detector): aging and
+    acquisition only, so the target is all zero and every pixel is scored."""
     if name == 'detector':
-        o = forge(patch, rng, _cfg('detector-clean' if rng.random() < CLEAN_SHARE else 'detector'))
+        o = forge(patch, rng, _cfg('detector-clean' if rng.random() < CLEAN_SHARE or clean else 'detector'))
         return o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0, detector_target(o)
     o = forge(patch, rng, _cfg(name))
     if name == 'denoise':
@@ -315,31 +322,70 @@ def make_sample(name, patch, rng):
     return x.astype(np.float32), tgt
 
 
-def make_batch(name, imgs, rng, bs, size):
+def load_hard_negatives(path, names):
+    """Mined false alarms (mine_negatives.py) on the photos in `names` (the order of the loaded
+    images) -> list of (image index, fx, fy, short side it was found at). Photos not loaded (the
+    validation slice, or --max-images) are dropped."""
+    import json
+    with open(path) as f:
+        regions = json.load(f)['regions']
+    index = {n: i for i, n in enumerate(names)}
+    return [(index[r['photo']], r['fx'], r['fy'], r['short']) for r in regions if r['photo'] in index]
+
+
+def hard_negative_crop(img, spot, rng, size):
+    """A size x size crop of img centred (jittered by up to a quarter patch) on a mined false alarm,
+    at the scale it was found (so the content is as large as when the detector fired on it)."""
+    _, fx, fy, short = spot
+    h, w = img.shape[:2]
+    s = short / min(h, w)
+    if abs(s - 1) > 0.02:
+        img = np.asarray(Image.fromarray(img).resize((max(1, round(w * s)), max(1, round(h * s))), Image.BICUBIC))
+        h, w = img.shape[:2]
+    if h < size or w < size:  # as random_crop: enlarge a photo smaller than the patch
+        return random_crop(img, rng, size)
+    j = size // 4
+    cx, cy = fx * w + rng.integers(-j, j + 1), fy * h + rng.integers(-j, j + 1)
+    x = int(np.clip(cx - size // 2, 0, w - size))
+    y = int(np.clip(cy - size // 2, 0, h - size))
+    c = img[y:y + size, x:x + size]
+    if rng.random() < 0.5:
+        c = c[:, ::-1]
+    return np.ascontiguousarray(c)
+
+
+def make_batch(name, imgs, rng, bs, size, hard=None, hard_share=0.0):
+    """hard (detector): mined false alarms (load_hard_negatives); round(bs * hard_share) samples of
+    the batch are crops around them with no defect (aging and acquisition only, target all zero)."""
+    n_hard = int(round(bs * hard_share)) if hard else 0
     xs, ys = [], []
-    for _ in range(bs):
-        img = imgs[int(rng.integers(0, len(imgs)))]
-        x, y = make_sample(name, random_crop(img, rng, size), rng)
+    for i in range(bs):
+        if i < n_hard:
+            spot = hard[int(rng.integers(0, len(hard)))]
+            x, y = make_sample(name, hard_negative_crop(imgs[spot[0]], spot, rng, size), rng, clean=True)
+        else:
+            img = imgs[int(rng.integers(0, len(imgs)))]
+            x, y = make_sample(name, random_crop(img, rng, size), rng)
         xs.append(x)
         ys.append(y)
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
 
 
 class _Batches(torch.utils.data.IterableDataset):
-    def __init__(self, name, imgs, seed, bs, size):
-        self.args = (name, imgs, seed, bs, size)
+    def __init__(self, name, imgs, seed, bs, size, hard=None, hard_share=0.0):
+        self.args = (name, imgs, seed, bs, size, hard, hard_share)
 
     def __iter__(self):
-        name, imgs, seed, bs, size = self.args
+        name, imgs, seed, bs, size, hard, hard_share = self.args
         info = torch.utils.data.get_worker_info()
         rng = np.random.default_rng([seed, info.id if info else 0])
         while True:
-            yield make_batch(name, imgs, rng, bs, size)
+            yield make_batch(name, imgs, rng, bs, size, hard, hard_share)
 
 
-def batch_stream(name, imgs, seed, bs, size, workers):
+def batch_stream(name, imgs, seed, bs, size, workers, hard=None, hard_share=0.0):
     """Batches made by `workers` processes (the forge is the bottleneck on a GPU); each worker has
     its own seeded generator, so a run is reproducible for a given worker count, not across resumes."""
-    dl = torch.utils.data.DataLoader(_Batches(name, imgs, seed, bs, size), batch_size=None,
+    dl = torch.utils.data.DataLoader(_Batches(name, imgs, seed, bs, size, hard, hard_share), batch_size=None,
                                      num_workers=workers, prefetch_factor=4, persistent_workers=True)
     return iter(dl)

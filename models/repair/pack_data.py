@@ -13,7 +13,7 @@ import pickle
 
 from PIL import Image
 
-from common import load_image, train_files
+from common import load_image, photo_name, train_files
 
 
 def main():
@@ -28,7 +28,7 @@ def main():
     for f in files:
         buf = io.BytesIO()
         Image.fromarray(load_image(f, args.short)).save(buf, format='JPEG', quality=args.quality)
-        items.append((os.path.relpath(f, os.path.dirname(os.path.dirname(os.path.dirname(f)))), buf.getvalue()))
+        items.append((photo_name(f), buf.getvalue()))
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, 'wb') as fh:
         pickle.dump(items, fh, protocol=4)

@@ -3,6 +3,9 @@
     /usr/bin/python3 models/repair/train.py --model detector --minutes 25
     /usr/bin/python3 models/repair/train.py --model detector --minutes 25 --resume   # continue
     /usr/bin/python3 models/repair/train.py --model denoise --steps 2 --max-images 2 --out /tmp/x  # smoke
+    # precision fine-tune: all of detector.pt's weights, a quarter of each batch mined false alarms
+    /usr/bin/python3 models/repair/train.py --model detector --init-all models/repair/checkpoints/detector.pt \
+        --hard-negatives models/repair/hard-negatives.json --data-pack .gpu/repair-photos.pkl --out /tmp/ft
 
 Stops at --steps or --minutes (cumulative over resumes), whichever comes first. Checkpoints go to
 <out>/checkpoints/<model>.pt every --ckpt-minutes; metrics to <out>/logs/<model>.csv.
@@ -19,7 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import HERE, ROOT, batch_stream, build, load_cache, load_pack, make_batch, push_pull, run_model, train_files
+from common import (HERE, ROOT, batch_stream, build, load_cache, load_hard_negatives, load_pack, make_batch, photo_name,
+                    push_pull, run_model, train_files)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import add_arguments, prepare, resume_if_asked, train  # noqa: E402
@@ -62,12 +66,17 @@ def detector_scores(logits, y, threshold=0.5):
 
 
 @torch.no_grad()
-def val_metric(name, net, vx, vy):
+def val_metric(name, net, vx, vy, hx=None):
     net.eval()
     pred = run_model(name, net, vx)
+    hard = run_model(name, net, hx) if hx is not None else None
     net.train()
     if name == 'detector':
-        return detector_scores(pred.float(), vy)
+        scores = detector_scores(pred.float(), vy)
+        if hard is not None:
+            # mined false-alarm spots of training photos: how well the fine-tune fits them (not held out)
+            scores['val_hard_fp'] = (hard.float() > 0).float().mean().item()
+        return scores
     pred = pred.clamp(0, 1)
     if name == 'denoise':
         mse = ((pred - vy) ** 2).mean().item()
@@ -87,6 +96,11 @@ def main():
     add_arguments(ap, out=HERE, patch=96, lr=2e-3)
     ap.add_argument('--init', default='', help='start from this checkpoint\'s weights (all but the 1x1 head, '
                     'which starts at zero so a residual model starts as its prefill); fresh optimizer and step 0')
+    ap.add_argument('--init-all', default='', help='fine-tune: start from this checkpoint\'s weights, all of them '
+                    '(head included); fresh optimizer and step 0')
+    ap.add_argument('--hard-negatives', default='', help='detector: mined false alarms (mine_negatives.py); '
+                    '--hard-share of every batch is crops around them with no defect')
+    ap.add_argument('--hard-share', type=float, default=0.25)
     ap.add_argument('--data-pack', default='', help='photos from pack_data.py instead of ../shared/data')
     ap.add_argument('--device', default='cpu', help='cpu or cuda')
     ap.add_argument('--workers', type=int, default=0, help='processes making batches (0: in the training loop)')
@@ -104,6 +118,7 @@ def main():
         # the same validation slice rule as the folders: every 50th photo
         vimgs = [im for i, (_, im) in enumerate(named) if i % 50 == 0]
         imgs = [im for i, (_, im) in enumerate(named) if i % 50 != 0]
+        names = [n for i, (n, _) in enumerate(named) if i % 50 != 0]
         print(f'loaded {len(imgs)} train / {len(vimgs)} val photos from {args.data_pack}', flush=True)
     else:
         files = train_files()
@@ -119,16 +134,27 @@ def main():
             imgs = load_cache(tr_files)
             vimgs = load_cache(val_files)
             print(f'loaded {len(imgs)} train / {len(vimgs)} val images in {time.time() - t0:.1f}s', flush=True)
+        names = [photo_name(f) for f in tr_files]
 
     vrng = np.random.default_rng(999)
     vx, vy = make_batch(args.model, vimgs, vrng, 8 if args.max_images else 48, args.patch)
+    hard, hx = None, None
+    if args.hard_negatives:
+        hard = load_hard_negatives(args.hard_negatives, names)
+        if not hard:
+            raise SystemExit(f'no mined false alarm in {args.hard_negatives} is on a loaded training photo')
+        print(f'{len(hard)} hard negatives on {len({h[0] for h in hard})} photos, {args.hard_share:.0%} of each batch', flush=True)
+        hx, _ = make_batch(args.model, imgs, np.random.default_rng(998), 4 if args.max_images else 16, args.patch, hard, 1.0)
 
     net = build(args.model)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     resumed = resume_if_asked(args, ckpt_path, net, opt, rng, args.model)
     step, elapsed = resumed or (0, 0.0)
-    if not resumed:
+    if not resumed and args.init_all:
+        net.load_state_dict(torch.load(args.init_all, map_location='cpu')['model'])
+        print(f'fine-tuning all weights of {args.init_all}', flush=True)
+    elif not resumed:
         if args.init:
             sd = {k: v for k, v in torch.load(args.init)['model'].items() if not k.startswith('head.')}
             net.load_state_dict(sd, strict=False)
@@ -146,11 +172,12 @@ def main():
             if torch.is_tensor(v) and k != 'step':
                 st[k] = v.to(dev)
     vx, vy = vx.to(dev), vy.to(dev)
+    hx = hx.to(dev) if hx is not None else None
     if args.workers:
-        stream = batch_stream(args.model, imgs, args.seed + step, args.batch, args.patch, args.workers)
+        stream = batch_stream(args.model, imgs, args.seed + step, args.batch, args.patch, args.workers, hard, args.hard_share)
         next_batch = lambda r: next(stream)  # noqa: E731
     else:
-        next_batch = lambda r: make_batch(args.model, imgs, r, args.batch, args.patch)  # noqa: E731
+        next_batch = lambda r: make_batch(args.model, imgs, r, args.batch, args.patch, hard, args.hard_share)  # noqa: E731
 
     def loss(n, x, y):
         x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
@@ -160,7 +187,7 @@ def main():
 
     train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=args.model,
           batch=next_batch, loss=loss,
-          validate=lambda: val_metric(args.model, net, vx, vy),
+          validate=lambda: val_metric(args.model, net, vx, vy, hx),
           ckpt_path=ckpt_path, log_path=log_path)
 
 
