@@ -6,8 +6,8 @@ import { execSync, spawnSync } from 'node:child_process';
 
 const missing = [];
 if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) missing.push('chromium');
-const py = spawnSync('/usr/bin/python3', ['-c', 'import numpy, PIL, torch, onnx'], { stdio: 'ignore' });
-if (py.status !== 0) missing.push('python3-numpy', 'python3-pil', 'python3-torch', 'python3-onnx');
+const py = spawnSync('/usr/bin/python3', ['-c', 'import numpy, PIL, torch, onnx, cv2'], { stdio: 'ignore' });
+if (py.status !== 0) missing.push('python3-numpy', 'python3-pil', 'python3-torch', 'python3-onnx', 'python3-opencv');
 
 if (missing.length) {
   console.log(`installing Debian packages: ${missing.join(' ')}`);

@@ -24,7 +24,7 @@ import * as ortNode from 'onnxruntime-node';
 import type { RgbaImage } from '../../src/core/image/types';
 import type { StageContext } from '../../src/core/pipeline/stage';
 import type { TiledModel } from '../../src/core/tiling/run-tiled';
-import { restoreWith, analyzePhoto, ANALYSIS_SIDE, DAMAGE_SIDE, type AnalyzeOptions } from '../../src/stages/auto';
+import { restoreWith, analyzePhoto, showsAge, ANALYSIS_SIDE, DAMAGE_SIDE, type AnalyzeOptions } from '../../src/stages/auto';
 import { shrinkImage } from '../../src/core/analysis/shrink';
 import { measureDamage, type DamageMeasure } from '../../src/core/analysis/damage';
 import { dilateMask, thresholdPlane } from '../../src/core/image/mask';
@@ -151,7 +151,7 @@ async function gate() {
     const img = await load(path);
     const [at07, at095] = await marked(img, [0.7, 0.95]);
     const a = await analyzePhoto(img, ctx, { damage: false, faces: false, upscale: false });
-    const aged = !!(a.recipe.fade || a.recipe.denoise || a.offerColorize);
+    const aged = showsAge(a, !!a.recipe.fade); // the rule auto applies (fade is in the recipe iff it acts)
     const repaired = await runRecipe(img, { repair: { detect: true } }, ctx);
     const cell = (d: DamageMeasure) => `${(d.coverage * 100).toFixed(2)} %`;
     console.log(row([set, path.split('/').pop()!, cell(at07!), cell(at095!), aged ? 'yes' : 'no', capped(psnr(await load(refPath), repaired)).toFixed(2)], W));

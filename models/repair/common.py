@@ -285,10 +285,13 @@ CLEAN_SHARE = 0.3  # share of detector samples with no defect at all (aging and 
 
 # Not evaluate.dilate (cv2): np.roll wraps round the borders, and the detector's labels and scores rest on that.
 def _dilate(m, r=1):
-    out = m.copy()
-    for dy in range(-r, r + 1):
-        for dx in range(-r, r + 1):
-            out |= np.roll(np.roll(m, dy, 0), dx, 1)
+    """Boolean mask grown by r px; the image border stops it (np.roll used to wrap it to the far side)."""
+    h, w = m.shape
+    p = np.pad(m, r)
+    out = np.zeros_like(m)
+    for dy in range(2 * r + 1):
+        for dx in range(2 * r + 1):
+            out |= p[dy:dy + h, dx:dx + w]
     return out
 
 

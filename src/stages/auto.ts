@@ -148,17 +148,26 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
 const marksFound = (n: number) => `${n} scratch${n === 1 ? '' : 'es'} or speck${n === 1 ? '' : 's'}`;
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.001 ? 2 : x < 0.1 ? 1 : 0)} %`;
 
+/**
+ * Whether the photo shows a sign of age besides the detector's marks: faded, grainy, or black-and-white
+ * / toned. On a crisp colour photo the detector's marks are mostly picture detail (issue 15), so auto
+ * proposes Repair only when this holds.
+ */
+export function showsAge(a: PhotoAnalysis, fadeActs: boolean): boolean {
+  return fadeActs || a.noise.weight >= DENOISE_WEIGHT || a.offerColorize;
+}
+
 /** Fills in the recipe and the reasons from the measures. */
 export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOptions = {}): void {
   const { recipe, reasons } = a;
   let needsWork = false;
-  const aged = fadeActs || a.noise.weight >= DENOISE_WEIGHT || a.offerColorize;
   if (a.damage) {
+    const enough = a.damage.marks >= MIN_DAMAGE.marks && a.damage.coverage >= MIN_DAMAGE.coverage;
     if (a.damage.coverage > MAX_AUTO_COVERAGE) {
       reasons.repair = `The detector marked ${pct(a.damage.coverage)} of the photo: too much to fill automatically; check the mask (Find damage) and turn Repair on by hand`;
-    } else if (a.damage.marks >= MIN_DAMAGE.marks && a.damage.coverage >= MIN_DAMAGE.coverage && !aged) {
+    } else if (enough && !showsAge(a, fadeActs)) {
       reasons.repair = `${marksFound(a.damage.marks)}, ${pct(a.damage.coverage)} of the photo, but no other sign of age (in colour, not faded, not grainy): on such photos these are usually picture detail, so left off; check them (Find damage) and turn Repair on by hand`;
-    } else if (a.damage.marks >= MIN_DAMAGE.marks && a.damage.coverage >= MIN_DAMAGE.coverage) {
+    } else if (enough) {
       recipe.repair = { detect: true };
       reasons.repair = `${marksFound(a.damage.marks)}, ${pct(a.damage.coverage)} of the photo`;
       needsWork = true;
