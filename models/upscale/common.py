@@ -2,8 +2,8 @@
 
 The network is SRVGG-style (Real-ESRGAN's "compact" family): every convolution runs at the low
 resolution, a pixel shuffle makes the high-resolution image, and the body only learns the residual
-over a bilinear enlargement. Its FLOPs are budgeted for the CPU: ~0.2 MFLOP per input pixel,
-a seventh of esrgan-medium's (bench/model-flops.json).
+over a bilinear enlargement. Its FLOPs are budgeted for the CPU: ~0.14 MFLOP per input pixel at x2,
+a tenth of esrgan-medium's (bench/model-flops.json).
 
 Training pairs follow Real-ESRGAN's idea with the project's forge: a clean photo is blurred,
 resized, grained, halftoned and JPEG-saved, resized again to the low resolution and damaged a
@@ -29,26 +29,32 @@ from shared_modules import repair_common  # noqa: E402
 rc = repair_common()
 forge, preset, train_files, load_cache, DATA = rc.forge, rc.preset, rc.train_files, rc.load_cache, rc.DATA
 
-ARCH = {'channels': 32, 'body': 10}
+# Per scale. ReLU, not PReLU: int8 folds a ReLU into its conv (QLinearConv), while a PReLU runs in
+# float between Dequantize and Quantize (16 % of the int8 time), and bf16 training of PReLU is ~6x
+# slower on this CPU. x2 has 7 body convs to fit the speed budget (issue 18: <= 2.6 s per MP in the
+# browser); a body at half resolution (strided conv in, pixel shuffle by 2s out) was tried and
+# scored 0.13 dB lower at the same steps.
+ARCH = {2: {'channels': 32, 'body': 7}, 4: {'channels': 32, 'body': 10}}
 CLEAN_SHARE = 0.2
 INTERP = (cv2.INTER_AREA, cv2.INTER_LINEAR, cv2.INTER_CUBIC)
 
 
 class CompactSR(nn.Module):
-    """conv + PReLU at the low resolution, pixel shuffle, plus a bilinear enlargement of the input."""
+    """conv + ReLU at the low resolution, pixel shuffle, plus a bilinear enlargement of the input."""
 
-    def __init__(self, scale, channels=ARCH['channels'], body=ARCH['body']):
+    def __init__(self, scale, channels=None, body=None):
         super().__init__()
         self.scale = scale
-        layers = [nn.Conv2d(3, channels, 3, padding=1), nn.PReLU(channels)]
+        channels, body = channels or ARCH[scale]['channels'], body or ARCH[scale]['body']
+        layers = [nn.Conv2d(3, channels, 3, padding=1), nn.ReLU()]
         for _ in range(body):
-            layers += [nn.Conv2d(channels, channels, 3, padding=1), nn.PReLU(channels)]
+            layers += [nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU()]
         layers += [nn.Conv2d(channels, 3 * scale * scale, 3, padding=1)]
         self.body = nn.Sequential(*layers)
         self.shuffle = nn.PixelShuffle(scale)
-        for m in layers[:-1]:  # PyTorch's default init shrinks the signal ~3x a layer: 11 layers lose it
+        for m in layers[:-1]:  # PyTorch's default init shrinks the signal ~3x a layer: 10 layers lose it
             if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, a=0.25, nonlinearity='leaky_relu')
+                nn.init.kaiming_normal_(m.weight, nonlinearity='relu')
                 nn.init.zeros_(m.bias)
         nn.init.zeros_(layers[-1].weight)  # starts as the bilinear enlargement
         nn.init.zeros_(layers[-1].bias)
@@ -56,6 +62,23 @@ class CompactSR(nn.Module):
     def forward(self, x):  # x: N,3,H,W in [0,1]
         base = F.interpolate(x, scale_factor=self.scale, mode='bilinear', align_corners=False)
         return base + self.shuffle(self.body(x))
+
+
+def receptive_field(arch):
+    """Input pixels each side of an output pixel that can change it: one per 3x3 conv."""
+    return arch['body'] + 2
+
+
+def describe_arch(arch, scale):
+    return (f'SRVGG-style: {arch["body"] + 2} 3x3 convs of {arch["channels"]} channels with ReLU at the input resolution, '
+            f'a pixel shuffle by {scale}, plus a bilinear enlargement; receptive field {receptive_field(arch)} input px each side')
+
+
+def load_net(ck):
+    """The network of a checkpoint, with the architecture it was trained with."""
+    net = CompactSR(ck['scale'], **ck['arch'])
+    net.load_state_dict(ck['model'])
+    return net
 
 
 class Exported(nn.Module):

@@ -19,7 +19,7 @@ import sys
 import onnx
 import torch
 
-from common import ARCH, HERE, ROOT, CompactSR, Exported
+from common import HERE, ROOT, Exported, describe_arch, load_net, receptive_field
 
 sys.path.insert(0, os.path.dirname(HERE))
 from onnx_tools import PHOTOS_LICENSE, export_onnx, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
@@ -30,16 +30,14 @@ SCALES = (2, 4)
 
 def export(scale, ckpt_dir, out_dir, metrics):
     ck = torch.load(os.path.join(ckpt_dir, f'sr-x{scale}.pt'), map_location='cpu')
-    net = CompactSR(scale)
-    net.load_state_dict(ck['model'])
+    net = load_net(ck)
     model = Exported(net.eval()).eval()
     p32 = os.path.join(out_dir, f'heirloom-sr-x{scale}.onnx')
     m32 = export_onnx(model, torch.rand(1, 3, 48, 64), p32, 'heirloom-sr')
     p16 = p32.replace('.onnx', '.fp16.onnx')
     onnx.save(to_fp16_weights(m32), p16)
     nparams = sum(p.numel() for p in net.parameters())
-    desc = (f'Heirloom compact super-resolution x{scale} (SRVGG-style: {ARCH["body"] + 2} 3x3 convs of {ARCH["channels"]} '
-            f'channels with PReLU at the input resolution, pixel shuffle, plus a bilinear enlargement; {nparams} params), '
+    desc = (f'Heirloom compact super-resolution x{scale} ({describe_arch(ck["arch"], scale)}; {nparams} params), '
             f'trained by the Heirloom project on photos degraded twice by the forge (blur, resize, grain, halftone, JPEG) '
             f'({ck["step"]} steps of batch {ck["args"]["batch"]}, {ck["elapsed"] / 60:.0f} min on 2 CPU cores). '
             'Input RGB in [0,1]; output RGB in [0,1].')
@@ -49,8 +47,8 @@ def export(scale, ckpt_dir, out_dir, metrics):
     return shipped_pair(p32, p16, id=f'heirloom-sr-x{scale}', label=f'Heirloom SR ×{scale}', task='upscale', io={
         'input': {'name': 'input', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
         'output': {'name': 'output', 'layout': 'NCHW', 'channels': 3, 'range': [0, 1]},
-        # receptive field: 12 convs = 12 px each side; 16 px overlap hides every seam
-        'scale': scale, 'tile': {'size': 192, 'overlap': 16},
+        # the overlap covers the receptive field, so tiles join without seams
+        'scale': scale, 'tile': {'size': 192, 'overlap': 8 * -(-receptive_field(ck['arch']) // 8)},
     }, description=desc, license=LICENSE, card='models/cards/heirloom-sr.md')
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import HERE, ROOT, CompactSR, load_cache, make_batch, train_files
+from common import ARCH, HERE, ROOT, CompactSR, load_cache, make_batch, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import add_arguments, prepare, resume_if_asked, train  # noqa: E402
@@ -47,6 +47,8 @@ def main():
     ap.add_argument('--scale', type=int, choices=(2, 4), required=True)
     add_arguments(ap, out=HERE, patch=0, lr=1e-3)
     ap.add_argument('--bf16', action='store_true', help='bf16 autocast (1.5x faster on this CPU)')
+    ap.add_argument('--channels', type=int, default=0, help='architecture (default: common.ARCH); a resumed run keeps its own')
+    ap.add_argument('--body', type=int, default=0, help='convs between the first and the last (default: common.ARCH)')
     ap.add_argument('--init', default='', help='start from this checkpoint\'s body (e.g. x4 from x2); fresh optimizer')
     args = ap.parse_args()
     name = f'sr-x{args.scale}'
@@ -61,7 +63,10 @@ def main():
     print(f'{len(imgs)} train / {len(vimgs)} val photos', flush=True)
     vx, vy = make_batch(vimgs, np.random.default_rng(999), 8 if args.max_images else 48, lr_patch, args.scale)
 
-    net = CompactSR(args.scale)
+    arch = {k: getattr(args, k) or v for k, v in ARCH[args.scale].items()}
+    if args.resume and os.path.exists(ckpt_path):
+        arch = torch.load(ckpt_path, map_location='cpu')['arch']
+    net = CompactSR(args.scale, **arch)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     resumed = resume_if_asked(args, ckpt_path, net, opt, rng, name)
@@ -72,7 +77,7 @@ def main():
         keep = {k: v for k, v in sd.items() if not k.startswith(last)}
         net.load_state_dict(keep, strict=False)
         print(f'initialised from {args.init} (all but {last})', flush=True)
-    print(f'{name}: {sum(p.numel() for p in net.parameters())} params, lr patch {lr_patch}, batch {args.batch}', flush=True)
+    print(f'{name}: {arch}, {sum(p.numel() for p in net.parameters())} params, lr patch {lr_patch}, batch {args.batch}', flush=True)
 
     def loss(n, x, y):
         with torch.autocast('cpu', dtype=torch.bfloat16, enabled=args.bf16):
@@ -82,7 +87,7 @@ def main():
     train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=name,
           batch=lambda r: make_batch(imgs, r, args.batch, lr_patch, args.scale), loss=loss,
           validate=lambda: validate(net, vx, vy, args.scale), ckpt_path=ckpt_path, log_path=log_path,
-          extra={'scale': args.scale, 'lr_patch': lr_patch})
+          extra={'scale': args.scale, 'lr_patch': lr_patch, 'arch': arch})
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 UPSCALE = os.path.dirname(HERE)
 sys.path.insert(0, UPSCALE)
-from common import CompactSR  # noqa: E402
+from common import ARCH, CompactSR, load_net  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(UPSCALE))  # models/
 from script_tests import check, check_train_and_resume, run  # noqa: E402
@@ -18,8 +18,17 @@ from script_tests import check, check_train_and_resume, run  # noqa: E402
 
 def test_shapes():
     for scale in (2, 4):
-        y = CompactSR(scale)(torch.rand(1, 3, 20, 28))
-        check(tuple(y.shape) == (1, 3, 20 * scale, 28 * scale), f'x{scale} output is {scale}x the input')
+        y = CompactSR(scale)(torch.rand(1, 3, 21, 28))
+        check(tuple(y.shape) == (1, 3, 21 * scale, 28 * scale), f'x{scale} output is {scale}x the input, odd sizes too')
+    x = torch.rand(1, 3, 16, 16)
+    up = torch.nn.functional.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)
+    check(torch.equal(CompactSR(2)(x), up), 'an untrained network is the bilinear enlargement (zero last conv)')
+
+
+def check_checkpoint(ck):
+    check(ck['arch'] == ARCH[2], 'the checkpoint records the architecture it was trained with')
+    net = load_net(ck)
+    check(sum(p.numel() for p in net.parameters()) == ck['nparams'], 'load_net rebuilds that architecture')
 
 
 def test_ssim():
@@ -37,7 +46,7 @@ def test_tiny_training():
                '--threads', '1', '--out', d]
         log = os.path.join(d, 'logs', 'sr-x2.csv')
         check_train_and_resume(cmd, os.path.join(d, 'checkpoints', 'sr-x2.pt'), 'resumed sr-x2 at step 2',
-                               first=lambda ck: check('val_psnr' in open(log).read(), 'the CSV log has validation PSNR'))
+                               first=lambda ck: (check('val_psnr' in open(log).read(), 'the CSV log has validation PSNR'), check_checkpoint(ck)))
 
 
 if __name__ == '__main__':
