@@ -21,7 +21,6 @@ from onnx import shape_inference
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 SIZE = 256
-REPAIR_NETS = ('detector', 'denoise', 'inpaint')
 
 
 def onnx_conv_flops(path):
@@ -51,7 +50,9 @@ def onnx_conv_flops(path):
 def torch_conv_flops(name):
     import torch
     sys.path.insert(0, os.path.join(ROOT, 'models', 'repair'))
-    from common import Exported, build
+    from common import ARCH, Exported, build
+    if name not in ARCH:
+        return None
     total = [0]
 
     def hook(mod, inp, out):
@@ -60,9 +61,8 @@ def torch_conv_flops(name):
     for mod in net.modules():
         if isinstance(mod, torch.nn.Conv2d):
             mod.register_forward_hook(hook)
-    cin = 4 if name == 'inpaint' else 3
     with torch.no_grad():
-        Exported(name, net)(torch.zeros(1, cin, SIZE, SIZE))
+        Exported(name, net)(torch.zeros(1, ARCH[name]['cin'], SIZE, SIZE))
     return total[0] / (SIZE * SIZE)
 
 
@@ -71,11 +71,10 @@ def main():
     for path in sorted(glob.glob(os.path.join(ROOT, 'public', 'models', '*', '*.onnx'))):
         rel = os.path.relpath(path, os.path.join(ROOT, 'public', 'models'))
         f = onnx_conv_flops(path)
-        name = os.path.basename(path).split('.')[0]
-        if f is None and name in REPAIR_NETS:
-            f = torch_conv_flops(name)
-        if f is None:  # colorize and the face models: not in the bench's FLOP table
-            print(f'{rel}: skipped (shape inference cannot follow its graph)')
+        if f is None:
+            f = torch_conv_flops(os.path.basename(path).split('.')[0])
+        if f is None:  # colorize, face-restore: no shape-inferable graph and no repair U-Net definition
+            print(f'{rel}: skipped (shape inference cannot follow its graph, no PyTorch definition here)')
             continue
         out[rel] = round(f)
         print(f'{rel}: {f / 1e3:.0f} GFLOP per megapixel')

@@ -31,8 +31,8 @@ forge, preset, train_files, load_cache, DATA = rc.forge, rc.preset, rc.train_fil
 
 # Per scale. ReLU, not PReLU: int8 folds a ReLU into its conv (QLinearConv), while a PReLU runs in
 # float between Dequantize and Quantize (16 % of the int8 time), and bf16 training of PReLU is ~6x
-# slower on this CPU. x2 has 7 body convs to fit the speed budget (issue 18: <= 2.6 s per MP in the
-# browser); a body at half resolution (strided conv in, pixel shuffle by 2s out) was tried and
+# slower on this CPU. x2 has 7 body convs to fit the speed budget (issue 18: 3x faster than
+# UpscalerJS's default model, which takes ~8 s per MP in the browser); a body at half resolution (strided conv in, pixel shuffle by 2s out) was tried and
 # scored 0.13 dB lower at the same steps.
 ARCH = {2: {'channels': 32, 'body': 7}, 4: {'channels': 32, 'body': 10}}
 CLEAN_SHARE = 0.2
@@ -72,6 +72,13 @@ def receptive_field(arch):
 def describe_arch(arch, scale):
     return (f'SRVGG-style: {arch["body"] + 2} 3x3 convs of {arch["channels"]} channels with ReLU at the input resolution, '
             f'a pixel shuffle by {scale}, plus a bilinear enlargement; receptive field {receptive_field(arch)} input px each side')
+
+
+def training_time(ck):
+    """How long a checkpoint trained and on what, for manifests and the card."""
+    n = ck['args'].get('threads', 2)
+    bf16 = ' (bf16 autocast)' if ck['args'].get('bf16') else ''
+    return f'{ck["elapsed"] / 60:.0f} min on {n} CPU thread{"s" if n > 1 else ""}{bf16}'
 
 
 def load_net(ck):

@@ -11,7 +11,7 @@ import os
 
 import torch
 
-from common import HERE, ROOT, describe_arch
+from common import HERE, ROOT, describe_arch, training_time
 from export import LICENSE
 from quantize import CALIB_CROPS, CALIB_LR_PATCH
 
@@ -30,11 +30,6 @@ def ssim_limit(ev):
             'a little).'] if below else []
 
 
-def threads(ck):
-    n = ck['args'].get('threads', 2)
-    return '1 CPU thread' if n == 1 else f'{n} CPU threads'
-
-
 def main():
     ev = json.load(open(os.path.join(HERE, 'logs', 'eval.json')))
     lines = ['# Model card: Heirloom SR x2 / x4 (the default upscaler)', '',
@@ -48,7 +43,7 @@ def main():
              'ReLU, not PReLU, so that int8 folds every activation into its convolution. Output clipped to [0, 1] in the graph.', '',
              '| model | params | steps x batch | training time | fp32 file | fp16-weight file | int8 file (the one the app loads) |',
              '|---|---|---|---|---|---|---|']
-    archs = []
+    archs, inits = [], []
     for s in (2, 4):
         ck = torch.load(os.path.join(HERE, 'checkpoints', f'sr-x{s}.pt'), map_location='cpu')
         archs.append(f'- x{s}: {describe_arch(ck["arch"], s)}.')
@@ -57,8 +52,9 @@ def main():
         f16 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.fp16.onnx'))
         i8 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.int8.onnx'))
         init = f', started from x2\'s body' if ck['args'].get('init') else ''
+        inits.append(bool(ck['args'].get('init')))
         lines.append(f'| x{s} | {n:,} | {ck["step"]:,} x {ck["args"]["batch"]} ({ck["lr_patch"]} px input patches{init}) | '
-                     f'{ck["elapsed"] / 60:.0f} min, {threads(ck)} (bf16 autocast) | {f32:,} B | {f16:,} B | {i8:,} B |')
+                     f'{training_time(ck)} | {f32:,} B | {f16:,} B | {i8:,} B |')
     lines += [''] + archs + ['', '## Training data and steps', '',
               'Photos of the project\'s training folders (`../shared/data/photos`: ImageNet samples, BSDS500 train+val, '
               'Sun-Hays 80; every 50th kept for validation), decoded once at a short side of 320 px. Each step takes random '
@@ -67,7 +63,8 @@ def main():
               'blur, a resize to between 1x and 1.7x the target size (area, bilinear or bicubic), grain / halftone / JPEG, '
               'a resize to the target size and, half the time, a second round of grain / halftone / JPEG '
               '(`models/upscale/common.py: degrade`). Loss: L1 to the clean crop. Adam, cosine learning rate from 1e-3; '
-              'each scale trained from scratch, x2 and x4 side by side on the shared 2-core machine. Fixed seeds; '
+              + ('x4 starts from the x2 body. ' if inits[1] else 'each scale trained from scratch. ') +
+              'Fixed seeds; '
               '`models/upscale/train.py` resumes from the committed checkpoints.', '',
               '## Quality (held-out photos)', '',
               '`models/upscale/evaluate.py`: kodak24, mcmaster and the first 40 of BSDS500 test, never trained on. Clean = '
