@@ -173,10 +173,24 @@ BENCH = os.path.join(ROOT, '.bench', 'stages.json')
 BENCH_KEY = {'detector': 'detect', 'inpaint': 'inpaint', 'denoise': 'denoise'}
 
 
-def browser_speed(name):
-    """'Speed in the browser' lines from the last `npm run bench` (.bench/stages.json), if any."""
-    if not os.path.exists(BENCH):
+def section(path, heading):
+    """Lines of `heading`'s section in an existing card (up to the next '## '), or []."""
+    if not os.path.exists(path):
         return []
+    lines, out = open(path).read().split('\n'), []
+    for ln in lines:
+        if out and ln.startswith('## '):
+            break
+        if out or ln == heading:
+            out.append(ln)
+    return out
+
+
+def browser_speed(name):
+    """'Speed in the browser' lines from the last `npm run bench` (.bench/stages.json); without one
+    (a fresh checkout: .bench is not committed) the card keeps the section it has."""
+    if not os.path.exists(BENCH):
+        return section(os.path.join(CARDS, f'repair-{name}.md'), '## Speed in the browser')
     b = json.load(open(BENCH))
     flops = json.load(open(os.path.join(ROOT, 'bench', 'model-flops.json')))['flopsPerPixel']
     rows = []
