@@ -120,9 +120,10 @@ def main():
             lines += ['', f'int8 over fp32 in the same run: {f32["medianMs"] / i8["medianMs"]:.2f}x faster; the int8 output '
                           f'is {i8["psnrVsFp32"]:.1f} dB PSNR from the fp32 one on onnxruntime-web\'s WASM kernels.']
     lines += ['', 'Contact sheets on real old photos (input | esrgan-medium x2 | Heirloom SR x2, crops where the photo has '
-              'the most detail): [`heirloom-sr-sheets/`](heirloom-sr-sheets/). Looked at (2026-12-06, ReLU models): no '
-              'content is repainted; grain and JPEG blocks are calmer than with esrgan-medium and edges crisper; on the '
-              'most compressed crop (ansel-adams-landscape) rock texture flattens into patches, a slightly painted look.']
+              'the most detail): [`heirloom-sr-sheets/`](heirloom-sr-sheets/). Looked at (2026-12-06, after 150 min of '
+              'training): no content is repainted; grain and JPEG blocks are calmer than with esrgan-medium and edges '
+              'crisper; on fine irregular texture under heavy compression (the rock of ansel-adams-landscape, the rubble '
+              'of boy-with-toy-london-1945) the texture flattens into patches, a painted look.']
     gains = {k: gain(ev[k]['damaged']) for k in ('x2', 'x4')}
     ratio = None
     if os.path.exists(bench):
