@@ -43,7 +43,7 @@ def main():
              'ReLU, not PReLU, so that int8 folds every activation into its convolution. Output clipped to [0, 1] in the graph.', '',
              '| model | params | steps x batch | training time | fp32 file | fp16-weight file | int8 file (the one the app loads) |',
              '|---|---|---|---|---|---|---|']
-    archs, inits = [], []
+    archs, from_x2 = [], {}
     for s in (2, 4):
         ck = torch.load(os.path.join(HERE, 'checkpoints', f'sr-x{s}.pt'), map_location='cpu')
         archs.append(f'- x{s}: {describe_arch(ck["arch"], s)}.')
@@ -51,8 +51,8 @@ def main():
         f32 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.onnx'))
         f16 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.fp16.onnx'))
         i8 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.int8.onnx'))
-        init = f', started from x2\'s body' if ck['args'].get('init') else ''
-        inits.append(bool(ck['args'].get('init')))
+        from_x2[s] = bool(ck['args'].get('init'))
+        init = ', started from x2\'s body' if from_x2[s] else ''
         lines.append(f'| x{s} | {n:,} | {ck["step"]:,} x {ck["args"]["batch"]} ({ck["lr_patch"]} px input patches{init}) | '
                      f'{training_time(ck)} | {f32:,} B | {f16:,} B | {i8:,} B |')
     lines += [''] + archs + ['', '## Training data and steps', '',
@@ -63,7 +63,7 @@ def main():
               'blur, a resize to between 1x and 1.7x the target size (area, bilinear or bicubic), grain / halftone / JPEG, '
               'a resize to the target size and, half the time, a second round of grain / halftone / JPEG '
               '(`models/upscale/common.py: degrade`). Loss: L1 to the clean crop. Adam, cosine learning rate from 1e-3; '
-              + ('x4 starts from the x2 body. ' if inits[1] else 'each scale trained from scratch. ') +
+              + ('x4 starts from the x2 body. ' if from_x2[4] else 'each scale trained from scratch. ') +
               'Fixed seeds; '
               '`models/upscale/train.py` resumes from the committed checkpoints.', '',
               '## Quality (held-out photos)', '',
