@@ -530,19 +530,35 @@ def _mould(h, w, rng, cfg):
 # --------------------------------------------------------------------------------------------
 
 
+def _screen_cdf():
+    """Quantiles of the dot screen (cos u cos v + 1) / 2 over one period. The screen's values are not
+    uniform, so thresholding the tone against it would print 50 % grey right but darken or lighten
+    every other tone; mapping the screen through its own CDF makes the dot coverage equal the tone."""
+    t = (np.arange(256, dtype=np.float64) + 0.5) * 2 * math.pi / 256
+    vals = np.sort(((np.cos(t)[:, None] * np.cos(t)[None, :] + 1) / 2).ravel())
+    return vals, (np.arange(vals.size) + 0.5) / vals.size
+
+
+_SCREEN_CDF = _screen_cdf()
+
+
 def _halftone(img, rng, cfg):
+    """A printed dot screen mixed into the photo. Tone-preserving: the paper-white share of each
+    screen cell equals the local luminance, so flat areas keep their mean (the old screen darkened
+    prints by 3-8/255 and taught the upscaler to brighten real halftone prints)."""
     h, w = img.shape[:2]
     period = _u(rng, cfg['period'])
     ang = rng.uniform(0, math.pi / 2)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     u = (xx * math.cos(ang) + yy * math.sin(ang)) * 2 * math.pi / period
     v = (-xx * math.sin(ang) + yy * math.cos(ang)) * 2 * math.pi / period
-    screen = (np.cos(u) * np.cos(v) + 1) / 2  # 0..1
+    screen = np.interp((np.cos(u) * np.cos(v) + 1) / 2, *_SCREEN_CDF).astype(np.float32)  # uniform 0..1
     lum = img.mean(axis=2, keepdims=True)
-    dots = (lum > screen[..., None]).astype(np.float32)
-    dots = gaussian_blur(dots, 0.6)
+    dots = gaussian_blur((lum > screen[..., None]).astype(np.float32), 0.6)
     mix = rng.uniform(0.3, 0.7)
-    return img * (1 - mix) + (img * 0.5 + 0.5 * dots * (img / np.maximum(lum, 1e-3)).clip(0, 2) * lum) * mix
+    # the dot pattern replaces the tone by paper or ink: its mean over a cell is lum, so adding
+    # (dots - lum) moves no tone; chroma stays the photo's own
+    return img + 0.5 * mix * (dots - lum)
 
 
 def _grain(img, rng, cfg):

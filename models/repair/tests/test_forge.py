@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPAIR = os.path.dirname(HERE)
 ROOT = os.path.abspath(os.path.join(REPAIR, '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'models', 'forge'))
-from forge import PRESETS, forge, preset, random_blobs  # noqa: E402
+from forge import PRESETS, _halftone, forge, preset, random_blobs  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from script_tests import check, check_train_and_resume, run  # noqa: E402
@@ -114,6 +114,16 @@ def test_masks():
     check(not o['mask_defect'].any() and not o['mask_missing'].any(), 'denoise preset has empty masks')
 
 
+def test_halftone_keeps_tone():
+    # a printed screen moves no tone: flat greys keep their mean (the old screen darkened 0.5 to 0.455,
+    # and the upscaler trained on it brightened real halftone prints) while the dots are plainly there
+    for tone in (0.1, 0.3, 0.5, 0.7, 0.9):
+        flat = np.full((96, 96, 3), tone, np.float32)
+        out = _halftone(flat, np.random.default_rng(int(tone * 10)), {'period': (3.0, 5.0)})
+        check(abs(float(out.mean()) - tone) < 0.004, f'halftone keeps flat grey {tone} (mean {out.mean():.4f})')
+        check(float(out.std()) > 0.01, f'halftone prints visible dots on grey {tone} (std {out.std():.3f})')
+
+
 def test_training_scripts():
     data = os.environ.get('HEIRLOOM_DATA', os.path.abspath(os.path.join(ROOT, '..', 'shared', 'data')))
     if not os.path.isdir(os.path.join(data, 'photos')):
@@ -135,4 +145,4 @@ def test_training_scripts():
 
 
 if __name__ == '__main__':
-    run(test_determinism, test_late_defects, test_shapes, test_masks, test_training_scripts)
+    run(test_determinism, test_late_defects, test_shapes, test_masks, test_halftone_keeps_tone, test_training_scripts)

@@ -1,6 +1,8 @@
 """Upscaler script tests. Run: /usr/bin/python3 models/upscale/tests/test_upscale.py
 Exits non-zero on failure. A tiny training run (3 photos, 2 steps), then a resumed one."""
+import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -40,6 +42,28 @@ def test_ssim():
     check(abs(evaluate.ssim(a, b) - 0.91086716760287) < 1e-9, 'SSIM of a noisy copy is the value evaluate.py always gave (0.9109)')
 
 
+def test_do_no_harm():
+    import do_no_harm
+    r = np.random.default_rng(3)
+    a = r.integers(20, 200, (40, 50, 3)).astype(np.uint8)
+    m = do_no_harm.harm(a + 10, a)
+    check(abs(m['shift'] - 10) < 1e-9 and m['moved'] == 0, 'a +10/255 lift is a +10 shift that moves no pixel past 12/255')
+    b = a.copy()
+    b[:20] += 13
+    check(abs(do_no_harm.harm(b, a)['moved'] - 50) < 1e-9, 'half the pixels lifted by 13/255 are 50 % moved')
+    ws, ws2 = np.full((2, 2, 3), 7, np.uint8), np.full((1, 1, 3), 7, np.uint8)
+    check(np.array_equal(do_no_harm.round_trip_shrink(ws, 1, 1), ws2), 'the box shrink of a flat 2x enlargement is the input')
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, 'dnh.json')
+        rc = subprocess.run([sys.executable, os.path.join(UPSCALE, 'do_no_harm.py'), '--limit', '1', '--out', out],
+                                          env={**os.environ, 'HEIRLOOM_SR_DNH_WORK': os.path.join(d, 'work')}).returncode
+        res = json.load(open(out)) if rc == 0 else {'summary': {}}
+        check(rc == 0 and set(res['summary']) == {'kodak24@384', 'kodak24@768', 'real-old@384', 'real-old@768'},
+              'do_no_harm.py scores one photo per group at both sizes')
+        check(all(s['bicubic_psnr_mean'] > 30 and s['psnr_min'] > 20 for s in res['summary'].values()),
+              'its round trips stay close to the input (bicubic > 30 dB, the model > 20 dB)')
+
+
 def test_tiny_training():
     with tempfile.TemporaryDirectory() as d:
         cmd = [sys.executable, os.path.join(UPSCALE, 'train.py'), '--scale', '2', '--max-images', '3', '--batch', '2',
@@ -51,4 +75,4 @@ def test_tiny_training():
 
 if __name__ == '__main__':
     torch.set_num_threads(1)
-    run(test_shapes, test_ssim, test_tiny_training)
+    run(test_shapes, test_ssim, test_do_no_harm, test_tiny_training)
