@@ -22,7 +22,7 @@ import { estimateNoise, noiseWeight } from '../core/analysis/noise';
 import { measureDamage, type DamageMeasure } from '../core/analysis/damage';
 import { analyzeTone, hasColour, type ToneAnalysis } from '../core/color/monochrome';
 import { detectDamage } from './repair/run';
-import { findFaces } from './face/run';
+import { eyeDistance, findFaces } from './face/run';
 import { faceDefaults, faceMeta } from './face/meta';
 import { denoiseDefaults } from './denoise/meta';
 import { fadeDefaults } from './fade/meta';
@@ -38,6 +38,12 @@ export interface FaceMeasure {
   eyeDistances: number[];
   /** Faces too small to restore (eyes under faceMeta.minEyeDistance px apart). */
   tooSmall: number;
+  /**
+   * A soft face (restorable, eyes under SHARP_FACE_EYES px apart) was found by the whole-photo
+   * passes. A face found only in an enlarged window is a likelier false face, so it alone does
+   * not make a photo that needs nothing else worth touching.
+   */
+  softSeenWhole?: boolean;
 }
 
 export interface PhotoAnalysis {
@@ -98,6 +104,7 @@ export const MAX_AUTO_COVERAGE = 0.08;
 const DENOISE_WEIGHT = 0.15;
 /** Faces with eyes this far apart (px) or more hold enough detail on their own. */
 const SHARP_FACE_EYES = 40;
+const isSoftFace = (eyes: number) => eyes >= faceMeta.minEyeDistance && eyes < SHARP_FACE_EYES;
 
 export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: AnalyzeOptions = {}): Promise<PhotoAnalysis> {
   const started = performance.now();
@@ -119,8 +126,10 @@ export async function analyzePhoto(image: RgbaImage, ctx: StageContext, opts: An
   let faces: FaceMeasure | undefined;
   if (opts.faces ?? true) {
     const found = await findFaces(small, ctx);
-    const eyeDistances = found.map((f) => Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1]) * scale).sort((a, b) => b - a);
-    faces = { count: found.length, eyeDistances, tooSmall: eyeDistances.filter((d) => d < faceMeta.minEyeDistance).length };
+    const eyes = (f: (typeof found)[number]) => eyeDistance(f) * scale;
+    const eyeDistances = found.map(eyes).sort((a, b) => b - a);
+    const softSeenWhole = found.some((f) => !f.inWindow && isSoftFace(eyes(f)));
+    faces = { count: found.length, eyeDistances, tooSmall: eyeDistances.filter((d) => d < faceMeta.minEyeDistance).length, softSeenWhole };
   }
   timings.faces = performance.now() - t;
   ctx.progress({ stage: 'Looking at the photo', done: 1, total: 1 });
@@ -192,7 +201,7 @@ export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOpti
   if (a.faces) {
     const usable = a.faces.count - a.faces.tooSmall;
     const small = a.faces.tooSmall ? ` (${a.faces.tooSmall} too small to help)` : '';
-    const soft = a.faces.eyeDistances.some((d) => d >= faceMeta.minEyeDistance && d < SHARP_FACE_EYES);
+    const soft = a.faces.softSeenWhole ?? a.faces.eyeDistances.some(isSoftFace);
     if (usable > 0 && (needsWork || soft)) {
       recipe.face = { ...faceDefaults };
       reasons.face = `${usable} face${usable === 1 ? '' : 's'}${small}`;

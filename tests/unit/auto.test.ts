@@ -12,7 +12,7 @@ import { fadeDefaults } from '../../src/stages/fade/meta';
 import { runColorize } from '../../src/stages/colorize/run';
 import { colorizeDefaults } from '../../src/stages/colorize/meta';
 import { runDenoise } from '../../src/stages/denoise/run';
-import { analyzePhoto, describeAnalysis } from '../../src/stages/auto';
+import { analyzePhoto, describeAnalysis, recommend, type PhotoAnalysis } from '../../src/stages/auto';
 import { measureDamage } from '../../src/core/analysis/damage';
 import { estimateNoise } from '../../src/core/analysis/noise';
 import { estimateCast } from '../../src/core/analysis/cast';
@@ -157,6 +157,21 @@ describe('auto analysis', () => {
     const small = await analyzePhoto(img, recordingContext(), noModels);
     expect(small.recipe.upscale).toBeDefined(); // 500 px: 1.7 in at 300 dpi
     expect(small.reasons.upscale).toMatch(/300 dpi/);
+  });
+
+  it('a soft face found only in an enlarged window does not make a clean photo worth touching; on a photo that needs work it is restored', async () => {
+    const clean = await analyzePhoto(await kodak('23'), recordingContext(), { ...noModels, upscale: false });
+    const withFace = (softSeenWhole: boolean, base = clean) => {
+      const a: PhotoAnalysis = { ...base, recipe: {}, reasons: {}, faces: { count: 1, eyeDistances: [20], tooSmall: 0, softSeenWhole } };
+      recommend(a, false, { upscale: false });
+      return a;
+    };
+    expect(withFace(false).recipe.face).toBeUndefined();
+    expect(withFace(false).reasons.face).toMatch(/left as is/);
+    expect(withFace(true).recipe.face).toBeDefined(); // seen by the whole-photo pass: soft faces are restored
+    const grainy = await analyzePhoto(noisy(await kodak('23'), 12), recordingContext(), { ...noModels, upscale: false });
+    expect(grainy.recipe.denoise).toBeDefined();
+    expect(withFace(false, grainy).recipe.face).toBeDefined();
   });
 
   it('picks fade for a forge-faded photo and denoise for a grainy one, with reasons', async () => {

@@ -28,6 +28,14 @@ export const faceMeta = {
   smallFaceMinStrength: 0.4,
   /** The detector's input side (px; a multiple of 32): faces smaller than ~1/20 of the photo's long side are missed. */
   detectorSize: 416,
+  /** Enlarged windows searched for small faces (findFaces): at most this many per photo... */
+  detectorWindows: 16,
+  /** ...each enlarged by at most this much (a face 25 px wide in the photo reaches the detector at 50). */
+  detectorWindowZoom: 2,
+  /** A face found only in a window needs this score (more windows, more chances for a false face). */
+  windowMinScore: 0.5,
+  /** ...and landmarks that agree with its box: eyes at least this share of the box width apart. */
+  windowMinEyesToBox: 0.2,
 };
 
 export const faceManifests = manifests as ModelManifest[];

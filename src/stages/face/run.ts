@@ -1,6 +1,6 @@
 import type { RgbaImage } from '../../core/image/types';
 import type { StageContext, StageRunner } from '../../core/pipeline/stage';
-import { detectTinyFaces, faceCropInput, fivePointsFrom68, landmarksToImage, nonMaxSuppression, tinyFaceDetectorInput, LANDMARK68_INPUT_SIZE, type FaceBox } from '../../core/faces';
+import { detectTinyFaces, faceCropInput, fivePointsFrom68, iou, landmarksToImage, nonMaxSuppression, tinyFaceDetectorInput, LANDMARK68_INPUT_SIZE, type FaceBox } from '../../core/faces';
 import { detailToKeep, fitSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../core/faces/align';
 import { faceMeta, faceModel, faceRestoreModelFor, smallFaceStrength, type FaceOptions } from './meta';
 import { faceConventionOf } from './conventions';
@@ -10,7 +10,12 @@ export interface FoundFace {
   score: number;
   /** Left eye, right eye, nose tip, left and right mouth corners (image pixels). */
   five: Point[];
+  /** Found only in an enlarged window (detectionWindows): a small face, or a likelier false one. */
+  inWindow?: boolean;
 }
+
+/** How far apart a face's eyes are (px): the measure of its size that the face stages use. */
+export const eyeDistance = (f: FoundFace): number => Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1]);
 
 /**
  * The photo shrunk to `inner` px (box filter) in the middle of a `side` px square of the
@@ -40,9 +45,38 @@ function zoomedOut(image: RgbaImage, inner: number, side: number): { image: Rgba
 }
 
 /**
+ * Overlapping square windows of the photo, each enlarged by the detector to its input side: the
+ * whole-photo pass shrinks a big photo to `side` px, so a face in a group photo ends up under the
+ * detector's smallest anchor (about 50 px). The window is as small as `maxTiles` windows allow,
+ * down to side / maxZoom (an enlargement of maxZoom); none when that is no closer than the
+ * whole-photo pass. Windows overlap by a quarter, more than a small face is wide.
+ */
+export function detectionWindows(width: number, height: number, side: number, maxTiles: number, maxZoom: number): FaceBox[] {
+  const count = (c: number) => (width <= c ? 1 : Math.ceil((width - c) / (0.75 * c)) + 1) * (height <= c ? 1 : Math.ceil((height - c) / (0.75 * c)) + 1);
+  if (maxTiles < 1) return [];
+  let c = Math.ceil(side / maxZoom);
+  while (count(c) > maxTiles) c += 16;
+  // a window must see the photo at least 1.5x closer than the whole-photo pass does
+  if (side / c < (1.5 * side) / Math.max(width, height)) return [];
+  const starts = (n: number) => {
+    if (n <= c) return [0];
+    const k = Math.ceil((n - c) / (0.75 * c));
+    return Array.from({ length: k + 1 }, (_, i) => Math.round((i * (n - c)) / k));
+  };
+  return starts(height).flatMap((y) => starts(width).map((x) => ({ x, y, width: Math.min(c, width - x), height: Math.min(c, height - y) })));
+}
+
+function cropImage(image: RgbaImage, r: FaceBox): RgbaImage {
+  const data = new Uint8ClampedArray(r.width * r.height * 4);
+  for (let y = 0; y < r.height; y++) data.set(image.data.subarray(((r.y + y) * image.width + r.x) * 4, ((r.y + y) * image.width + r.x + r.width) * 4), y * r.width * 4);
+  return { width: r.width, height: r.height, data };
+}
+
+/**
  * Finds the faces in a photo and their five alignment points: the tiny face detector on the
- * whole photo (small and mid-size faces) and on a zoomed-out copy (faces that fill the photo,
- * beyond its anchors), merged, then 68 landmarks per face.
+ * whole photo (mid-size faces), on a zoomed-out copy (faces that fill the photo, beyond its
+ * anchors) and on enlarged windows (the small faces of a group photo), merged, then 68
+ * landmarks per face.
  */
 export async function findFaces(image: RgbaImage, ctx: StageContext): Promise<FoundFace[]> {
   const detM = faceModel('face-detect');
@@ -61,14 +95,33 @@ export async function findFaces(image: RgbaImage, ctx: StageContext): Promise<Fo
     ...(await detect(zoom.image)).map((d) => ({ score: d.score, box: zoom.toImage(d.box) })),
   ];
   // the same face found in both passes is kept once
-  const kept = nonMaxSuppression(candidates.map((c) => c.box), candidates.map((c) => c.score), 0.3).map((i) => candidates[i]!);
+  const kept: { score: number; box: FaceBox; inWindow?: boolean }[] =
+    nonMaxSuppression(candidates.map((c) => c.box), candidates.map((c) => c.score), 0.3).map((i) => candidates[i]!);
+  // the windows only add faces the whole-photo passes missed
+  const extra: typeof kept = [];
+  for (const w of detectionWindows(image.width, image.height, side, faceMeta.detectorWindows, faceMeta.detectorWindowZoom)) {
+    ctx.signal?.throwIfAborted();
+    for (const d of await detect(cropImage(image, w))) {
+      // a window's edge cuts faces: a face it touches is left to the window beside it
+      const b = d.box, m = 2;
+      const cut = (b.x < m && w.x > 0) || (b.y < m && w.y > 0) || (b.x + b.width > w.width - m && w.x + w.width < image.width) || (b.y + b.height > w.height - m && w.y + w.height < image.height);
+      const box = { ...b, x: b.x + w.x, y: b.y + w.y };
+      if (!cut && d.score >= faceMeta.windowMinScore && !kept.some((k) => iou(k.box, box) > 0.3)) extra.push({ score: d.score, box, inWindow: true });
+    }
+  }
+  kept.push(...nonMaxSuppression(extra.map((c) => c.box), extra.map((c) => c.score), 0.3).map((i) => extra[i]!));
   const found: FoundFace[] = [];
   for (const d of kept) {
     ctx.signal?.throwIfAborted();
     const crop = faceCropInput(image, d.box, LANDMARK68_INPUT_SIZE);
     const raw = (await landmarks.runTensors({ [lmM.input.name]: crop }))[lmM.output.name]!;
     const pts = landmarksToImage(raw.data, crop.crop);
-    found.push({ box: d.box, score: d.score, five: fivePointsFrom68(pts) });
+    const five = fivePointsFrom68(pts);
+    // on a false face from a window the landmarks collapse: eyes far closer than the box is wide
+    // (a face's eyes are about a third of its box apart)
+    const face: FoundFace = { box: d.box, score: d.score, five, ...(d.inWindow ? { inWindow: true } : {}) };
+    if (d.inWindow && eyeDistance(face) < faceMeta.windowMinEyesToBox * d.box.width) continue;
+    found.push(face);
   }
   return found;
 }
@@ -77,8 +130,7 @@ export const runFace: StageRunner<FaceOptions> = async (image, options, ctx) => 
   const fidelity = Math.min(1, Math.max(0, options.fidelity));
   if (fidelity === 0) return image;
   ctx.progress({ stage: 'Finding faces', done: 0, total: 1 });
-  const eyes = (f: FoundFace) => Math.hypot(f.five[1]![0] - f.five[0]![0], f.five[1]![1] - f.five[0]![1]);
-  const faces = (await findFaces(image, ctx)).filter((f) => smallFaceStrength(eyes(f)) > 0);
+  const faces = (await findFaces(image, ctx)).filter((f) => smallFaceStrength(eyeDistance(f)) > 0);
   if (!faces.length) {
     ctx.note?.({ stage: 'face', skipped: true, message: 'no face large enough to restore: left as it is' });
     return image;
@@ -95,7 +147,7 @@ export const runFace: StageRunner<FaceOptions> = async (image, options, ctx) => 
     const toCrop = fitSimilarity(face.five, template);
     const crop = warpToCrop(image, toCrop, size);
     // a small face is restored more gently: the honest share of a 5-15x enlargement is smaller
-    const amount = fidelity * smallFaceStrength(eyes(face));
+    const amount = fidelity * smallFaceStrength(eyeDistance(face));
     const restored = await convention.restore(model, manifest, crop, amount);
     matchColour(restored, crop);
     pasteCrop(out, restored, toCrop, amount, undefined, crop, detailToKeep(similarityScale(toCrop)));
