@@ -205,7 +205,11 @@ export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOpti
     if (usable > 0 && (needsWork || soft)) {
       recipe.face = { ...faceDefaults };
       reasons.face = `${usable} face${usable === 1 ? '' : 's'}${small}`;
-    } else if (a.faces.count > 0) reasons.face = usable > 0 ? `${usable} face${usable === 1 ? '' : 's'}, sharp and clean: left as is${small}` : `${a.faces.count} face${a.faces.count === 1 ? '' : 's'}, too small to help`;
+    } else if (a.faces.count > 0) {
+      // soft faces seen only on a closer look (the enlarged windows) on a photo that needs nothing else
+      const state = a.faces.eyeDistances.some(isSoftFace) ? 'small, and the photo needs nothing else' : 'sharp and clean';
+      reasons.face = usable > 0 ? `${usable} face${usable === 1 ? '' : 's'}, ${state}: left as is${small}` : `${a.faces.count} face${a.faces.count === 1 ? '' : 's'}, too small to help`;
+    }
   }
   if (a.offerColorize) reasons.colorize = 'Black-and-white: colorize?';
   const long = Math.max(a.width, a.height);

@@ -167,7 +167,7 @@ describe('auto analysis', () => {
       return a;
     };
     expect(withFace(false).recipe.face).toBeUndefined();
-    expect(withFace(false).reasons.face).toMatch(/left as is/);
+    expect(withFace(false).reasons.face).toMatch(/small, and the photo needs nothing else: left as is/);
     expect(withFace(true).recipe.face).toBeDefined(); // seen by the whole-photo pass: soft faces are restored
     const grainy = await analyzePhoto(noisy(await kodak('23'), 12), recordingContext(), { ...noModels, upscale: false });
     expect(grainy.recipe.denoise).toBeDefined();
