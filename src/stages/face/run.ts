@@ -52,18 +52,18 @@ function zoomedOut(image: RgbaImage, inner: number, side: number): { image: Rgba
  * whole-photo pass. Windows overlap by a quarter, more than a small face is wide.
  */
 export function detectionWindows(width: number, height: number, side: number, maxTiles: number, maxZoom: number): FaceBox[] {
-  const count = (c: number) => (width <= c ? 1 : Math.ceil((width - c) / (0.75 * c)) + 1) * (height <= c ? 1 : Math.ceil((height - c) / (0.75 * c)) + 1);
   if (maxTiles < 1) return [];
-  let c = Math.ceil(side / maxZoom);
-  while (count(c) > maxTiles) c += 16;
-  // a window must see the photo at least 1.5x closer than the whole-photo pass does
-  if (side / c < (1.5 * side) / Math.max(width, height)) return [];
-  const starts = (n: number) => {
+  // where windows of c px start along a side of n px: evenly spread, at most 3/4 of a window apart
+  const starts = (n: number, c: number) => {
     if (n <= c) return [0];
     const k = Math.ceil((n - c) / (0.75 * c));
     return Array.from({ length: k + 1 }, (_, i) => Math.round((i * (n - c)) / k));
   };
-  return starts(height).flatMap((y) => starts(width).map((x) => ({ x, y, width: Math.min(c, width - x), height: Math.min(c, height - y) })));
+  let c = Math.ceil(side / maxZoom);
+  while (starts(width, c).length * starts(height, c).length > maxTiles) c += 16;
+  // a window must see the photo at least 1.5x closer than the whole-photo pass does
+  if (side / c < (1.5 * side) / Math.max(width, height)) return [];
+  return starts(height, c).flatMap((y) => starts(width, c).map((x) => ({ x, y, width: Math.min(c, width - x), height: Math.min(c, height - y) })));
 }
 
 function cropImage(image: RgbaImage, r: FaceBox): RgbaImage {
