@@ -201,13 +201,14 @@ export function recommend(a: PhotoAnalysis, fadeActs: boolean, opts: AnalyzeOpti
   if (a.faces) {
     const usable = a.faces.count - a.faces.tooSmall;
     const small = a.faces.tooSmall ? ` (${a.faces.tooSmall} too small to help)` : '';
-    const soft = a.faces.softSeenWhole ?? a.faces.eyeDistances.some(isSoftFace);
+    const anySoft = a.faces.eyeDistances.some(isSoftFace);
+    const soft = a.faces.softSeenWhole ?? anySoft;
     if (usable > 0 && (needsWork || soft)) {
       recipe.face = { ...faceDefaults };
       reasons.face = `${usable} face${usable === 1 ? '' : 's'}${small}`;
     } else if (a.faces.count > 0) {
       // soft faces seen only on a closer look (the enlarged windows) on a photo that needs nothing else
-      const state = a.faces.eyeDistances.some(isSoftFace) ? 'small, and the photo needs nothing else' : 'sharp and clean';
+      const state = anySoft ? 'small, and the photo needs nothing else' : 'sharp and clean';
       reasons.face = usable > 0 ? `${usable} face${usable === 1 ? '' : 's'}, ${state}: left as is${small}` : `${a.faces.count} face${a.faces.count === 1 ? '' : 's'}, too small to help`;
     }
   }

@@ -76,15 +76,19 @@ function padResizePlanar(
 }
 
 /**
- * Detector input: the whole image zero-padded at the bottom/right to a square, then resized to
- * inputSize (face-api TinyFaceDetector: toBatchTensor(inputSize, isCenterInputs = false)).
- * inputSize must be a multiple of 32 (face-api default 416; 320/224/160 are faster).
+ * Detector input: the whole image (or the integer `region` of it) zero-padded at the bottom/right
+ * to a square, then resized to inputSize (face-api TinyFaceDetector: toBatchTensor(inputSize,
+ * isCenterInputs = false)). inputSize must be a multiple of 32 (face-api default 416; 320/224/160
+ * are faster).
  */
-export function tinyFaceDetectorInput(img: InterleavedImage, inputSize = 416): FaceNetInput {
+export function tinyFaceDetectorInput(
+  img: InterleavedImage, inputSize = 416,
+  region: { x: number; y: number; width: number; height: number } = { x: 0, y: 0, width: img.width, height: img.height },
+): FaceNetInput {
   if (!Number.isInteger(inputSize) || inputSize <= 0 || inputSize % 32 !== 0) {
     throw new RangeError(`inputSize must be a positive multiple of 32, got ${inputSize}`);
   }
-  const data = padResizePlanar(img, 0, 0, img.width, img.height, 0, 0, inputSize);
+  const data = padResizePlanar(img, region.x, region.y, region.width, region.height, 0, 0, inputSize);
   return { data, dims: [1, 3, inputSize, inputSize] };
 }
 

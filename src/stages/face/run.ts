@@ -4,6 +4,7 @@ import { detectTinyFaces, faceCropInput, fivePointsFrom68, iou, landmarksToImage
 import { detailToKeep, fitSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../core/faces/align';
 import { faceMeta, faceModel, faceRestoreModelFor, smallFaceStrength, type FaceOptions } from './meta';
 import { faceConventionOf } from './conventions';
+import { planAxis, planTiles } from '../../core/tiling/tiles';
 
 export interface FoundFace {
   box: FaceBox;
@@ -49,27 +50,16 @@ function zoomedOut(image: RgbaImage, inner: number, side: number): { image: Rgba
  * whole-photo pass shrinks a big photo to `side` px, so a face in a group photo ends up under the
  * detector's smallest anchor (about 50 px). The window is as small as `maxTiles` windows allow,
  * down to side / maxZoom (an enlargement of maxZoom); none when that is no closer than the
- * whole-photo pass. Windows overlap by a quarter, more than a small face is wide.
+ * whole-photo pass. Windows overlap by a quarter, more than a small face is wide (the tiling's
+ * planTiles, as the models' tiles are laid out).
  */
 export function detectionWindows(width: number, height: number, side: number, maxTiles: number, maxZoom: number): FaceBox[] {
   if (maxTiles < 1) return [];
-  // where windows of c px start along a side of n px: evenly spread, at most 3/4 of a window apart
-  const starts = (n: number, c: number) => {
-    if (n <= c) return [0];
-    const k = Math.ceil((n - c) / (0.75 * c));
-    return Array.from({ length: k + 1 }, (_, i) => Math.round((i * (n - c)) / k));
-  };
   let c = Math.ceil(side / maxZoom);
-  while (starts(width, c).length * starts(height, c).length > maxTiles) c += 16;
+  while (planAxis(width, c, c >> 2).length * planAxis(height, c, c >> 2).length > maxTiles) c += 16;
   // a window must see the photo at least 1.5x closer than the whole-photo pass does
   if (side / c < (1.5 * side) / Math.max(width, height)) return [];
-  return starts(height, c).flatMap((y) => starts(width, c).map((x) => ({ x, y, width: Math.min(c, width - x), height: Math.min(c, height - y) })));
-}
-
-function cropImage(image: RgbaImage, r: FaceBox): RgbaImage {
-  const data = new Uint8ClampedArray(r.width * r.height * 4);
-  for (let y = 0; y < r.height; y++) data.set(image.data.subarray(((r.y + y) * image.width + r.x) * 4, ((r.y + y) * image.width + r.x + r.width) * 4), y * r.width * 4);
-  return { width: r.width, height: r.height, data };
+  return planTiles(width, height, c, c >> 2).map(({ x, y, width: w, height: h }) => ({ x, y, width: w, height: h }));
 }
 
 /**
@@ -85,9 +75,9 @@ export async function findFaces(image: RgbaImage, ctx: StageContext): Promise<Fo
   const landmarks = await ctx.loadModel(lmM);
   if (!detector.runTensors || !landmarks.runTensors) throw new Error('This runtime cannot run the face detector');
   const side = faceMeta.detectorSize;
-  const detect = async (img: RgbaImage) => {
-    const grid = (await detector.runTensors!({ [detM.input.name]: tinyFaceDetectorInput(img, side) }))[detM.output.name]!;
-    return detectTinyFaces(grid.data, grid.dims, { imageWidth: img.width, imageHeight: img.height });
+  const detect = async (img: RgbaImage, region = { x: 0, y: 0, width: img.width, height: img.height }) => {
+    const grid = (await detector.runTensors!({ [detM.input.name]: tinyFaceDetectorInput(img, side, region) }))[detM.output.name]!;
+    return detectTinyFaces(grid.data, grid.dims, { imageWidth: region.width, imageHeight: region.height });
   };
   const zoom = zoomedOut(image, side / 2, side);
   const candidates = [
@@ -101,7 +91,7 @@ export async function findFaces(image: RgbaImage, ctx: StageContext): Promise<Fo
   const extra: typeof kept = [];
   for (const w of detectionWindows(image.width, image.height, side, faceMeta.detectorWindows, faceMeta.detectorWindowZoom)) {
     ctx.signal?.throwIfAborted();
-    for (const d of await detect(cropImage(image, w))) {
+    for (const d of await detect(image, w)) {
       // a window's edge cuts faces: a face it touches is left to the window beside it
       const b = d.box, m = 2;
       const cut = (b.x < m && w.x > 0) || (b.y < m && w.y > 0) || (b.x + b.width > w.width - m && w.x + w.width < image.width) || (b.y + b.height > w.height - m && w.y + w.height < image.height);
