@@ -1,15 +1,16 @@
-"""What the upscaler does to photos that need nothing: enlarge x2, box-shrink the result back to the
-input's size, compare with the input. A faithful upscaler returns (nearly) the input; a tone lift,
+"""What the upscaler does to photos that need nothing: enlarge x2 (or x4), box-shrink the result back to
+the input's size, compare with the input. A faithful upscaler returns (nearly) the input; a tone lift,
 a colour shift or repainted texture shows up here, where the forge's damaged sets cannot show it.
 
     /usr/bin/python3 models/upscale/do_no_harm.py [--limit 0] [--model public/models/upscale/heirloom-sr-x2.int8.onnx]
+    /usr/bin/python3 models/upscale/do_no_harm.py --scale 4     # heirloom-sr-x4.int8.onnx -> logs/do-no-harm-x4.json
 
 Photos: eval/kodak24 (first 12, damage-free) and every real-old photo (real prints, never trained
 on), each at two sizes: shrunk to 384 px on the long side and to 768 px (or its own size if smaller;
 the real-old faces are 512 px). The bicubic round trip (PIL bicubic x2, then the same box shrink) runs
-beside the model as the baseline. Per photo: PSNR vs the input, share of pixels moved by more than
+beside the model as the baseline (at x4: PIL bicubic x4). Per photo: PSNR vs the input, share of pixels moved by more than
 12/255 in any channel, and the mean shift in /255 (positive = brighter). Writes
-models/upscale/logs/do-no-harm.json, which the card quotes.
+models/upscale/logs/do-no-harm.json (x4: do-no-harm-x4.json), which the card quotes.
 """
 from __future__ import annotations
 
@@ -63,10 +64,14 @@ def summary(rows):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--model', default=os.path.join(ROOT, 'public', 'models', 'upscale', 'heirloom-sr-x2.int8.onnx'))
+    ap.add_argument('--scale', type=int, default=2, choices=(2, 4))
+    ap.add_argument('--model', help='default: public/models/upscale/heirloom-sr-x<scale>.int8.onnx')
     ap.add_argument('--limit', type=int, default=0, help='photos per group (0 = all; tests use 1)')
-    ap.add_argument('--out', default=os.path.join(HERE, 'logs', 'do-no-harm.json'))
+    ap.add_argument('--out', help='default: models/upscale/logs/do-no-harm.json (x4: do-no-harm-x4.json)')
     args = ap.parse_args()
+    s = args.scale
+    args.model = args.model or os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.int8.onnx')
+    args.out = args.out or os.path.join(HERE, 'logs', 'do-no-harm.json' if s == 2 else f'do-no-harm-x{s}.json')
     work = os.environ.get('HEIRLOOM_SR_DNH_WORK', WORK)
     shutil.rmtree(work, ignore_errors=True)
     inputs = {}
@@ -91,10 +96,10 @@ def main():
     for (size, name), (g, src) in sorted(inputs.items()):
         h, w = src.shape[:2]
         out = np.asarray(Image.open(os.path.join(work, 'out', str(size), name)).convert('RGB'))
-        bic = np.asarray(Image.fromarray(src).resize((2 * w, 2 * h), Image.BICUBIC))
+        bic = np.asarray(Image.fromarray(src).resize((s * w, s * h), Image.BICUBIC))
         rows.append({'group': g, 'photo': name.split('--', 1)[1], 'target': size, 'size': max(h, w),
                      'model': harm(round_trip_shrink(out, w, h), src), 'bicubic': harm(round_trip_shrink(bic, w, h), src)})
-    res = {'model': os.path.relpath(args.model, ROOT), 'date': datetime.date.today().isoformat(), 'limit': args.limit,
+    res = {'model': os.path.relpath(args.model, ROOT), 'scale': s, 'date': datetime.date.today().isoformat(), 'limit': args.limit,
            'moved_threshold': MOVED, 'summary': {}, 'rows': rows}
     for g in GROUPS:
         for size in SIZES:

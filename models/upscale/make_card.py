@@ -177,20 +177,23 @@ def main():
             lines += ['', f'int8 over fp32 in the same run: {f32["medianMs"] / i8["medianMs"]:.2f}x faster; the int8 output '
                           f'is {i8["psnrVsFp32"]:.1f} dB PSNR from the fp32 one on onnxruntime-web\'s WASM kernels.']
     dnh = json.load(open(os.path.join(HERE, 'logs', 'do-no-harm.json')))
+    x4_file = os.path.join(HERE, 'logs', 'do-no-harm-x4.json')
+    dnhs = [(2, dnh)] + ([(4, json.load(open(x4_file)))] if os.path.exists(x4_file) else [])
     lines += ['', '## Do no harm (damage-free photos)', '',
-              f'`models/upscale/do_no_harm.py` ({dnh["date"]}, `{dnh["model"]}`): each photo is enlarged x2, the result '
-              'box-shrunk back to the input\'s size and compared with the input; a faithful upscaler gives the input back. '
-              'The bicubic round trip is the baseline. kodak24: the first 12 photos; real-old: all 19 real prints (never '
+              f'`models/upscale/do_no_harm.py` ({dnh["date"]}; ' + ', '.join(f'`{d["model"]}`' for _, d in dnhs) + '): each '
+              'photo is enlarged x2 (x4), the result box-shrunk back to the input\'s size and compared with the input; a '
+              'faithful upscaler gives the input back. The bicubic round trip at the same scale is the baseline. kodak24: the first 12 photos; real-old: all 19 real prints (never '
               'trained on). Sizes: the long side shrunk to 384 px, and to 768 px or the photo\'s own size if smaller. '
               f'"Moved": pixels changed by more than {dnh["moved_threshold"]}/255 in a channel; shift: mean change in /255.', '',
-              '| photos | long side | n | PSNR vs input, mean (min) | bicubic round trip | moved, mean (max) | shift /255 | largest shift |',
-              '|---|---|---|---|---|---|---|---|']
-    for k, d in dnh['summary'].items():
-        g, size = k.split('@')
-        w = d['worst_shift']
-        lines.append(f"| {g} | {size} | {d['photos']} | {d['psnr_mean']:.1f} ({d['psnr_min']:.1f}) dB | {d['bicubic_psnr_mean']:.1f} dB | "
-                     f"{d['moved_mean']:.1f} % ({d['moved_max']:.1f} %) | {d['shift_min']:+.1f} to {d['shift_max']:+.1f} | "
-                     f"{os.path.splitext(w['photo'])[0]} {w['shift']:+.1f} |")
+              '| scale | photos | long side | n | PSNR vs input, mean (min) | bicubic round trip | moved, mean (max) | shift /255 | largest shift |',
+              '|---|---|---|---|---|---|---|---|---|']
+    for scale, dn in dnhs:
+        for k, d in dn['summary'].items():
+            g, size = k.split('@')
+            w = d['worst_shift']
+            lines.append(f"| x{scale} | {g} | {size} | {d['photos']} | {d['psnr_mean']:.1f} ({d['psnr_min']:.1f}) dB | {d['bicubic_psnr_mean']:.1f} dB | "
+                         f"{d['moved_mean']:.1f} % ({d['moved_max']:.1f} %) | {d['shift_min']:+.1f} to {d['shift_max']:+.1f} | "
+                         f"{os.path.splitext(w['photo'])[0]} {w['shift']:+.1f} |")
     lines += ['', 'Contact sheets on real old photos (input | esrgan-medium x2 | Heirloom SR x2, crops where the photo has '
               'the most detail): [`heirloom-sr-sheets/`](heirloom-sr-sheets/). Looked at (2026-12-06, after 245 min of '
               'training, beside the 150-minute sheets): no content is repainted and no tone moves; grain and JPEG blocks are '

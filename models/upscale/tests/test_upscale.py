@@ -62,6 +62,13 @@ def test_do_no_harm():
               'do_no_harm.py scores one photo per group at both sizes')
         check(all(s['bicubic_psnr_mean'] > 30 and s['psnr_min'] > 20 for s in res['summary'].values()),
               'its round trips stay close to the input (bicubic > 30 dB, the model > 20 dB)')
+        out4 = os.path.join(d, 'dnh-x4.json')
+        rc = subprocess.run([sys.executable, os.path.join(UPSCALE, 'do_no_harm.py'), '--scale', '4', '--limit', '1', '--out', out4],
+                            env={**os.environ, 'HEIRLOOM_SR_DNH_WORK': os.path.join(d, 'work4')}).returncode
+        res4 = json.load(open(out4)) if rc == 0 else {'rows': [], 'model': ''}
+        check(rc == 0 and res4['model'].endswith('heirloom-sr-x4.int8.onnx') and res4['scale'] == 4
+              and all(r['bicubic']['psnr'] > 25 and r['model']['psnr'] > 20 for r in res4['rows']) and len(res4['rows']) == 4,
+              'do_no_harm.py --scale 4 runs the x4 model and round-trips through 4x (close to the input)')
 
 
 def test_tiny_training():
