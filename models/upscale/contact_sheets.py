@@ -24,6 +24,7 @@ from common import DATA, HERE, ROOT
 
 WORK = '/tmp/heirloom-sr-sheets'
 PANEL = 384  # px per panel on the sheet
+SPAN = 256  # px of the enlarged crop: the crop is SPAN / scale px of the photo
 
 
 def models(scale):
@@ -48,7 +49,7 @@ def main():
     ap.add_argument('--scale', type=int, default=2, choices=(2, 4))
     ap.add_argument('--out', default=os.path.join(ROOT, 'models', 'cards', 'heirloom-sr-sheets'))
     args = ap.parse_args()
-    crop, sr_models = 256 // args.scale, models(args.scale)
+    crop, sr_models = SPAN // args.scale, models(args.scale)
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(os.path.join(WORK, 'in'))
     os.makedirs(args.out, exist_ok=True)
@@ -57,7 +58,7 @@ def main():
         names = []
         for f in files:
             img = np.asarray(Image.open(f).convert('RGB'))
-            if min(img.shape[:2]) < 256:
+            if min(img.shape[:2]) < SPAN:
                 continue
             name = os.path.splitext(os.path.basename(f))[0] + '.png'
             Image.fromarray(np.ascontiguousarray(detailed_crop(img, crop))).save(os.path.join(WORK, 'in', name))

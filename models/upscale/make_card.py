@@ -27,12 +27,12 @@ def gain(by_set, ours='heirloom-sr', theirs='esrgan-medium'):
 
 
 def browser_bench():
-    """The last `npm run bench` of the upscaler. .bench/ is not committed, so a fresh run is copied into logs/ and
-    the card is rebuilt from that copy on a fresh checkout."""
+    """The last `npm run bench` of the upscaler (None without one). .bench/ is not committed, so a fresh run is
+    copied into logs/ and the card is rebuilt from that copy on a fresh checkout."""
     fresh, kept = os.path.join(ROOT, '.bench', 'default-upscale.json'), os.path.join(HERE, 'logs', 'bench.json')
     if os.path.exists(fresh) and (not os.path.exists(kept) or os.path.getmtime(fresh) > os.path.getmtime(kept)):
         shutil.copyfile(fresh, kept)
-    return kept if os.path.exists(kept) else None
+    return json.load(open(kept)) if os.path.exists(kept) else None
 
 
 def target_limit(ev, gains, speed):
@@ -59,17 +59,10 @@ def ssim_limit(ev):
 
 
 def forge_fix_sentence(minutes):
-    """When each scale met the tone-preserving halftone: before, for its last minutes, or from its start."""
-    tuned = {s: m - FORGE_FIX_AT_MINUTES[s] for s, m in minutes.items()}
-    if all(t < 1 for t in tuned.values()):
-        return 'The forge\'s halftone became tone-preserving on 2026-12-06, after these models were trained. '
-    if len({round(t) for t in tuned.values()}) == 1 and all(FORGE_FIX_AT_MINUTES.values()):
-        return (f'The forge\'s halftone became tone-preserving on 2026-12-06; the last {tuned[2]:.0f} minutes of each scale '
-                'trained on it, resumed with the cosine schedule stretched over the longer budget. ')
+    """When each scale met the tone-preserving halftone: for its last minutes, or from its start."""
     parts = [f'x{s} trained on it from the start' if not FORGE_FIX_AT_MINUTES[s] else
-             f'x{s} was trained before it' if tuned[s] < 1 else
-             f'the last {tuned[s]:.0f} minutes of x{s} trained on it (resumed with the cosine schedule stretched over '
-             'the longer budget)' for s in sorted(minutes)]
+             f'the last {m - FORGE_FIX_AT_MINUTES[s]:.0f} minutes of x{s} trained on it (resumed with the cosine schedule '
+             'stretched over the longer budget)' for s, m in sorted(minutes.items())]
     return 'The forge\'s halftone became tone-preserving on 2026-12-06; ' + '; '.join(parts) + '. '
 
 
@@ -163,16 +156,15 @@ def main():
               'shared 2-core machine): ' + ', '.join(f'{k} {v:.1f}' for k, v in sorted(sp.items())) + '.']
     bench = browser_bench()
     if bench:
-        b = json.load(open(bench))
-        ujs = next((r for r in b['results'] if r['key'] == 'upscalerjs'), None)
-        load = f', 1-min load average {b["loadavg1m"]["before"]:.2f} on the 2 cores' if b.get('loadavg1m') else ''
-        lines += ['', f'`npm run bench` (headless Chromium, onnxruntime-web WASM, {b["results"][0]["threads"]} threads, '
-                      f'{b["megapixels"]:.2f} MP photo enlarged 2x (the x4 row: 4x) in 256 px tiles, {b["date"][:10]}{load}):', '',
+        ujs = next((r for r in bench["results"] if r['key'] == 'upscalerjs'), None)
+        load = f', 1-min load average {bench["loadavg1m"]["before"]:.2f} on the 2 cores' if bench.get('loadavg1m') else ''
+        lines += ['', f'`npm run bench` (headless Chromium, onnxruntime-web WASM, {bench["results"][0]["threads"]} threads, '
+                      f'{bench["megapixels"]:.2f} MP photo enlarged 2x (the x4 row: 4x) in 256 px tiles, {bench["date"][:10]}{load}):', '',
                   '| model | s per input MP | speed-up over UpscalerJS |', '|---|---|---|']
-        for r in b['results']:
+        for r in bench["results"]:
             lines.append(f'| {r["label"]} | {r["msPerMP"] / 1000:.1f} | {ujs["medianMs"] / r["medianMs"]:.2f}x |' if ujs and not r.get('scale') else
                          f'| {r["label"]} | {r["msPerMP"] / 1000:.1f} | - |')
-        f32, i8 = (next((r for r in b['results'] if r['key'] == k), None) for k in ('sr-fp32', 'sr-int8'))
+        f32, i8 = (next((r for r in bench["results"] if r['key'] == k), None) for k in ('sr-fp32', 'sr-int8'))
         if f32 and i8:
             lines += ['', f'int8 over fp32 in the same run: {f32["medianMs"] / i8["medianMs"]:.2f}x faster; the int8 output '
                           f'is {i8["psnrVsFp32"]:.1f} dB PSNR from the fp32 one on onnxruntime-web\'s WASM kernels.']
@@ -210,7 +202,7 @@ def main():
     gains = {k: gain(ev[k]['damaged']) for k in ('x2', 'x4')}
     ratio = None
     if bench:
-        rs = {r['key']: r for r in json.load(open(bench))['results']}
+        rs = {r['key']: r for r in bench["results"]}
         if 'upscalerjs' in rs and 'sr-int8' in rs:
             ratio = rs['upscalerjs']['medianMs'] / rs['sr-int8']['medianMs']
     speed = (f"the browser speed-up over UpscalerJS's default model is {ratio:.1f}x with the int8 file (target 3x)"
