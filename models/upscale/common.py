@@ -74,11 +74,30 @@ def describe_arch(arch, scale):
             f'a pixel shuffle by {scale}, plus a bilinear enlargement; receptive field {receptive_field(arch)} input px each side')
 
 
+def lineage(ck):
+    """The training runs behind a checkpoint, oldest first (a fine-tune records the run it started from):
+    dicts of step, minutes, batch, lr_patch, lr and loss."""
+    runs, origin = [], ck.get('finetuned_from')
+    while origin:
+        runs.insert(0, origin)
+        origin = origin.get('finetuned_from')
+    return runs + [{'step': ck['step'], 'minutes': ck['elapsed'] / 60, 'batch': ck['args']['batch'],
+                    'lr_patch': ck['lr_patch'], 'lr': ck['args']['lr'], 'loss': ck.get('loss', 'l1')}]
+
+
+def describe_steps(ck):
+    """'72,798 x 16 (40 px input patches, L1), then 20,000 x 8 (64 px, L2 fine-tune)': steps x batch per run."""
+    runs = lineage(ck)
+    first, rest = runs[0], runs[1:]
+    return ', then '.join([f'{first["step"]:,} x {first["batch"]} ({first["lr_patch"]} px input patches, {first["loss"].upper()})']
+                          + [f'{r["step"]:,} x {r["batch"]} ({r["lr_patch"]} px, {r["loss"].upper()} fine-tune)' for r in rest])
+
+
 def training_time(ck):
-    """How long a checkpoint trained and on what, for manifests and the card."""
+    """How long a checkpoint trained (all its runs) and on what, for manifests and the card."""
     n = ck['args'].get('threads', 2)
     bf16 = ' (bf16 autocast)' if ck['args'].get('bf16') else ''
-    return f'{ck["elapsed"] / 60:.0f} min on {n} CPU thread{"s" if n > 1 else ""}{bf16}'
+    return f'{sum(r["minutes"] for r in lineage(ck)):.0f} min on {n} CPU thread{"s" if n > 1 else ""}{bf16}'
 
 
 def load_net(ck):

@@ -19,7 +19,7 @@ import sys
 import onnx
 import torch
 
-from common import HERE, ROOT, Exported, describe_arch, load_net, receptive_field, training_time
+from common import HERE, ROOT, Exported, describe_arch, describe_steps, load_net, receptive_field, training_time
 
 sys.path.insert(0, os.path.dirname(HERE))
 from onnx_tools import PHOTOS_LICENSE, export_onnx, shipped_pair, to_fp16_weights, write_manifest  # noqa: E402
@@ -39,7 +39,7 @@ def export(scale, ckpt_dir, out_dir, metrics):
     nparams = sum(p.numel() for p in net.parameters())
     desc = (f'Heirloom compact super-resolution x{scale} ({describe_arch(ck["arch"], scale)}; {nparams} params), '
             f'trained by the Heirloom project on photos degraded twice by the forge (blur, resize, grain, halftone, JPEG) '
-            f'({ck["step"]} steps of batch {ck["args"]["batch"]}, {training_time(ck)}). '
+            f'(steps x batch: {describe_steps(ck)}; {training_time(ck)}). '
             'Input RGB in [0,1]; output RGB in [0,1].')
     if metrics.get(f'x{scale}', {}).get('summary'):
         desc += ' ' + metrics[f'x{scale}']['summary']

@@ -12,7 +12,7 @@ import shutil
 
 import torch
 
-from common import HERE, ROOT, describe_arch, training_time
+from common import HERE, ROOT, describe_arch, describe_steps, lineage, training_time
 from export import LICENSE
 from quantize import CALIB_CROPS, CALIB_LR_PATCH
 
@@ -58,6 +58,16 @@ def ssim_limit(ev):
             'a little).'] if below else []
 
 
+def fine_tune_sentence(runs):
+    """The fine-tunes after the first run, per scale (train.py --finetune)."""
+    parts = [f'x{s} was then fine-tuned for {r["minutes"]:.0f} minutes with L2 loss (what PSNR scores; under heavy damage '
+             f'the mean of the plausible outputs beats the median L1 learns) on {r["lr_patch"]} px input patches, batch '
+             f'{r["batch"]}, cosine from {r["lr"]:g}, fresh Adam' if r['loss'] == 'l2' else
+             f'x{s} was then fine-tuned for {r["minutes"]:.0f} minutes ({r["lr_patch"]} px, batch {r["batch"]}, from {r["lr"]:g})'
+             for s, rs in sorted(runs.items()) for r in rs[1:]]
+    return '; '.join(parts) + '. ' if parts else ''
+
+
 def forge_fix_sentence(minutes):
     """When each scale met the tone-preserving halftone: for its last minutes, or from its start."""
     parts = [f'x{s} trained on it from the start' if not FORGE_FIX_AT_MINUTES[s] else
@@ -89,7 +99,7 @@ def main():
              'ReLU, not PReLU, so that int8 folds every activation into its convolution. Output clipped to [0, 1] in the graph.', '',
              '| model | params | steps x batch | training time | fp32 file | fp16-weight file | int8 file (the one the app loads) |',
              '|---|---|---|---|---|---|---|']
-    archs, from_x2, minutes = [], {}, {}
+    archs, from_x2, minutes, runs = [], {}, {}, {}
     for s in (2, 4):
         ck = torch.load(os.path.join(HERE, 'checkpoints', f'sr-x{s}.pt'), map_location='cpu')
         archs.append(f'- x{s}: {describe_arch(ck["arch"], s)}.')
@@ -98,9 +108,10 @@ def main():
         f16 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.fp16.onnx'))
         i8 = os.path.getsize(os.path.join(ROOT, 'public', 'models', 'upscale', f'heirloom-sr-x{s}.int8.onnx'))
         from_x2[s] = bool(ck['args'].get('init'))
-        minutes[s] = ck['elapsed'] / 60
-        init = ', started from x2\'s body' if from_x2[s] else ''
-        lines.append(f'| x{s} | {n:,} | {ck["step"]:,} x {ck["args"]["batch"]} ({ck["lr_patch"]} px input patches{init}) | '
+        runs[s] = lineage(ck)
+        minutes[s] = sum(r['minutes'] for r in runs[s])
+        init = '; started from x2\'s body' if from_x2[s] else ''
+        lines.append(f'| x{s} | {n:,} | {describe_steps(ck)}{init} | '
                      f'{training_time(ck)} | {f32:,} B | {f16:,} B | {i8:,} B |')
     lines += [''] + archs + ['', '## Training data and steps', '',
               'Photos of the project\'s training folders (`../shared/data/photos`: ImageNet samples, BSDS500 train+val, '
@@ -111,7 +122,7 @@ def main():
               'a resize to the target size and, half the time, a second round of grain / halftone / JPEG '
               '(`models/upscale/common.py: degrade`). Loss: L1 to the clean crop. Adam, cosine learning rate from 1e-3; '
               + ('x4 starts from the x2 body. ' if from_x2[4] else 'each scale trained from scratch. ')
-              + forge_fix_sentence(minutes) + 'Fixed seeds; '
+              + fine_tune_sentence(runs) + forge_fix_sentence(minutes) + 'Fixed seeds; '
               '`models/upscale/train.py` resumes from the committed checkpoints.', '',
               '## Quality (held-out photos)', '',
               '`models/upscale/evaluate.py`: kodak24, mcmaster and the first 40 of BSDS500 test, never trained on. Clean = '
@@ -210,7 +221,9 @@ def main():
     lines += ['', '## Limits', '',
               target_limit(ev, gains, speed),
               *ssim_limit(ev),
-              '- Trained for fidelity (L1), not for invented detail: on clean inputs it is softer than a GAN-trained '
+              '- Trained for fidelity (L1' + ''.join(f', x{s} finished with L2' for s, rs in sorted(runs.items())
+                                                    if any(r['loss'] == 'l2' for r in rs)) + '), not for invented detail: '
+              'on clean inputs it is softer than a GAN-trained '
               'upscaler; choose "ESRGAN (sharp)" for crisp edges on clean digital photos.',
               '- Tears, scratches and dust are not its job: the Repair stage runs first.',
               *halftone_limit(dnh, minutes), '']

@@ -4,6 +4,8 @@ models/training.py (cumulative --minutes/--steps, checkpoints, CSV log, cosine L
     /usr/bin/python3 models/upscale/train.py --scale 2 --minutes 60
     /usr/bin/python3 models/upscale/train.py --scale 2 --minutes 90 --resume          # continue
     /usr/bin/python3 models/upscale/train.py --scale 4 --init models/upscale/checkpoints/sr-x2.pt --minutes 30
+    /usr/bin/python3 models/upscale/train.py --scale 4 --finetune models/upscale/checkpoints/sr-x4.pt --loss l2 \
+        --lr 2e-4 --minutes 60 --out /tmp/ft      # a fresh schedule from trained weights
     /usr/bin/python3 models/upscale/train.py --scale 2 --steps 2 --max-images 2 --out /tmp/x   # smoke
 
 Checkpoints: <out>/checkpoints/sr-x<scale>.pt; metrics: <out>/logs/sr-x<scale>.csv (validation PSNR
@@ -50,6 +52,11 @@ def main():
     ap.add_argument('--channels', type=int, default=0, help='architecture (default: common.ARCH); a resumed run keeps its own')
     ap.add_argument('--body', type=int, default=0, help='convs between the first and the last (default: common.ARCH)')
     ap.add_argument('--init', default='', help='start from this checkpoint\'s body (e.g. x4 from x2); fresh optimizer')
+    ap.add_argument('--finetune', default='', help='start from all of this checkpoint\'s weights (its architecture); '
+                    'fresh optimizer and schedule; the checkpoint records where it came from')
+    ap.add_argument('--loss', choices=('l1', 'l2'), default='l1',
+                    help='l2 is what PSNR scores: under heavy damage the mean beats the median L1 learns; '
+                    'a resumed run keeps its own')
     args = ap.parse_args()
     name = f'sr-x{args.scale}'
     lr_patch = args.patch or (64 if args.scale == 2 else 40)
@@ -64,14 +71,25 @@ def main():
     vx, vy = make_batch(vimgs, np.random.default_rng(999), 8 if args.max_images else 48, lr_patch, args.scale)
 
     arch = {k: getattr(args, k) or v for k, v in ARCH[args.scale].items()}
+    origin = None  # the run a fine-tune started from, kept in its checkpoints
     if args.resume and os.path.exists(ckpt_path):
-        arch = torch.load(ckpt_path, map_location='cpu')['arch']
+        ck = torch.load(ckpt_path, map_location='cpu')
+        arch, origin, args.loss = ck['arch'], ck.get('finetuned_from'), ck.get('loss', 'l1')  # a resumed run keeps its own
+    elif args.finetune:
+        ck = torch.load(args.finetune, map_location='cpu')
+        arch = ck['arch']
+        origin = {'checkpoint': os.path.basename(args.finetune), 'step': ck['step'], 'minutes': round(ck['elapsed'] / 60, 2),
+                  'batch': ck['args']['batch'], 'lr_patch': ck['lr_patch'], 'lr': ck['args']['lr'], 'loss': ck.get('loss', 'l1'),
+                  **({'finetuned_from': ck['finetuned_from']} if 'finetuned_from' in ck else {})}
     net = CompactSR(args.scale, **arch)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     resumed = resume_if_asked(args, ckpt_path, net, opt, rng, name)
     step, elapsed = resumed or (0, 0.0)
-    if not resumed and args.init:
+    if not resumed and args.finetune:
+        net.load_state_dict(ck['model'])
+        print(f'fine-tuning {args.finetune} (step {origin["step"]}, {origin["minutes"]} min)', flush=True)
+    elif not resumed and args.init:
         sd = torch.load(args.init, map_location='cpu')['model']
         last = f"body.{max(int(k.split('.')[1]) for k in sd if k.startswith('body.'))}."  # the output conv
         keep = {k: v for k, v in sd.items() if not k.startswith(last)}
@@ -82,12 +100,14 @@ def main():
     def loss(n, x, y):
         with torch.autocast('cpu', dtype=torch.bfloat16, enabled=args.bf16):
             out = n(x)
-        return torch.abs(out.float() - y).mean()
+        err = out.float() - y
+        return (err * err).mean() if args.loss == 'l2' else err.abs().mean()
 
     train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=name,
           batch=lambda r: make_batch(imgs, r, args.batch, lr_patch, args.scale), loss=loss,
           validate=lambda: validate(net, vx, vy, args.scale), ckpt_path=ckpt_path, log_path=log_path,
-          extra={'scale': args.scale, 'lr_patch': lr_patch, 'arch': arch})
+          extra={'scale': args.scale, 'lr_patch': lr_patch, 'arch': arch, 'loss': args.loss,
+                 **({'finetuned_from': origin} if origin else {})})
 
 
 if __name__ == '__main__':

@@ -78,6 +78,29 @@ def test_tiny_training():
         log = os.path.join(d, 'logs', 'sr-x2.csv')
         check_train_and_resume(cmd, os.path.join(d, 'checkpoints', 'sr-x2.pt'), 'resumed sr-x2 at step 2',
                                first=lambda ck: (check('val_psnr' in open(log).read(), 'the CSV log has validation PSNR'), check_checkpoint(ck)))
+        check_fine_tune(cmd, os.path.join(d, 'checkpoints', 'sr-x2.pt'), os.path.join(d, 'ft'))
+
+
+def check_fine_tune(cmd, source, out):
+    """--finetune starts from every weight of `source` with a fresh step count, records where it came from
+    (so the card counts both runs), and an L2 run keeps L2 when resumed."""
+    from common import lineage
+    cmd = cmd[:cmd.index('--out')] + ['--out', out, '--finetune', source, '--loss', 'l2']
+    src = torch.load(source)
+    r = subprocess.run(cmd + ['--steps', '0'], capture_output=True, text=True, timeout=300)
+    ck = torch.load(os.path.join(out, 'checkpoints', 'sr-x2.pt')) if r.returncode == 0 else None
+    check(ck is not None and all(torch.equal(ck['model'][k], v) for k, v in src['model'].items()),
+          'a fine-tune starts from all of the source checkpoint\'s weights')
+    if ck is None:
+        print(r.stdout[-2000:], r.stderr[-2000:])
+        return
+    runs = lineage(ck)
+    check(ck['step'] == 0 and ck['loss'] == 'l2' and len(runs) == 2 and runs[0]['step'] == src['step'] and runs[0]['loss'] == 'l1',
+          'its checkpoint counts its own steps and records the run it came from')
+    r = subprocess.run([c for c in cmd if c != 'l2' and c != '--loss'] + ['--steps', '1', '--resume'], capture_output=True, text=True, timeout=300)
+    ck = torch.load(os.path.join(out, 'checkpoints', 'sr-x2.pt'))
+    check(r.returncode == 0 and ck['step'] == 1 and ck['loss'] == 'l2' and len(lineage(ck)) == 2,
+          'a resumed fine-tune keeps its loss and its origin')
 
 
 if __name__ == '__main__':
