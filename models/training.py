@@ -12,7 +12,26 @@ import math
 import os
 import time
 
+import numpy as np
 import torch
+
+
+class _Batches(torch.utils.data.IterableDataset):
+    def __init__(self, make, seed):
+        self.make, self.seed = make, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng([self.seed, info.id if info else 0])
+        while True:
+            yield self.make(rng)
+
+
+def batch_stream(make, seed, workers):
+    """Batches make(rng) made by `workers` processes (on a GPU the forge is the bottleneck); each worker
+    has its own seeded generator, so a run is reproducible for a given worker count, not across resumes."""
+    return iter(torch.utils.data.DataLoader(_Batches(make, seed), batch_size=None, num_workers=workers,
+                                            prefetch_factor=4, persistent_workers=True))
 
 
 def add_arguments(ap, *, out, patch, lr):

@@ -372,23 +372,3 @@ def make_batch(name, imgs, rng, bs, size, hard=None, hard_share=0.0):
         xs.append(x)
         ys.append(y)
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
-
-
-class _Batches(torch.utils.data.IterableDataset):
-    def __init__(self, name, imgs, seed, bs, size, hard=None, hard_share=0.0):
-        self.args = (name, imgs, seed, bs, size, hard, hard_share)
-
-    def __iter__(self):
-        name, imgs, seed, bs, size, hard, hard_share = self.args
-        info = torch.utils.data.get_worker_info()
-        rng = np.random.default_rng([seed, info.id if info else 0])
-        while True:
-            yield make_batch(name, imgs, rng, bs, size, hard, hard_share)
-
-
-def batch_stream(name, imgs, seed, bs, size, workers, hard=None, hard_share=0.0):
-    """Batches made by `workers` processes (the forge is the bottleneck on a GPU); each worker has
-    its own seeded generator, so a run is reproducible for a given worker count, not across resumes."""
-    dl = torch.utils.data.DataLoader(_Batches(name, imgs, seed, bs, size, hard, hard_share), batch_size=None,
-                                     num_workers=workers, prefetch_factor=4, persistent_workers=True)
-    return iter(dl)

@@ -13,6 +13,7 @@ Stops at --steps or --minutes (cumulative over resumes), whichever comes first. 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import sys
@@ -22,11 +23,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import (HERE, ROOT, batch_stream, build, load_cache, load_hard_negatives, load_pack, make_batch, photo_name,
+from common import (HERE, ROOT, build, load_cache, load_hard_negatives, load_pack, make_batch, photo_name,
                     push_pull, run_model, train_files)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, prepare, resume_if_asked, train  # noqa: E402
+from training import add_arguments, batch_stream, prepare, resume_if_asked, train  # noqa: E402
 
 
 def detector_loss(logits, y):
@@ -174,7 +175,8 @@ def main():
     vx, vy = vx.to(dev), vy.to(dev)
     hx = hx.to(dev) if hx is not None else None
     if args.workers:
-        stream = batch_stream(args.model, imgs, args.seed + step, args.batch, args.patch, args.workers, hard, args.hard_share)
+        stream = batch_stream(functools.partial(make_batch, args.model, imgs, bs=args.batch, size=args.patch, hard=hard,
+                                                hard_share=args.hard_share), args.seed + step, args.workers)
         next_batch = lambda r: next(stream)  # noqa: E731
     else:
         next_batch = lambda r: make_batch(args.model, imgs, r, args.batch, args.patch, hard, args.hard_share)  # noqa: E731

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, 'models'))
 from shared_modules import repair_common  # noqa: E402
 
 rc = repair_common()
-forge, preset, train_files, load_cache, DATA = rc.forge, rc.preset, rc.train_files, rc.load_cache, rc.DATA
+forge, preset, train_files, load_cache, load_pack, DATA = rc.forge, rc.preset, rc.train_files, rc.load_cache, rc.load_pack, rc.DATA
 
 # Per scale. ReLU, not PReLU: int8 folds a ReLU into its conv (QLinearConv), while a PReLU runs in
 # float between Dequantize and Quantize (16 % of the int8 time), and bf16 training of PReLU is ~6x
@@ -76,13 +76,15 @@ def describe_arch(arch, scale):
 
 def lineage(ck):
     """The training runs behind a checkpoint, oldest first (a fine-tune records the run it started from):
-    dicts of step, minutes, batch, lr_patch, lr and loss."""
+    dicts of step, minutes, batch, lr_patch, lr, loss, device, threads and bf16."""
     runs, origin = [], ck.get('finetuned_from')
     while origin:
         runs.insert(0, origin)
         origin = origin.get('finetuned_from')
-    return runs + [{'step': ck['step'], 'minutes': ck['elapsed'] / 60, 'batch': ck['args']['batch'],
-                    'lr_patch': ck['lr_patch'], 'lr': ck['args']['lr'], 'loss': ck.get('loss', 'l1')}]
+    a = ck['args']
+    return runs + [{'step': ck['step'], 'minutes': ck['elapsed'] / 60, 'batch': a['batch'], 'lr_patch': ck['lr_patch'],
+                    'lr': a['lr'], 'loss': ck.get('loss', 'l1'), 'device': a.get('device', 'cpu'),
+                    'threads': a.get('threads', 2), 'bf16': a.get('bf16', False)}]
 
 
 def describe_steps(ck):
@@ -94,10 +96,15 @@ def describe_steps(ck):
 
 
 def training_time(ck):
-    """How long a checkpoint trained (all its runs) and on what, for manifests and the card."""
-    n = ck['args'].get('threads', 2)
-    bf16 = ' (bf16 autocast)' if ck['args'].get('bf16') else ''
-    return f'{sum(r["minutes"] for r in lineage(ck)):.0f} min on {n} CPU thread{"s" if n > 1 else ""}{bf16}'
+    """How long a checkpoint trained (every run) and on what, for manifests and the card."""
+    def on(r):
+        n = r.get('threads', 2)
+        where = 'a GPU' if r.get('device', 'cpu') != 'cpu' else f'{n} CPU thread{"s" if n > 1 else ""}'
+        return f'{r["minutes"]:.0f} min on {where}{" (bf16 autocast)" if r.get("bf16") else ""}'
+    runs = lineage(ck)
+    if len(runs) > 1 and len({on(r).split(' on ')[1] for r in runs}) == 1:  # same machine: one total
+        return f'{sum(r["minutes"] for r in runs):.0f} min on {on(runs[0]).split(" on ")[1]}'
+    return ' + '.join(on(r) for r in runs)
 
 
 def load_net(ck):

@@ -8,6 +8,12 @@ models/training.py (cumulative --minutes/--steps, checkpoints, CSV log, cosine L
         --lr 2e-4 --minutes 60 --out /tmp/ft      # a fresh schedule from trained weights
     /usr/bin/python3 models/upscale/train.py --scale 2 --steps 2 --max-images 2 --out /tmp/x   # smoke
 
+On a GPU lease (it copies only the repository): pack the photos here first,
+    /usr/bin/python3 models/repair/pack_data.py --faces 0 --short 320 --quality 90 --out .gpu/sr-photos.pkl
+then, there (carry .gpu),
+    python3 models/upscale/train.py --scale 4 --finetune models/upscale/checkpoints/sr-x4.pt --loss l2 --lr 5e-4 \
+        --data-pack .gpu/sr-photos.pkl --device cuda --bf16 --workers 15 --batch 64 --minutes 8 --out .gpu/sr
+
 Checkpoints: <out>/checkpoints/sr-x<scale>.pt; metrics: <out>/logs/sr-x<scale>.csv (validation PSNR
 of the network and of bicubic on the same fixed damaged pairs from the training folders' every
 50th photo, never trained on).
@@ -15,6 +21,7 @@ of the network and of bicubic on the same fixed damaged pairs from the training 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import sys
@@ -23,10 +30,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import ARCH, HERE, ROOT, CompactSR, load_cache, make_batch, train_files
+from common import ARCH, HERE, ROOT, CompactSR, load_cache, load_pack, make_batch, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, prepare, resume_if_asked, train  # noqa: E402
+from training import add_arguments, batch_stream, prepare, resume_if_asked, train  # noqa: E402
 
 CACHE_SHORT = 320  # photos decoded once at this short side (more detail than the repair cache's 256)
 
@@ -57,16 +64,24 @@ def main():
     ap.add_argument('--loss', choices=('l1', 'l2'), default='l1',
                     help='l2 is what PSNR scores: under heavy damage the mean beats the median L1 learns; '
                     'a resumed run keeps its own')
+    ap.add_argument('--data-pack', default='', help='photos from models/repair/pack_data.py --faces 0 --short 320 '
+                    'instead of ../shared/data (a GPU lease copies only the repository)')
+    ap.add_argument('--device', default='cpu', help='cpu or cuda')
+    ap.add_argument('--workers', type=int, default=0, help='processes making batches (0: in the training loop)')
     args = ap.parse_args()
     name = f'sr-x{args.scale}'
     lr_patch = args.patch or (64 if args.scale == 2 else 40)
     ckpt_path, log_path = prepare(args, name)
 
-    files = train_files()
-    val_files, tr_files = files[::50], [f for i, f in enumerate(files) if i % 50 != 0]
-    if args.max_images:
-        tr_files, val_files = tr_files[:args.max_images], val_files[:1]
-    imgs, vimgs = load_cache(tr_files, short=CACHE_SHORT), load_cache(val_files, short=CACHE_SHORT)
+    if args.data_pack:  # the pack keeps the folders' order, so every 50th photo is the same validation slice
+        photos = [im for _, im in load_pack(args.data_pack)]
+        imgs, vimgs = [im for i, im in enumerate(photos) if i % 50 != 0], photos[::50]
+    else:
+        files = train_files()
+        val_files, tr_files = files[::50], [f for i, f in enumerate(files) if i % 50 != 0]
+        if args.max_images:
+            tr_files, val_files = tr_files[:args.max_images], val_files[:1]
+        imgs, vimgs = load_cache(tr_files, short=CACHE_SHORT), load_cache(val_files, short=CACHE_SHORT)
     print(f'{len(imgs)} train / {len(vimgs)} val photos', flush=True)
     vx, vy = make_batch(vimgs, np.random.default_rng(999), 8 if args.max_images else 48, lr_patch, args.scale)
 
@@ -80,6 +95,7 @@ def main():
         arch = ck['arch']
         origin = {'checkpoint': os.path.basename(args.finetune), 'step': ck['step'], 'minutes': round(ck['elapsed'] / 60, 2),
                   'batch': ck['args']['batch'], 'lr_patch': ck['lr_patch'], 'lr': ck['args']['lr'], 'loss': ck.get('loss', 'l1'),
+                  'device': ck['args'].get('device', 'cpu'), 'threads': ck['args'].get('threads', 2), 'bf16': ck['args'].get('bf16', False),
                   **({'finetuned_from': ck['finetuned_from']} if 'finetuned_from' in ck else {})}
     net = CompactSR(args.scale, **arch)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -97,14 +113,28 @@ def main():
         print(f'initialised from {args.init} (all but {last})', flush=True)
     print(f'{name}: {arch}, {sum(p.numel() for p in net.parameters())} params, lr patch {lr_patch}, batch {args.batch}', flush=True)
 
+    dev = torch.device(args.device)
+    net.to(dev)
+    for st in opt.state.values():  # a resumed optimizer's moments follow the model
+        for k, v in st.items():
+            if torch.is_tensor(v) and k != 'step':
+                st[k] = v.to(dev)
+    vx, vy = vx.to(dev), vy.to(dev)
+    make = functools.partial(make_batch, imgs, bs=args.batch, lr_patch=lr_patch, scale=args.scale)
+    if args.workers:
+        stream = batch_stream(lambda r: make(rng=r), args.seed + step, args.workers)
+        next_batch = lambda r: next(stream)  # noqa: E731
+    else:
+        next_batch = lambda r: make(rng=r)  # noqa: E731
+
     def loss(n, x, y):
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=args.bf16):
+        x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=args.bf16):
             out = n(x)
         err = out.float() - y
         return (err * err).mean() if args.loss == 'l2' else err.abs().mean()
 
-    train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=name,
-          batch=lambda r: make_batch(imgs, r, args.batch, lr_patch, args.scale), loss=loss,
+    train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=name, batch=next_batch, loss=loss,
           validate=lambda: validate(net, vx, vy, args.scale), ckpt_path=ckpt_path, log_path=log_path,
           extra={'scale': args.scale, 'lr_patch': lr_patch, 'arch': arch, 'loss': args.loss,
                  **({'finetuned_from': origin} if origin else {})})

@@ -91,8 +91,10 @@ def test_mining_and_fine_tune_smoke():
         assert r.returncode == 0, r.stderr[-2000:]
         assert '2 hard negatives on 2 photos' in r.stdout and 'val_hard_fp' in r.stdout, r.stdout[-2000:]
         assert 'done detector: 2 steps' in r.stdout
-        r = run(base + ['--steps', '3', '--resume'])
+        # resumed with its batches made in a worker process (the GPU-lease path, models/training.py batch_stream)
+        r = run(base + ['--steps', '3', '--resume', '--workers', '1'])
         assert r.returncode == 0 and 'resumed detector at step 2' in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
+        assert 'done detector: 3 steps' in r.stdout, r.stdout[-2000:]
 
         # --init-all keeps every weight, the head included (--init zeroes it): 0 steps = the checkpoint
         r = run(base + ['--steps', '0', '--out', os.path.join(tmp, 'zero')])

@@ -79,6 +79,31 @@ def test_tiny_training():
         check_train_and_resume(cmd, os.path.join(d, 'checkpoints', 'sr-x2.pt'), 'resumed sr-x2 at step 2',
                                first=lambda ck: (check('val_psnr' in open(log).read(), 'the CSV log has validation PSNR'), check_checkpoint(ck)))
         check_fine_tune(cmd, os.path.join(d, 'checkpoints', 'sr-x2.pt'), os.path.join(d, 'ft'))
+        check_data_pack_and_workers(cmd, d)
+
+
+def check_data_pack_and_workers(cmd, d):
+    """The GPU-lease path on the CPU: photos from a pack (pack_data.py's format), batches from a worker process."""
+    import io
+    import pickle
+    from PIL import Image
+    r = np.random.default_rng(7)
+    items = []
+    for i in range(3):
+        buf = io.BytesIO()
+        Image.fromarray(r.integers(0, 255, (150, 200, 3), dtype=np.uint8)).save(buf, format='JPEG', quality=90)
+        items.append((f'p{i}.jpg', buf.getvalue()))
+    pack, out = os.path.join(d, 'pack.pkl'), os.path.join(d, 'packed')
+    with open(pack, 'wb') as f:
+        pickle.dump(items, f)
+    cmd = [c for c in cmd[:cmd.index('--out')] if c not in ('--max-images', '3')]
+    r = subprocess.run(cmd + ['--out', out, '--data-pack', pack, '--workers', '1', '--device', 'cpu', '--steps', '2'],
+                       capture_output=True, text=True, timeout=300)
+    ok = r.returncode == 0 and '2 train / 1 val photos' in r.stdout
+    check(ok and torch.load(os.path.join(out, 'checkpoints', 'sr-x2.pt'))['step'] == 2,
+          'train.py trains from a photo pack with batches made in a worker process')
+    if not ok:
+        print(r.stdout[-2000:], r.stderr[-2000:])
 
 
 def check_fine_tune(cmd, source, out):
