@@ -34,6 +34,17 @@ def batch_stream(make, seed, workers):
                                             prefetch_factor=4, persistent_workers=True))
 
 
+def to_device(net, opt, device):
+    """Moves the net, and a resumed optimizer's moments with it, to `device` ('cpu', 'cuda'); returns it."""
+    dev = torch.device(device)
+    net.to(dev)
+    for st in opt.state.values():
+        for k, v in st.items():
+            if torch.is_tensor(v) and k != 'step':
+                st[k] = v.to(dev)
+    return dev
+
+
 def add_arguments(ap, *, out, patch, lr):
     """The options every training script takes (this loop reads --steps, --minutes, --lr,
     --ckpt-minutes and --val-every); each script adds its own after these."""

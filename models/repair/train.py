@@ -27,7 +27,7 @@ from common import (HERE, ROOT, build, load_cache, load_hard_negatives, load_pac
                     push_pull, run_model, train_files)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, batch_stream, prepare, resume_if_asked, train  # noqa: E402
+from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
 
 
 def detector_loss(logits, y):
@@ -166,12 +166,7 @@ def main():
             torch.nn.init.zeros_(net.head.bias)
     print(f'{args.model}: {sum(p.numel() for p in net.parameters())} params, patch {args.patch}, batch {args.batch}', flush=True)
 
-    dev = torch.device(args.device)
-    net.to(dev)
-    for st in opt.state.values():  # a resumed optimizer's moments follow the model
-        for k, v in st.items():
-            if torch.is_tensor(v) and k != 'step':
-                st[k] = v.to(dev)
+    dev = to_device(net, opt, args.device)
     vx, vy = vx.to(dev), vy.to(dev)
     hx = hx.to(dev) if hx is not None else None
     if args.workers:

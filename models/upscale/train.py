@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from common import ARCH, HERE, ROOT, CompactSR, load_cache, load_pack, make_batch, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, batch_stream, prepare, resume_if_asked, train  # noqa: E402
+from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
 
 CACHE_SHORT = 320  # photos decoded once at this short side (more detail than the repair cache's 256)
 
@@ -113,12 +113,7 @@ def main():
         print(f'initialised from {args.init} (all but {last})', flush=True)
     print(f'{name}: {arch}, {sum(p.numel() for p in net.parameters())} params, lr patch {lr_patch}, batch {args.batch}', flush=True)
 
-    dev = torch.device(args.device)
-    net.to(dev)
-    for st in opt.state.values():  # a resumed optimizer's moments follow the model
-        for k, v in st.items():
-            if torch.is_tensor(v) and k != 'step':
-                st[k] = v.to(dev)
+    dev = to_device(net, opt, args.device)
     vx, vy = vx.to(dev), vy.to(dev)
     make = functools.partial(make_batch, imgs, bs=args.batch, lr_patch=lr_patch, scale=args.scale)
     if args.workers:
