@@ -12,9 +12,10 @@ Conventions (all three models):
   inpaint:  C=4 (RGB, mask; mask 1 = fill) -> C'=3 RGB; pixels with mask 0 are passed through
             (out = rgb*(1-m) + pred*m, soft masks blend).
   denoise:  C=3 RGB -> C'=3 RGB (residual network; the app controls strength by blending with input).
-Both files of each model are shipped and listed in the manifest: the app runs the fp32 file
-(onnxruntime-web re-casts fp16 weights on every run, which made the detector 1.4x slower on
-WASM: npm run bench); the fp16 file (half the download) is there for hosts that prefer size.
+Both files of each model are shipped and listed in the manifest: the app downloads the fp16 file
+(half the size) and rewrites it into a float32 graph once, when it opens it
+(src/core/models/fp16-upcast.ts: onnxruntime-web would re-cast fp16 weights on every run, which
+made the detector 1.4x slower on WASM); the fp32 file is there for other runtimes.
 fp16 variant: every float initializer stored as float16 and followed by a Cast(to=float), so the
 compute and I/O stay float32.
 """

@@ -188,9 +188,11 @@ def section(path, heading):
 
 def browser_speed(name):
     """'Speed in the browser' lines from the last `npm run bench` (.bench/stages.json); without one
-    (a fresh checkout: .bench is not committed) the card keeps the section it has."""
+    (a fresh checkout: .bench is not committed), or when that run left this stage out
+    (BENCH_STAGES), the card keeps the section it has."""
+    kept = section(os.path.join(CARDS, f'repair-{name}.md'), '## Speed in the browser')
     if not os.path.exists(BENCH):
-        return section(os.path.join(CARDS, f'repair-{name}.md'), '## Speed in the browser')
+        return kept
     b = json.load(open(BENCH))
     flops = json.load(open(os.path.join(ROOT, 'bench', 'model-flops.json')))['flopsPerPixel']
     rows = []
@@ -205,7 +207,7 @@ def browser_speed(name):
             frac = f" ({g:.1f} GFLOP/s, {g / r['peakGflops'] * 100:.0f} % of the {r['peakGflops']:.1f} GFLOP/s GEMM peak)" if g else ''
             rows.append(f"| {where} | {row['medianMs']:.0f} | {row['msPerMP']:,.0f}{frac} | {load} |")
     if not rows:
-        return []
+        return kept
     r0 = b['results'][0]
     note = (f"`npm run bench` on {b['machine']['cpu']} ({b['machine']['cores']} cores, no GPU), Chromium "
             f"{b['machine']['chromium']}, {b['date'][:10]}: the app's stage code on {b['image']} resized to "
@@ -249,9 +251,10 @@ def main():
         depth = len(widths) - 1
         txt = [f'# Model card: Heirloom {TITLE[name]} (`{man["id"]}`)', '']
         txt += ['| | |', '|---|---|',
-                f'| Files | `public/models/repair/{man["file"]}` ({man["size"]:,} bytes, fp32: what the app runs) and '
-                f'`{half[name]["file"]}` ({half[name]["size"]:,} bytes, fp16 weights, fp32 compute: half the download, '
-                'but onnxruntime-web re-casts the weights on every run) |',
+                f'| Files | `public/models/repair/{man["file"]}` ({man["size"]:,} bytes, fp32) and '
+                f'`{half[name]["file"]}` ({half[name]["size"]:,} bytes, fp16 weights: the one the app downloads, half the '
+                'size; it rewrites them into a float32 graph once, when it opens the file (`src/core/models/fp16-upcast.ts`), '
+                'so they run as fast as the fp32 file) |',
                 f'| Task | `{man["task"]}` |',
                 f'| Input | `input` float32 NCHW [1,{man["input"]["channels"]},H,W], range [0,1], any H, W |',
                 f'| Output | `output` float32 NCHW [1,{man["output"]["channels"]},H,W], range [0,1] |',
