@@ -47,8 +47,11 @@ def target_limit(ev, gains, speed):
     return (f"- Issue 18's quality target (+1 dB over esrgan-medium on damaged inputs, mean of the three sets) is {state}: "
             f"{gains['x2']:+.2f} dB at x2 (per set {sets}: {per_set('x2')}) and {gains['x4']:+.2f} dB at x4 "
             f"({per_set('x4')}); {speed}. "
-            + ('More training (a GPU lease) is the next step; `train.py --resume` continues from the committed '
-               'checkpoints (x4 is already the wider network: 14 convs of 48 channels).' if short else ''))
+            + ('CPU time has stopped paying: the L1 x4 gained 0.05 dB of validation margin in its last 110 minutes and '
+               'the 85-minute L2 fine-tune +0.02 dB held-out (2026-12-07; it also took the L1 x4\'s tone shift on '
+               'real-old round trips from -0.9/255 to -0.1). A GPU lease is the next step: `train.py --finetune '
+               '--data-pack --device cuda` (its docstring) continues from the committed checkpoints (x4 is already the '
+               'wider network: 14 convs of 48 channels).' if short else ''))
 
 
 def ssim_limit(ev):
@@ -209,7 +212,10 @@ def main():
               'x4 sheets (`real-old-*-x4.jpg`: 64 px crops, 6x; looked at 2026-12-07 beside the previous, narrower x4): the same '
               'character, stronger: crisper edges and a little more local contrast than the input (the wheel spokes of '
               'buffalo-bank-1908 come out, the foliage of broadway-saratoga-1900s turns into flat blobs, the rock and '
-              'rubble flatten as at x2), the halftone grid of the yearbook face stays; no content repainted, no tone moved.']
+              'rubble flatten as at x2), the halftone grid of the yearbook face stays; no content repainted, no tone moved. '
+              'After the L2 fine-tune (looked at 2026-12-07 beside the L1 x4): the same, a little softer and closer to the '
+              'input\'s contrast (the L1 x4 deepened blacks and whitened highlights: Julia Roberts\' eye, the rubble of '
+              'boy-with-toy-london-1945); the flat blobs in foliage and rubble remain.']
     gains = {k: gain(ev[k]['damaged']) for k in ('x2', 'x4')}
     ratio = None
     if bench:
