@@ -74,17 +74,22 @@ def describe_arch(arch, scale):
             f'a pixel shuffle by {scale}, plus a bilinear enlargement; receptive field {receptive_field(arch)} input px each side')
 
 
+def run_record(ck):
+    """What a checkpoint's own run was (not the runs it was fine-tuned from): step, minutes, batch, lr_patch,
+    lr, loss, device, threads and bf16. A fine-tune keeps its source's record as 'finetuned_from'."""
+    a = ck['args']
+    return {'step': ck['step'], 'minutes': ck['elapsed'] / 60, 'batch': a['batch'], 'lr_patch': ck['lr_patch'],
+            'lr': a['lr'], 'loss': ck.get('loss', 'l1'), 'device': a.get('device', 'cpu'),
+            'threads': a.get('threads', 2), 'bf16': a.get('bf16', False)}
+
+
 def lineage(ck):
-    """The training runs behind a checkpoint, oldest first (a fine-tune records the run it started from):
-    dicts of step, minutes, batch, lr_patch, lr, loss, device, threads and bf16."""
+    """The training runs behind a checkpoint, oldest first (run_record of each)."""
     runs, origin = [], ck.get('finetuned_from')
     while origin:
         runs.insert(0, origin)
         origin = origin.get('finetuned_from')
-    a = ck['args']
-    return runs + [{'step': ck['step'], 'minutes': ck['elapsed'] / 60, 'batch': a['batch'], 'lr_patch': ck['lr_patch'],
-                    'lr': a['lr'], 'loss': ck.get('loss', 'l1'), 'device': a.get('device', 'cpu'),
-                    'threads': a.get('threads', 2), 'bf16': a.get('bf16', False)}]
+    return runs + [run_record(ck)]
 
 
 def describe_steps(ck):
@@ -97,14 +102,14 @@ def describe_steps(ck):
 
 def training_time(ck):
     """How long a checkpoint trained (every run) and on what, for manifests and the card."""
-    def on(r):
+    def where(r):
         n = r.get('threads', 2)
-        where = 'a GPU' if r.get('device', 'cpu') != 'cpu' else f'{n} CPU thread{"s" if n > 1 else ""}'
-        return f'{r["minutes"]:.0f} min on {where}{" (bf16 autocast)" if r.get("bf16") else ""}'
+        return (('a GPU' if r.get('device', 'cpu') != 'cpu' else f'{n} CPU thread{"s" if n > 1 else ""}')
+                + (' (bf16 autocast)' if r.get('bf16') else ''))
     runs = lineage(ck)
-    if len(runs) > 1 and len({on(r).split(' on ')[1] for r in runs}) == 1:  # same machine: one total
-        return f'{sum(r["minutes"] for r in runs):.0f} min on {on(runs[0]).split(" on ")[1]}'
-    return ' + '.join(on(r) for r in runs)
+    if len({where(r) for r in runs}) == 1:  # one machine: one total
+        return f'{sum(r["minutes"] for r in runs):.0f} min on {where(runs[0])}'
+    return ' + '.join(f'{r["minutes"]:.0f} min on {where(r)}' for r in runs)
 
 
 def load_net(ck):

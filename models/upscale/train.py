@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import ARCH, HERE, ROOT, CompactSR, load_cache, load_pack, make_batch, train_files
+from common import ARCH, HERE, ROOT, CompactSR, load_cache, load_pack, make_batch, run_record, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
@@ -93,9 +93,7 @@ def main():
     elif args.finetune:
         ck = torch.load(args.finetune, map_location='cpu')
         arch = ck['arch']
-        origin = {'checkpoint': os.path.basename(args.finetune), 'step': ck['step'], 'minutes': round(ck['elapsed'] / 60, 2),
-                  'batch': ck['args']['batch'], 'lr_patch': ck['lr_patch'], 'lr': ck['args']['lr'], 'loss': ck.get('loss', 'l1'),
-                  'device': ck['args'].get('device', 'cpu'), 'threads': ck['args'].get('threads', 2), 'bf16': ck['args'].get('bf16', False),
+        origin = {'checkpoint': os.path.basename(args.finetune), **run_record(ck),
                   **({'finetuned_from': ck['finetuned_from']} if 'finetuned_from' in ck else {})}
     net = CompactSR(args.scale, **arch)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -104,7 +102,7 @@ def main():
     step, elapsed = resumed or (0, 0.0)
     if not resumed and args.finetune:
         net.load_state_dict(ck['model'])
-        print(f'fine-tuning {args.finetune} (step {origin["step"]}, {origin["minutes"]} min)', flush=True)
+        print(f'fine-tuning {args.finetune} (step {origin["step"]}, {origin["minutes"]:.1f} min)', flush=True)
     elif not resumed and args.init:
         sd = torch.load(args.init, map_location='cpu')['model']
         last = f"body.{max(int(k.split('.')[1]) for k in sd if k.startswith('body.'))}."  # the output conv
@@ -115,12 +113,12 @@ def main():
 
     dev = to_device(net, opt, args.device)
     vx, vy = vx.to(dev), vy.to(dev)
-    make = functools.partial(make_batch, imgs, bs=args.batch, lr_patch=lr_patch, scale=args.scale)
+    make = functools.partial(make_batch, imgs, bs=args.batch, lr_patch=lr_patch, scale=args.scale)  # make(rng)
     if args.workers:
-        stream = batch_stream(lambda r: make(rng=r), args.seed + step, args.workers)
+        stream = batch_stream(make, args.seed + step, args.workers)
         next_batch = lambda r: next(stream)  # noqa: E731
     else:
-        next_batch = lambda r: make(rng=r)  # noqa: E731
+        next_batch = make
 
     def loss(n, x, y):
         x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
