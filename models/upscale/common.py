@@ -64,6 +64,21 @@ class CompactSR(nn.Module):
         return base + self.shuffle(self.body(x))
 
 
+def deepen(sd, arch, n):
+    """The state dict of the same network with n more body convs that compute the same output: each new conv
+    (inserted before the output conv) is the identity, exact because its input has passed a ReLU (>= 0)."""
+    body, ch = arch['body'], arch['channels']
+    out = f'body.{2 * (body + 1)}.'  # the output conv's index in the Sequential (conv, ReLU pairs before it)
+    new = {k: v for k, v in sd.items() if not k.startswith(out)}
+    eye = torch.zeros(ch, ch, 3, 3)
+    eye[range(ch), range(ch), 1, 1] = 1
+    for i in range(n):
+        new[f'body.{2 * (body + 1 + i)}.weight'], new[f'body.{2 * (body + 1 + i)}.bias'] = eye.clone(), torch.zeros(ch)
+    moved = f'body.{2 * (body + 1 + n)}.'
+    new[moved + 'weight'], new[moved + 'bias'] = sd[out + 'weight'], sd[out + 'bias']
+    return new
+
+
 def receptive_field(arch):
     """Input pixels each side of an output pixel that can change it: one per 3x3 conv."""
     return arch['body'] + 2

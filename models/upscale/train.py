@@ -13,6 +13,7 @@ On a GPU lease (it copies only the repository): pack the photos here first,
 then, there (carry .gpu),
     python3 models/upscale/train.py --scale 4 --finetune models/upscale/checkpoints/sr-x4.pt --loss l2 --lr 5e-4 \
         --data-pack .gpu/sr-photos.pkl --device cuda --bf16 --workers 15 --batch 64 --minutes 8 --out .gpu/sr
+(add --deepen 6 to the shipped sr-x4.pt, or fine-tune checkpoints/sr-x4-deep.pt, for the 20-conv x4 the card measures).
 
 Checkpoints: <out>/checkpoints/sr-x<scale>.pt; metrics: <out>/logs/sr-x<scale>.csv (validation PSNR
 of the network and of bicubic on the same fixed damaged pairs from the training folders' every
@@ -30,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import ARCH, HERE, ROOT, CompactSR, load_cache, load_pack, make_batch, run_record, train_files
+from common import ARCH, HERE, ROOT, CompactSR, deepen, load_cache, load_pack, make_batch, run_record, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
@@ -61,6 +62,8 @@ def main():
     ap.add_argument('--init', default='', help='start from this checkpoint\'s body (e.g. x4 from x2); fresh optimizer')
     ap.add_argument('--finetune', default='', help='start from all of this checkpoint\'s weights (its architecture); '
                     'fresh optimizer and schedule; the checkpoint records where it came from')
+    ap.add_argument('--deepen', type=int, default=0, help='with --finetune: add this many body convs, each starting as '
+                    'the identity, so training starts from the checkpoint\'s exact output with more capacity')
     ap.add_argument('--loss', choices=('l1', 'l2'), default='l1',
                     help='l2 is what PSNR scores: under heavy damage the mean beats the median L1 learns; '
                     'a resumed run keeps its own')
@@ -92,8 +95,8 @@ def main():
         arch, origin, args.loss = ck['arch'], ck.get('finetuned_from'), ck.get('loss', 'l1')  # a resumed run keeps its own
     elif args.finetune:
         ck = torch.load(args.finetune, map_location='cpu')
-        arch = ck['arch']
-        origin = {'checkpoint': os.path.basename(args.finetune), **run_record(ck),
+        arch = {**ck['arch'], 'body': ck['arch']['body'] + args.deepen}
+        origin = {'checkpoint': os.path.basename(args.finetune), **run_record(ck), 'arch': ck['arch'],
                   **({'finetuned_from': ck['finetuned_from']} if 'finetuned_from' in ck else {})}
     net = CompactSR(args.scale, **arch)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -101,7 +104,7 @@ def main():
     resumed = resume_if_asked(args, ckpt_path, net, opt, rng, name)
     step, elapsed = resumed or (0, 0.0)
     if not resumed and args.finetune:
-        net.load_state_dict(ck['model'])
+        net.load_state_dict(deepen(ck['model'], ck['arch'], args.deepen) if args.deepen else ck['model'])
         print(f'fine-tuning {args.finetune} (step {origin["step"]}, {origin["minutes"]:.1f} min)', flush=True)
     elif not resumed and args.init:
         sd = torch.load(args.init, map_location='cpu')['model']

@@ -12,7 +12,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 UPSCALE = os.path.dirname(HERE)
 sys.path.insert(0, UPSCALE)
-from common import ARCH, CompactSR, load_net  # noqa: E402
+from common import ARCH, CompactSR, deepen, load_net  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(UPSCALE))  # models/
 from script_tests import check, check_train_and_resume, run  # noqa: E402
@@ -25,6 +25,17 @@ def test_shapes():
     x = torch.rand(1, 3, 16, 16)
     up = torch.nn.functional.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)
     check(torch.equal(CompactSR(2)(x), up), 'an untrained network is the bilinear enlargement (zero last conv)')
+
+
+def test_deepen():
+    torch.manual_seed(0)
+    net = CompactSR(4, channels=8, body=2)
+    torch.nn.init.normal_(net.body[-1].weight, std=0.1)  # a trained-looking output conv, not the zero init
+    deep = CompactSR(4, channels=8, body=5)
+    deep.load_state_dict(deepen(net.state_dict(), {'channels': 8, 'body': 2}, 3))
+    x = torch.rand(1, 3, 12, 10)
+    check(torch.allclose(net(x), deep(x), atol=1e-6) and not torch.equal(net(x), CompactSR(4, channels=8, body=2)(x)),
+          'a deepened network starts with the output of the one it came from')
 
 
 def check_checkpoint(ck):
@@ -126,8 +137,13 @@ def check_fine_tune(cmd, source, out):
     ck = torch.load(os.path.join(out, 'checkpoints', 'sr-x2.pt'))
     check(r.returncode == 0 and ck['step'] == 1 and ck['loss'] == 'l2' and len(lineage(ck)) == 2,
           'a resumed fine-tune keeps its loss and its origin')
+    r = subprocess.run(cmd[:cmd.index('--out')] + ['--out', out + '-deep', '--finetune', source, '--deepen', '2', '--steps', '0'],
+                       capture_output=True, text=True, timeout=300)
+    ck = torch.load(os.path.join(out + '-deep', 'checkpoints', 'sr-x2.pt')) if r.returncode == 0 else None
+    check(ck is not None and ck['arch']['body'] == src['arch']['body'] + 2 and ck['finetuned_from']['arch'] == src['arch'],
+          '--deepen adds body convs and records the architecture it started from')
 
 
 if __name__ == '__main__':
     torch.set_num_threads(1)
-    run(test_shapes, test_ssim, test_do_no_harm, test_tiny_training)
+    run(test_shapes, test_deepen, test_ssim, test_do_no_harm, test_tiny_training)
