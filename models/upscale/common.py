@@ -73,7 +73,8 @@ def deepen(sd, arch, n):
     eye = torch.zeros(ch, ch, 3, 3)
     eye[range(ch), range(ch), 1, 1] = 1
     for i in range(n):
-        new[f'body.{2 * (body + 1 + i)}.weight'], new[f'body.{2 * (body + 1 + i)}.bias'] = eye.clone(), torch.zeros(ch)
+        added = f'body.{2 * (body + 1 + i)}.'
+        new[added + 'weight'], new[added + 'bias'] = eye.clone(), torch.zeros(ch)
     moved = f'body.{2 * (body + 1 + n)}.'
     new[moved + 'weight'], new[moved + 'bias'] = sd[out + 'weight'], sd[out + 'bias']
     return new
