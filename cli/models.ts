@@ -13,7 +13,7 @@ import { createSession, tiledModelFor, type OrtModule, type OrtSession } from '.
 import type { TiledModel } from '../src/core/tiling/run-tiled';
 import type { Recipe } from '../src/stages/index';
 import type { RecipeRequest } from '../src/stages/auto';
-import { repairModel } from '../src/stages/repair/meta';
+import { repairDefaults, repairModel } from '../src/stages/repair/meta';
 import { denoiseModel } from '../src/stages/denoise/meta';
 import { upscaleModelFor } from '../src/stages/upscale/meta';
 import { colorizeModelFor } from '../src/stages/colorize/meta';
@@ -44,7 +44,10 @@ export function recipeModels(request: RecipeRequest): { stage: string; manifest:
     }
   };
   if (recipe.repair) {
-    if (recipe.repair.detect && !recipe.repair.mask) want('repair', () => repairModel('repair-detect'));
+    if (recipe.repair.detect && !recipe.repair.mask) {
+      want('repair', () => repairModel('repair-detect'));
+      if (recipe.repair.tears ?? repairDefaults.tears) want('repair', () => repairModel('repair-tears'));
+    }
     want('repair', () => repairModel('inpaint'));
   }
   if (recipe.denoise && recipe.denoise.strength > 0) want('denoise', () => denoiseModel());

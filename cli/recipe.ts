@@ -52,11 +52,12 @@ function tooMany(args: string[], max: number, spec: string, usage: string): void
 
 export const STAGES: Record<StageKey, StageSyntax> = {
   repair: {
-    usage: 'repair',
-    help: 'find scratches, creases, dust and tears and rebuild them',
+    usage: 'repair[:tears]',
+    help: `find scratches, creases, dust and cracks and rebuild them; "tears": torn corners and missing edges too${repairDefaults.tears ? ' (the default)' : ''}`,
     parse(args, spec) {
-      tooMany(args, 0, spec, this.usage);
-      return { ...repairDefaults, detect: true };
+      tooMany(args, 1, spec, this.usage);
+      if (args[0] !== undefined && args[0] !== 'tears') throw new RecipeError(`"${spec}": unknown option "${args[0]}" (usage: ${this.usage})`);
+      return { ...repairDefaults, detect: true, tears: args[0] === 'tears' || repairDefaults.tears };
     },
   },
   denoise: {

@@ -313,12 +313,12 @@ const api = {
     return { blob: await encodeImage(print, 'image/png'), width: print.width, height: print.height };
   },
 
-  /** Finds damage in a photo; the mask's buffer is transferred back, not copied. */
-  async detect(file: Blob, name: string, onProgress: (p: Progress) => void): Promise<{ mask: Mask; coverage: number }> {
+  /** Finds damage in a photo (tears too when asked); the mask's buffer is transferred back, not copied. */
+  async detect(file: Blob, name: string, onProgress: (p: Progress) => void, tears?: boolean): Promise<{ mask: Mask; coverage: number }> {
     await init();
     onProgress({ stage: 'Reading image', done: 0, total: 1 });
     const image = await decodePhoto(file, name);
-    const mask = await detectDamage(image, stageContext(onProgress));
+    const mask = await detectDamage(image, stageContext(onProgress), tears);
     return Comlink.transfer({ mask, coverage: maskCoverage(mask) }, [mask.data.buffer]);
   },
 

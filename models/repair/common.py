@@ -30,7 +30,12 @@ ARCH = {
     'detector': dict(cin=3, cout=1, widths=(16, 32, 48, 64, 128)),
     'denoise': dict(cin=3, cout=3, widths=(16, 32, 64, 96)),
     'inpaint': dict(cin=4, cout=3, widths=(16, 32, 48, 64, 96)),
+    # torn corners and missing edges: large flat regions the detector misses (recall 0.005); a small
+    # net sees the whole photo shrunk, where a tear is tens of pixels wide and its ragged edge shows
+    'tears': dict(cin=3, cout=1, widths=(16, 24, 32, 48, 64)),
 }
+PROBABILITY_MAPS = ('detector', 'tears')  # 1-channel logits -> sigmoid, trained as detectors
+TEARS_SHRINK = 2  # tears samples: forged at 2x the patch, then shrunk (the net runs on a shrunk photo)
 
 
 def block(cin, cout):
@@ -145,7 +150,7 @@ class Exported(nn.Module):
         self.name, self.net = name, net
 
     def forward(self, x):
-        if self.name == 'detector':
+        if self.name in PROBABILITY_MAPS:
             return torch.sigmoid(self.net(x))
         if self.name == 'denoise':
             return torch.clamp(x + self.net(x), 0.0, 1.0)
@@ -157,7 +162,7 @@ class Exported(nn.Module):
 
 def run_model(name, net, x):
     """Training-time forward (no clamping of logits/residual)."""
-    if name == 'detector':
+    if name in PROBABILITY_MAPS:
         return net(x)
     if name == 'denoise':
         return x + net(x)
@@ -266,6 +271,14 @@ def _cfg(name):
             _CFG[name] = c
         elif name == 'detector':
             _CFG[name] = preset(detector_preset())
+        elif name in ('tears', 'tears-clean'):
+            c = preset(detector_preset())
+            # the other defects stay as distractors (the detector's job); flakes are small holes, its job too
+            for k in (DEFECTS if name == 'tears-clean' else ('flake',)):
+                c[k]['p'] = 0.0
+            if name == 'tears':
+                c['tear']['p'] = 0.6
+            _CFG[name] = c
         elif name == 'detector-clean':
             c = preset(detector_preset())
             for k in DEFECTS:
@@ -303,9 +316,119 @@ def detector_target(o):
     return np.stack([target, ~ignore, (o['change'] > 6 / 255) | (o['mask_missing'] > 0)]).astype(np.float32)  # + the forge's own mask
 
 
+def box_shrink(a, f):
+    """HxW[xC] float array -> the mean of each f x f block (the app's boxDownscale); the remainder is cut."""
+    h, w = a.shape[0] // f * f, a.shape[1] // f * f
+    return a[:h, :w].reshape(h // f, f, w // f, f, *a.shape[2:]).mean((1, 3))
+
+
+TEARS_LONG_SIDE = 160  # the app's repairMeta.tearsLongSide
+TEAR_COLOUR_TOLERANCE, MIN_TEAR_SHARE, MIN_TEAR_BRIGHTNESS = 32, 0.002, 150  # as src/stages/repair/tears.ts
+
+
+def box_downscale(img, f):
+    """HxWx3 uint8 -> the app's boxDownscale: the mean of each f x f block, partial blocks at the
+    right and bottom averaged over what they hold, rounded to uint8."""
+    if f <= 1:
+        return img
+    h, w = img.shape[:2]
+    hp, wp = -(-h // f) * f, -(-w // f) * f
+    a = np.zeros((hp, wp, 3), np.float64)
+    n = np.zeros((hp, wp, 1), np.float64)
+    a[:h, :w], n[:h, :w] = img, 1
+    s = a.reshape(hp // f, f, wp // f, f, 3).sum((1, 3)) / n.reshape(hp // f, f, wp // f, f, 1).sum((1, 3))
+    return np.clip(np.round(s), 0, 255).astype(np.uint8)
+
+
+def tears_factor(h, w):
+    return max(1, -(-max(h, w) // TEARS_LONG_SIDE))
+
+
+def refine_tears(img, small, coarse, f):
+    """src/stages/repair/tears.ts refineTears, the same rule: coarse bool mask found on `small`
+    (box_downscale(img, f)) -> full-size bool mask. Deep cells (all 8 neighbours marked, off the photo
+    counts as marked) are torn whole; cells on and just outside a region's edge keep the pixels within
+    TEAR_COLOUR_TOLERANCE of the region's colour (mean of its deep cells). Regions without deep cells,
+    under MIN_TEAR_SHARE of the shrunk photo or darker than MIN_TEAR_BRIGHTNESS are dropped."""
+    ch, cw = coarse.shape
+    pad_in = np.pad(coarse, 1, constant_values=True)
+    pad_out = np.pad(coarse, 1, constant_values=False)
+    deep = np.ones_like(coarse)
+    near = np.zeros_like(coarse)
+    for dy in range(3):
+        for dx in range(3):
+            deep &= pad_in[dy:dy + ch, dx:dx + cw]
+            near |= pad_out[dy:dy + ch, dx:dx + cw]
+    label = -np.ones((ch, cw), np.int64)
+    colour, keep = [], []
+    for sy, sx in zip(*np.nonzero(near)):
+        if label[sy, sx] >= 0:
+            continue
+        k = len(colour)
+        label[sy, sx] = k
+        stack, cells = [(sy, sx)], []
+        while stack:
+            y, x = stack.pop()
+            cells.append((y, x))
+            for ny in range(max(0, y - 1), min(ch, y + 2)):
+                for nx in range(max(0, x - 1), min(cw, x + 2)):
+                    if near[ny, nx] and label[ny, nx] < 0:
+                        label[ny, nx] = k
+                        stack.append((ny, nx))
+        ys, xs = np.array(cells).T
+        d = deep[ys, xs]
+        colour.append(small[ys[d], xs[d]].astype(np.float64).mean(0) if d.any() else np.zeros(3))
+        keep.append(bool(d.any()) and colour[-1].mean() >= MIN_TEAR_BRIGHTNESS and coarse[ys, xs].sum() >= MIN_TEAR_SHARE * cw * ch)
+    h, w = img.shape[:2]
+    cy, cx = np.arange(h) // f, np.arange(w) // f
+    lab = label[cy][:, cx]
+    kept = np.array(keep + [False])[lab]  # label -1 picks the trailing False
+    cols = np.array(colour + [np.zeros(3)])[lab]
+    close = np.abs(img.astype(np.float64) - cols).max(2) <= TEAR_COLOUR_TOLERANCE
+    return kept & (deep[cy][:, cx] | close)
+
+
+def find_tears(img, net, threshold):
+    """HxWx3 uint8 photo -> full-size bool tear mask, as the app's detectTears (before its 2 px growth)."""
+    f = tears_factor(*img.shape[:2])
+    small = box_downscale(img, f)
+    with torch.no_grad():
+        p = torch.sigmoid(net(torch.from_numpy(small.transpose(2, 0, 1).astype(np.float32) / 255.0)[None]))[0, 0].numpy()
+    return refine_tears(img, small, p >= threshold, f)
+
+
+def print_border(img, rng):
+    """A scanned print's border on 1-4 sides: straight, flat paper white or black, 2-12 % of the side.
+    Content the tears net must leave alone (a torn edge is ragged and runs into the picture)."""
+    img = img.copy()
+    h, w = img.shape[:2]
+    col = rng.uniform(0.85, 1.0, 3) * 255 if rng.random() < 0.7 else rng.uniform(0.0, 0.15) * 255 * np.ones(3)
+    sides = [s for s in range(4) if rng.random() < 0.6] or [int(rng.integers(0, 4))]
+    for s in sides:
+        b = max(1, int(rng.uniform(0.02, 0.12) * (h if s % 2 == 0 else w)))
+        region = {0: np.s_[:b], 1: np.s_[:, w - b:], 2: np.s_[h - b:], 3: np.s_[:, :b]}[s]
+        img[region] = col
+    return img
+
+
+def tears_sample(patch, rng, clean=False):
+    """A 2N px crop -> the forged sample shrunk to N px: torn/missing regions are the target; pixels
+    the shrink half-covers are not scored. 40 % carry no tear (other defects still may), and a quarter
+    of all get a print border first (content, so neither a tear nor a miss)."""
+    if rng.random() < 0.25:
+        patch = print_border(patch, rng)
+    o = forge(patch, rng, _cfg('tears-clean' if clean or rng.random() < 0.4 else 'tears'))
+    x = box_shrink(o['damaged'].astype(np.float32) / 255.0, TEARS_SHRINK).transpose(2, 0, 1)
+    cover = box_shrink(o['mask_missing'].astype(np.float32), TEARS_SHRINK)
+    target = cover >= 0.5
+    return x, np.stack([target, (cover < 0.1) | (cover > 0.9), target]).astype(np.float32)
+
+
 def make_sample(name, patch, rng, clean=False):
     """patch: HxWx3 uint8 clean -> (input CHW float32, target CHW float32). clean (detector): aging and
     acquisition only, so the target is all zero and every pixel is scored."""
+    if name == 'tears':
+        return tears_sample(patch, rng, clean)
     if name == 'detector':
         o = forge(patch, rng, _cfg('detector-clean' if rng.random() < CLEAN_SHARE or clean else 'detector'))
         return o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0, detector_target(o)
@@ -368,7 +491,7 @@ def make_batch(name, imgs, rng, bs, size, hard=None, hard_share=0.0):
             x, y = make_sample(name, hard_negative_crop(imgs[spot[0]], spot, rng, size), rng, clean=True)
         else:
             img = imgs[int(rng.integers(0, len(imgs)))]
-            x, y = make_sample(name, random_crop(img, rng, size), rng)
+            x, y = make_sample(name, random_crop(img, rng, size * (TEARS_SHRINK if name == 'tears' else 1)), rng)
         xs.append(x)
         ys.append(y)
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))

@@ -1,12 +1,14 @@
 """Contact sheets of the repair stage as the app runs it (detector at the manifest threshold, large
-photos searched on a box-shrunk copy, mask grown, inpainting inside the mask only):
+photos searched on a box-shrunk copy, mask grown, inpainting inside the mask only; with "Also find
+torn corners" (off by default) the tears net's mask (common.find_tears) is added):
 photo | mask overlay (red) | result, then a 2.5x crop around the most-marked spot.
 
     /usr/bin/python3 models/repair/contact_sheets.py [--out models/cards/repair-sheets]
 
 Sheets: real-old/* (no ground truth) at their own size and enlarged to 3000 px (as a scan), and
 held-out forge samples (kodak24) at 500 px and 3000 px (damage forged at 1000 px, then enlarged,
-so cracks are several pixels wide as on a real high-resolution scan).
+so cracks are several pixels wide as on a real high-resolution scan); with tears: forge tears
+(every sample torn: kodak24 at 500 px) and real-old at their own size (what it mistakes for a tear).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from common import DATA, HERE, ROOT, Exported, build, forge, preset
+from common import DATA, DEFECTS, HERE, ROOT, Exported, build, find_tears, forge, preset
 
 COL = 420  # width of one column of a sheet (sheets stay ~1 MB each)
 
@@ -35,12 +37,14 @@ def load(name):
 
 def app_settings():
     with open(os.path.join(ROOT, 'src', 'stages', 'repair', 'models.json')) as f:
-        det = next(m for m in json.load(f) if m['task'] == 'repair-detect' and m['precision'] == 'fp32')
-    return det.get('threshold', 0.5), 2, 2048  # threshold, dilate, detectLongSide (src/stages/repair/meta.ts)
+        ms = json.load(f)
+    threshold = lambda task: next(m for m in ms if m['task'] == task and m['precision'] == 'fp32').get('threshold', 0.5)  # noqa: E731
+    # detector threshold, dilate, detectLongSide (src/stages/repair/meta.ts), tears threshold
+    return threshold('repair-detect'), 2, 2048, threshold('repair-tears')
 
 
 @torch.no_grad()
-def repair(img, det, inp, threshold, dilate, long_side):
+def repair(img, det, inp, threshold, dilate, long_side, tears_threshold, tears=None):
     h, w = img.shape[:2]
     x = torch.from_numpy(img.transpose(2, 0, 1).astype(np.float32) / 255.0)[None]
     k = max(1, math.ceil(max(h, w) / long_side))
@@ -51,6 +55,9 @@ def repair(img, det, inp, threshold, dilate, long_side):
         m = F.interpolate(m, scale_factor=k, mode='nearest')[:, :, :h, :w]
     r = dilate * k
     m = F.max_pool2d(m, 2 * r + 1, stride=1, padding=r)
+    if tears is not None:
+        t = torch.from_numpy(find_tears(img, tears.net, tears_threshold).astype(np.float32))[None, None]
+        m = torch.maximum(m, F.max_pool2d(t, 2 * dilate + 1, stride=1, padding=dilate))
     out = fill_tiles(inp, x, m)
     return m[0, 0].numpy() > 0, (out[0].numpy().transpose(1, 2, 0) * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
@@ -124,10 +131,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default=os.path.join(ROOT, 'models', 'cards', 'repair-sheets'))
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--sheets', default='real-old,forge,forge-tears,real-old-tears',
+                    help='which: real-old (own size and 3000 px), forge (500 and 3000 px); with tears: forge-tears, real-old-tears')
     args = ap.parse_args()
+    want = args.sheets.split(',')
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
-    det, inp = load('detector'), load('inpaint')
+    det, inp, tears = load('detector'), load('inpaint'), load('tears')
     settings = app_settings()
     real = sorted(glob.glob(os.path.join(DATA, 'real-old', '*', '*')))
     forged = sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png')))[::4]
@@ -135,7 +145,7 @@ def main():
     sheets = {}
     for scale in ('own', 3000):
         rows = []
-        for f in real:
+        for f in real if 'real-old' in want else []:
             img = np.asarray(Image.open(f).convert('RGB'))
             if scale != 'own':
                 img = enlarge(img, scale)
@@ -143,7 +153,7 @@ def main():
             rows.append(row(img, m, res, f'real-old/{os.path.basename(os.path.dirname(f))}/{os.path.basename(f)}'))
         sheets[f'real-old-{scale}'] = rows
         rows = []
-        for f in forged:
+        for f in forged if 'forge' in want else []:
             clean = np.asarray(Image.open(f).convert('RGB'))
             rng = np.random.default_rng(zlib.crc32(f'sheet:{os.path.basename(f)}'.encode()))
             if scale == 'own':
@@ -153,7 +163,25 @@ def main():
             m, res = repair(dmg, det, inp, *settings)
             rows.append(row(dmg, m, res, f'forge kodak24/{os.path.basename(f)} ({"500 px" if scale == "own" else "3000 px"})'))
         sheets[f'forge-{"500" if scale == "own" else "3000"}'] = rows
+    torn = preset('detector')
+    for k in DEFECTS:
+        torn[k]['p'] = 0.0
+    torn['tear']['p'] = 1.0
+    rows = []
+    for f in sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png')))[1::4] if 'forge-tears' in want else []:
+        dmg = forge(np.asarray(Image.open(f).convert('RGB')), np.random.default_rng(zlib.crc32(f'tears:{os.path.basename(f)}'.encode())), torn)['damaged']
+        m, res = repair(dmg, det, inp, *settings, tears)
+        rows.append(row(dmg, m, res, f'forge tears kodak24/{os.path.basename(f)} (500 px)'))
+    sheets['forge-tears'] = rows
+    rows = []
+    for f in real if 'real-old-tears' in want else []:
+        img = np.asarray(Image.open(f).convert('RGB'))
+        m, res = repair(img, det, inp, *settings, tears)
+        rows.append(row(img, m, res, f'with tears: real-old/{os.path.basename(os.path.dirname(f))}/{os.path.basename(f)}'))
+    sheets['real-old-tears'] = rows
     for name, rows in sheets.items():
+        if not rows:
+            continue
         for i in range(0, len(rows), 7):  # a few photos a sheet, so each stays readable
             p = os.path.join(args.out, f'{name}-{i // 7 + 1}.jpg')
             stack(rows[i:i + 7]).save(p, quality=72)

@@ -1,11 +1,14 @@
 """Evaluate the repair models against classical baselines on held-out forge sets.
 
-    /usr/bin/python3 models/repair/evaluate.py [--limit 0] [--crop 256] [--models detector,inpaint,denoise]
+    /usr/bin/python3 models/repair/evaluate.py [--limit 0] [--crop 256] [--models detector,tears,inpaint,denoise]
 
 Held-out sets (never trained on): photos/bsds500/test, eval/kodak24, eval/mcmaster; each image is
 centre-cropped to --crop x --crop and degraded by the forge with a fixed per-image seed, using the
 same sample generator as training (models/repair/common.make_sample).
 
+  tears:    the tears net as the app runs it (find_tears), its mask added to the detector's marks:
+            precision / recall of the union on the detector's forge sets, tear recall, damage-free
+            coverage; baseline: the detector alone.
   detector: pixel F1 / IoU (micro, over all pixels of a set) of the damage mask at p > 0.5, vs a
             classical baseline: max(white top-hat, black-hat) of the grey image with a small
             elliptical element, thresholded; kernel and threshold tuned on 24 bsds500/train images.
@@ -32,7 +35,7 @@ import cv2
 import numpy as np
 import torch
 
-from common import (DATA, DEFECTS, HERE, Exported, detector_target, forge, load_image, load_net, make_sample, preset,
+from common import (DATA, DEFECTS, HERE, Exported, detector_target, find_tears, forge, load_image, load_net, make_sample, preset,
                     push_pull, train_files, utk_heldout)
 
 sys.path.insert(0, os.path.join(HERE, '..'))  # models/
@@ -263,6 +266,74 @@ def eval_detector(sets, models, tune, calib=None, clean_limit=0):
             'sets': rows, 'per_type': per_type, 'clean': clean}
 
 
+TEARS_THRESHOLDS = (0.95, 0.9, 0.8, 0.7, 0.5, 0.3)
+
+
+def eval_tears(sets, models, detector, calib, clean_limit=0):
+    """The tears net as the app runs it (find_tears: whole photo shrunk, edge fitted by colour),
+    added to the detector's marks at its shipped threshold: precision/recall of the union on the
+    detector's held-out forge sets, tear recall, and the damage-free coverage of the union. The
+    threshold is the lowest whose tear masks have precision >= 0.9 on the calibration slice and
+    which flag <= 0.1 % of those photos undamaged (the detector's rule)."""
+    net, td = models['fp32'].net, detector['threshold']
+    dnet = load_models('detector', os.path.join(HERE, 'checkpoints'))[0]['fp32']
+    marks = lambda x: infer(dnet, x)[0] >= td  # noqa: E731
+    tears = lambda x, t: find_tears(u8(x), net, t)  # noqa: E731
+    cal = np.zeros((len(TEARS_THRESHOLDS), 3))
+    for x, y in calib:
+        for i, t in enumerate(TEARS_THRESHOLDS):
+            cal[i] += prf(tears(x, t) & (y[1] > 0.5), (y[0] > 0.5) & (y[1] > 0.5))
+    precision = [tp / max(1.0, tp + fp) for tp, fp, _ in cal]
+    photos = [load_image(f, short=10 ** 6) for f in train_files()[::50]]
+    flagged = [np.mean([dilate(find_tears(im, net, t), 2).mean() for im in photos]) for t in TEARS_THRESHOLDS]
+    threshold = min([t for t, pr, fl in zip(TEARS_THRESHOLDS, precision, flagged) if pr >= 0.9 and fl <= 0.001], default=0.95)
+    rows = {}
+    for sname, data in sets.items():
+        acc, alone = np.zeros(3), np.zeros(3)
+        for x, y in data:
+            w, gt = y[1] > 0.5, y[0] > 0.5
+            m = marks(x)
+            acc += prf((m | tears(x, threshold)) & w, gt & w)
+            alone += prf(m & w, gt & w)
+        pr = lambda v: {'precision': v[0] / max(1.0, v[0] + v[1]), 'recall': v[0] / max(1.0, v[0] + v[2]),  # noqa: E731
+                        'f1': f1iou(*v)[0]}
+        rows[sname] = {'n': len(data), 'with_tears': pr(acc), 'marks_only': pr(alone)}
+    cfg = preset('detector')
+    for k in DEFECTS:
+        cfg[k]['p'] = 0.0
+    cfg['tear']['p'] = 1.0
+    acc, alone = np.zeros(3), np.zeros(3)
+    for f in SETS['bsds500-test']()[:60]:
+        c = center_crop(load_image(f, short=10 ** 6), 256)
+        o = forge(c, np.random.default_rng(zlib.crc32(f'type:tear / missing corner:{os.path.basename(f)}'.encode())), cfg)
+        y = detector_target(o)
+        x = o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0
+        w, gt = y[1] > 0.5, y[0] > 0.5
+        m = marks(x)
+        acc += prf((m | tears(x, threshold)) & w, gt & w)
+        alone += prf(m & w, gt & w)
+    per_type = {'with_tears': acc[0] / max(1.0, acc[0] + acc[2]), 'marks_only': alone[0] / max(1.0, alone[0] + alone[2]),
+                'precision_with_tears': acc[0] / max(1.0, acc[0] + acc[1]), 'damaged_pixels': int(acc[0] + acc[2])}
+    clean = {}
+    for sname, lf in CLEAN.items():
+        fs = lf()[:clean_limit] if clean_limit else lf()
+        shares, alone_shares = [], []
+        for f in fs:
+            img = load_image(f, short=10 ** 6)
+            m = dilate(infer(dnet, img.transpose(2, 0, 1).astype(np.float32) / 255.0)[0] >= td, 2)
+            shares.append(float((m | dilate(find_tears(img, net, threshold), 2)).mean()))
+            alone_shares.append(float(m.mean()))
+        worst = int(np.argmax(shares))
+        clean[sname] = {'n': len(fs), 'mean_flagged': float(np.mean(shares)), 'max_flagged': shares[worst],
+                        'worst': os.path.basename(fs[worst]), 'marks_only_mean': float(np.mean(alone_shares)),
+                        'marks_only_max': float(np.max(alone_shares)),
+                        'photos_with_tears': int(sum(s > a for s, a in zip(shares, alone_shares)))}
+    return {'baseline': 'the detector alone', 'threshold': threshold, 'detector_threshold': td,
+            'calibration_precision': dict(zip(map(str, TEARS_THRESHOLDS), precision)),
+            'calibration_clean_flagged': dict(zip(map(str, TEARS_THRESHOLDS), map(float, flagged))),
+            'sets': rows, 'tear_recall': per_type, 'clean': clean}
+
+
 def eval_inpaint(sets, models, tune):
     base = tune_telea(tune)
     rows = {}
@@ -327,6 +398,25 @@ def table(name, res):
         lines.append('|---|---|---|---|')
         for k, v in res['clean'].items():
             lines.append(f"| {k} | {v['n']} | {100 * v['mean_flagged']:.3f} % | {100 * v['max_flagged']:.3f} % ({v['worst']}) |")
+    elif name == 'tears':
+        lines.append(f"Forge sets (the detector's): its marks at {res['detector_threshold']}, alone and with the tears net's "
+                     f"mask at {res['threshold']} added (visible damage; faint traces and a 1 px ring not scored):\n")
+        lines.append('| set | n | marks only P / R / F1 | marks + tears P / R / F1 |')
+        lines.append('|---|---|---|---|')
+        for s, r in res['sets'].items():
+            a, b = r['marks_only'], r['with_tears']
+            lines.append(f"| {s} | {r['n']} | {a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} | "
+                         f"{b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f} |")
+        t = res['tear_recall']
+        lines.append(f"\nTears and missing corners alone (60 bsds500/test crops, {t['damaged_pixels']:,} damaged pixels): recall "
+                     f"{t['marks_only']:.3f} with the detector alone, {t['with_tears']:.3f} with the tears net "
+                     f"(precision {t['precision_with_tears']:.3f}).\n")
+        lines.append('Damage-free photos, whole: share of pixels the mask covers (grown 2 px as in the app):\n')
+        lines.append('| set | n | marks only: mean / worst | marks + tears: mean / worst photo | photos where tears were found |')
+        lines.append('|---|---|---|---|---|')
+        for k, v in res['clean'].items():
+            lines.append(f"| {k} | {v['n']} | {100 * v['marks_only_mean']:.3f} % / {100 * v['marks_only_max']:.3f} % | "
+                         f"{100 * v['mean_flagged']:.3f} % / {100 * v['max_flagged']:.3f} % ({v['worst']}) | {v['photos_with_tears']} |")
     elif name == 'inpaint':
         lines.append('| set | n | model PSNR (hole) | model SSIM (hole) | fp16-weights PSNR | Telea PSNR | Telea SSIM | push-pull alone PSNR | ΔPSNR dB vs Telea | ΔSSIM |')
         lines.append('|---|---|---|---|---|---|---|---|---|---|')
@@ -354,6 +444,14 @@ def summary(name, res):
                 f"(top-hat F1 {np.mean([r['tophat']['f1'] for r in s.values()]):.3f}, model {m('f1'):.3f}); damage-free photos: "
                 f"mask covers {100 * max(v['mean_flagged'] for v in c.values()):.3f} % on average in the worst set, "
                 f"{100 * max(v['max_flagged'] for v in c.values()):.3f} % on the worst photo.")
+    if name == 'tears':
+        m = lambda k, v: np.mean([r[k][v] for r in s.values()])  # noqa: E731
+        c = res['clean']
+        return (f"Held-out forge sets, detector + tears net: precision {m('with_tears', 'precision'):.3f}, recall "
+                f"{m('with_tears', 'recall'):.3f} (detector alone {m('marks_only', 'precision'):.3f} / {m('marks_only', 'recall'):.3f}); "
+                f"tear recall {res['tear_recall']['with_tears']:.3f} (alone {res['tear_recall']['marks_only']:.3f}); damage-free photos: "
+                f"{100 * max(v['mean_flagged'] for v in c.values()):.3f} % on average in the worst set, "
+                f"{100 * max(v['max_flagged'] for v in c.values()):.3f} % on the worst photo.")
     if name == 'inpaint':
         d = np.mean([r['model']['psnr_hole'] - r['telea']['psnr_hole'] for r in s.values()])
         return f"Held-out forge eval: hole PSNR {d:+.2f} dB vs OpenCV Telea (mean over bsds500/test, kodak24, mcmaster)."
@@ -361,9 +459,14 @@ def summary(name, res):
     return f"Held-out forge eval: PSNR {d:+.2f} dB vs tuned OpenCV non-local means (mean over bsds500/test, kodak24, mcmaster)."
 
 
+def kind(name):
+    """The sample generator a model is evaluated on: the tears net is scored on the detector's samples."""
+    return 'detector' if name == 'tears' else name
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--models', default='detector,inpaint,denoise')
+    ap.add_argument('--models', default='detector,tears,inpaint,denoise')
     ap.add_argument('--ckpt-dir', default=os.path.join(HERE, 'checkpoints'))
     ap.add_argument('--crop', type=int, default=256)
     ap.add_argument('--limit', type=int, default=0, help='images per forge set (0 = all)')
@@ -385,13 +488,16 @@ def main():
             files = lf()
             if args.limit:
                 files = files[:args.limit]
-            sets[sname] = samples(name, files, args.crop, 'eval')
-        tune = samples(name, TUNE(), args.crop, 'tune')
-        if name == 'detector':
+            sets[sname] = samples(kind(name), files, args.crop, 'eval')
+        if name == 'tears':  # scored with the detector on its forge samples, at its threshold
+            calib = samples('detector', train_files()[::50], args.crop, 'calib')
+            res = eval_tears(sets, models, results['detector'], calib, args.clean_limit)
+        elif name == 'detector':
+            tune = samples(name, TUNE(), args.crop, 'tune')
             calib = samples(name, train_files()[::50], args.crop, 'calib')
             res = eval_detector(sets, models, tune, calib, args.clean_limit)
         else:
-            res = {'inpaint': eval_inpaint, 'denoise': eval_denoise}[name](sets, models, tune)
+            res = {'inpaint': eval_inpaint, 'denoise': eval_denoise}[name](sets, models, samples(name, TUNE(), args.crop, 'tune'))
         res['checkpoint'] = {'step': ck['step'], 'minutes': round(ck['elapsed'] / 60, 1)}
         res['crop'] = args.crop
         res['summary'] = summary(name, res)

@@ -9,6 +9,7 @@ Conventions (all three models):
          padding is needed in the app); dynamic N, H, W.
   output 'output' float32 NCHW [1,C',H,W], values in [0,1].
   detector: C=3 RGB -> C'=1 damage probability (sigmoid).
+  tears:    C=3 RGB (the photo shrunk to a long side <= 160 px) -> C'=1 probability of a torn or missing area.
   inpaint:  C=4 (RGB, mask; mask 1 = fill) -> C'=3 RGB; pixels with mask 0 are passed through
             (out = rgb*(1-m) + pred*m, soft masks blend).
   denoise:  C=3 RGB -> C'=3 RGB (residual network; the app controls strength by blending with input).
@@ -36,12 +37,13 @@ from onnx_tools import PHOTOS_LICENSE, check_convs, export_onnx, shipped_pair, t
 
 LICENSE = PHOTOS_LICENSE
 
-MODELS = ('detector', 'inpaint', 'denoise')
-TASK = {'detector': 'repair-detect', 'inpaint': 'inpaint', 'denoise': 'denoise'}
-LABEL = {'detector': 'Damage detector (scratches, dust, creases, tears)', 'inpaint': 'Damage inpainting',
+MODELS = ('detector', 'tears', 'inpaint', 'denoise')
+TASK = {'detector': 'repair-detect', 'tears': 'repair-tears', 'inpaint': 'inpaint', 'denoise': 'denoise'}
+LABEL = {'detector': 'Damage detector (scratches, dust, creases, cracks)', 'tears': 'Tear finder (torn corners, missing edges)',
+         'inpaint': 'Damage inpainting',
          'denoise': 'Grain and noise reduction'}
-CIN = {'detector': 3, 'inpaint': 4, 'denoise': 3}
-COUT = {'detector': 1, 'inpaint': 3, 'denoise': 3}
+CIN = {'detector': 3, 'tears': 3, 'inpaint': 4, 'denoise': 3}
+COUT = {'detector': 1, 'tears': 1, 'inpaint': 3, 'denoise': 3}
 
 
 def export_fp32(name, net, path):
@@ -70,7 +72,6 @@ def main():
         with open(args.metrics) as f:
             metrics = json.load(f)
     manifests = []
-    threshold = metrics.get('detector', {}).get('threshold', 0.5)
     for name in MODELS:
         net, ck = load_net(name, args.ckpt_dir)
         p32 = os.path.join(args.out, f'{name}.onnx')
@@ -87,7 +88,11 @@ def main():
                 f'({ck["step"]} steps, last of batch {ck["args"]["batch"]} x {ck["args"]["patch"]}px patches, '
                 f'{ck["elapsed"] / 60:.0f} min; {TRAINED_ON.get(name, "2 CPU cores")}). Any H and W: the graph pads internally '
                 f'(edge) to a multiple of {2 ** depth} and crops back. ')
+        threshold = metrics.get(name, {}).get('threshold', 0.5)
         desc += {
+            'tears': 'Input RGB in [0,1] (the whole photo shrunk so its long side is at most 160 px); output 1-channel '
+                     f'probability of a torn or missing area in [0,1]; threshold {threshold} (calibrated for precision); '
+                     'the app fits the mask to the tear\'s edge at full size by colour.',
             'detector': 'Input RGB in [0,1]; output 1-channel damage probability in [0,1] '
                         '(scratches, gouges, creases, cracks, dust, hairs, foxing, flaking, torn/missing areas); '
                         f'threshold {threshold} (calibrated for precision on held-out data).',
@@ -102,7 +107,7 @@ def main():
             'input': {'name': 'input', 'layout': 'NCHW', 'channels': CIN[name], 'range': [0, 1]},
             'output': {'name': 'output', 'layout': 'NCHW', 'channels': COUT[name], 'range': [0, 1]},
             'scale': 1, 'tile': TILE.get(name, {'size': 256, 'overlap': 32}),
-            **({'threshold': threshold} if name == 'detector' else {}),
+            **({'threshold': threshold} if name in ('detector', 'tears') else {}),
         }, description=desc, license=LICENSE, card=f'models/cards/repair-{name}.md',
             fp16_note=' Weights stored as fp16 (Cast to float32 at load; compute and I/O float32).')
     if not args.no_manifest:

@@ -25,12 +25,12 @@ import sys
 import numpy as np
 import torch
 
-from common import HERE, ROOT, Exported, load_net
+from common import HERE, ROOT, Exported, box_downscale, load_net, refine_tears
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from onnx_tools import fp16_rounded  # noqa: E402
 
-CIN = {'detector': 3, 'inpaint': 4, 'denoise': 3}
+CIN = {'detector': 3, 'inpaint': 4, 'denoise': 3, 'tears': 3}
 
 
 def b64(a):
@@ -44,7 +44,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
-    for i, name in enumerate(('detector', 'inpaint', 'denoise')):
+    for i, name in enumerate(('detector', 'inpaint', 'denoise', 'tears')):
         net, _ = load_net(name, args.ckpt_dir)
         m32, m16 = Exported(name, net).eval(), Exported(name, fp16_rounded(net)).eval()
         cases = []
@@ -64,6 +64,32 @@ def main():
         with open(p, 'w') as f:
             json.dump(ref, f)
         print(p, os.path.getsize(p))
+    refine_reference(os.path.join(args.out, 'refine-tears.json'))
+
+
+def refine_reference(path):
+    """common.refine_tears on a synthetic photo (smooth colours, a paper-white torn corner, a flat
+    white patch too small to be a tear), for tests/unit/repair-tears.test.ts: the app's refineTears
+    must give the same mask, pixel for pixel."""
+    rng = np.random.default_rng(7)
+    h, w, f = 61, 83, 3
+    yy, xx = np.mgrid[:h, :w]
+    img = np.stack([60 + 80 * np.sin(xx / 9.0), 90 + 60 * np.cos(yy / 7.0), 120 + 40 * np.sin((xx + yy) / 11.0)], 2)
+    img += rng.normal(0, 6, img.shape)
+    torn = (xx + yy + 4 * np.sin(yy / 2.0) + 5 * rng.random((h, w))) < 48  # ragged corner
+    img[torn] = [236, 228, 205] + rng.normal(0, 3, (int(torn.sum()), 3))
+    img[40:44, 60:64] = 240
+    img = np.clip(np.round(img), 0, 255).astype(np.uint8)
+    small = box_downscale(img, f)
+    coarse = box_downscale(np.repeat(torn[..., None] * 255, 3, 2).astype(np.uint8), f)[..., 0] >= 128  # as a net would
+    coarse[13:15, 20:22] = True  # the white patch: a 2x2 region has no deep cell, so it is dropped
+    want = refine_tears(img, small, coarse, f)
+    ref = {'width': w, 'height': h, 'factor': f, 'coarseWidth': coarse.shape[1], 'coarseHeight': coarse.shape[0],
+           'image': base64.b64encode(img.tobytes()).decode(), 'coarse': base64.b64encode(coarse.astype(np.uint8).tobytes()).decode(),
+           'mask': base64.b64encode(want.astype(np.uint8).tobytes()).decode(), 'torn': int(torn.sum()), 'marked': int(want.sum())}
+    with open(path, 'w') as fh:
+        json.dump(ref, fh)
+    print(path, 'torn', ref['torn'], 'marked', ref['marked'], 'agree', int((want == torn).sum()), 'of', h * w)
 
 
 if __name__ == '__main__':

@@ -23,16 +23,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import (HERE, ROOT, build, load_cache, load_hard_negatives, load_pack, make_batch, photo_name,
+from common import (HERE, PROBABILITY_MAPS, ROOT, build, load_cache, load_hard_negatives, load_pack, make_batch, photo_name,
                     push_pull, run_model, train_files)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
 
 
-def detector_loss(logits, y):
-    """Weighted BCE + batch soft Dice + half the BCE of the hardest 0.5 % of negative pixels: false alarms on
-    content (window frames, lettering, glasses) are what users see, so they cost the most."""
+def detector_loss(logits, y, hard_weight=0.5):
+    """Weighted BCE + batch soft Dice + hard_weight x the BCE of the hardest 0.5 % of negative pixels: false
+    alarms on content (window frames, lettering, glasses) are what users see, so they cost the most. The tears
+    net trains without that term: it held every output under the brightest flat content's (a tear looks like
+    sky until the net has learned its edge), and its threshold is calibrated for precision anyway."""
     t, w = y[:, :1], y[:, 1:2]
     bce = F.binary_cross_entropy_with_logits(logits, t, reduction='none')
     base = (bce * w).sum() / w.sum().clamp_min(1)
@@ -41,12 +43,12 @@ def detector_loss(logits, y):
     dice = 1 - (2 * inter + 1) / ((p * w).sum() + (t * w).sum() + 1)
     neg = (bce * w * (1 - t)).flatten()
     hard = neg.topk(max(1, neg.numel() // 200)).values.mean()
-    return base + dice + 0.5 * hard
+    return base + dice + hard_weight * hard
 
 
 def loss_fn(name, pred, y, x):
-    if name == 'detector':
-        return detector_loss(pred.float(), y)
+    if name in PROBABILITY_MAPS:
+        return detector_loss(pred.float(), y, 0.0 if name == 'tears' else 0.5)
     if name == 'denoise':
         return torch.sqrt((pred - y) ** 2 + 1e-6).mean()
     m = x[:, 3:4]
@@ -72,7 +74,7 @@ def val_metric(name, net, vx, vy, hx=None):
     pred = run_model(name, net, vx)
     hard = run_model(name, net, hx) if hx is not None else None
     net.train()
-    if name == 'detector':
+    if name in PROBABILITY_MAPS:
         scores = detector_scores(pred.float(), vy)
         if hard is not None:
             # mined false-alarm spots of training photos: how well the fine-tune fits them (not held out)
@@ -93,7 +95,7 @@ def val_metric(name, net, vx, vy, hx=None):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--model', required=True, choices=['detector', 'denoise', 'inpaint'])
+    ap.add_argument('--model', required=True, choices=['detector', 'tears', 'denoise', 'inpaint'])
     add_arguments(ap, out=HERE, patch=96, lr=2e-3)
     ap.add_argument('--init', default='', help='start from this checkpoint\'s weights (all but the 1x1 head, '
                     'which starts at zero so a residual model starts as its prefill); fresh optimizer and step 0')

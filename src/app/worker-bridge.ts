@@ -88,8 +88,8 @@ export class WorkerBridge {
     }
   }
 
-  detect(file: Blob, name: string, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<{ mask: Mask; coverage: number }> {
-    return this.call((w) => w.detect(file, name, progressCallback(onProgress)), signal);
+  detect(file: Blob, name: string, onProgress: (p: Progress) => void, signal?: AbortSignal, tears?: boolean): Promise<{ mask: Mask; coverage: number }> {
+    return this.call((w) => w.detect(file, name, progressCallback(onProgress), tears), signal);
   }
 
   /** What the photo needs: the proposed recipe with a reason per stage. */

@@ -28,6 +28,7 @@ import { denoiseDefaults } from '../stages/denoise/meta';
 import { fadeDefaults } from '../stages/fade/meta';
 import { colorizeDefaults } from '../stages/colorize/meta';
 import { faceDefaults } from '../stages/face/meta';
+import { repairDefaults } from '../stages/repair/meta';
 
 /** What the host needs from WorkerBridge (kept narrow so the host can be tested without a worker). */
 export interface RestoreBackend {
@@ -209,7 +210,7 @@ export function validateRecipe(input: unknown): Recipe | 'auto' {
     if (repair.mask !== undefined) throw new Error('recipe.repair.mask is not supported through the embed; use { detect: true }');
     // Without a mask (none can be sent), repair with detect off would return the photo unchanged.
     if (!flag('recipe.repair.detect', repair.detect, true)) throw new Error('recipe.repair with { detect: false } runs nothing through the embed (masks cannot be sent): use { detect: true } or leave repair out');
-    recipe.repair = { detect: true };
+    recipe.repair = { detect: true, tears: flag('recipe.repair.tears', repair.tears, repairDefaults.tears) };
   }
   const denoise = obj('denoise');
   if (denoise) recipe.denoise = { strength: strength('denoise', denoise.strength, denoiseDefaults.strength) };

@@ -5,7 +5,7 @@
  */
 import type { ModelManifest } from '../core/models/types';
 import { baseModelId, preferredCopy } from '../core/models/manifest';
-import { repairManifests, repairModel } from './repair/meta';
+import { repairDefaults, repairManifests, repairModel } from './repair/meta';
 import { denoiseModel } from './denoise/meta';
 import { builtInFaceModel, faceManifests, faceModel } from './face/meta';
 import { colorizeManifests } from './colorize/meta';
@@ -29,6 +29,7 @@ export const shippedModels: readonly ModelManifest[] = builtInManifests.filter((
 export function oneClickModels(): ModelManifest[] {
   const models = [
     repairModel('repair-detect'),
+    ...(repairDefaults.tears ? [repairModel('repair-tears')] : []),
     repairModel('inpaint'),
     denoiseModel(),
     faceModel('face-detect'),

@@ -57,6 +57,8 @@ test('undo removes the last stroke', async ({ page }) => {
   await setStages(page, ['repair']);
   await page.getByTestId('repair-paint').click();
   const canvas = page.getByTestId('mask-canvas');
+  await expect(canvas).toBeVisible();
+  await canvas.scrollIntoViewIfNeeded(); // mouse events off the viewport reach nothing
   const box = (await canvas.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
@@ -68,9 +70,9 @@ test('undo removes the last stroke', async ({ page }) => {
 });
 
 /** Runs the project's forge on a Kodak crop (tests/e2e/support/forge_fixture.py). */
-function forgeFixture(image: string, seed: number) {
+function forgeFixture(image: string, seed: number, torn = false) {
   const dir = mkdtempSync(join(tmpdir(), 'heirloom-forge-'));
-  execFileSync('/usr/bin/python3', ['tests/e2e/support/forge_fixture.py', `${SHARED_DATA}eval/kodak24/${image}`, dir, String(seed)]);
+  execFileSync('/usr/bin/python3', ['tests/e2e/support/forge_fixture.py', `${SHARED_DATA}eval/kodak24/${image}`, dir, String(seed), ...(torn ? ['torn'] : [])]);
   return {
     clean: readPng(join(dir, 'clean.png')),
     damaged: readPng(join(dir, 'damaged.png')),
@@ -119,4 +121,39 @@ test('"Find damage now" shows a mask that overlaps the real damage', async ({ pa
   const f1 = (2 * tp) / (2 * tp + fp + fn);
   console.log(`detected mask F1 vs forge truth: ${f1.toFixed(3)}`);
   expect(f1).toBeGreaterThan(0.3);
+});
+
+test('"Also find torn corners and missing edges" adds a torn corner to the mask, fitted to its edge', async ({ page }) => {
+  const fx = forgeFixture('kodim05.png', 9, true); // a paper-white tear, 10 % of the crop
+  await openApp(page);
+  await chooseFile(page, fx.damagedPng, 'damaged.png');
+  await setStages(page, ['repair']);
+  const tears = page.getByTestId('repair-tears');
+  if (await tears.isChecked()) await tears.uncheck();
+  const masked = async () => {
+    await page.getByTestId('repair-find').click();
+    const canvas = page.getByTestId('mask-canvas');
+    await expect(canvas).toBeVisible({ timeout: 120_000 });
+    await expect(page.getByTestId('repair-coverage')).toBeVisible();
+    return canvas.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      return Array.from({ length: d.length / 4 }, (_, i) => d[i * 4 + 3]! > 0);
+    });
+  };
+  const recall = (m: boolean[]) => {
+    let tp = 0, fp = 0, fn = 0;
+    m.forEach((v, i) => {
+      const truth = fx.mask.data[i * 4]! > 0;
+      if (v && truth) tp++; else if (v) fp++; else if (truth) fn++;
+    });
+    return { recall: tp / (tp + fn), precision: tp / Math.max(1, tp + fp) };
+  };
+  const without = recall(await masked());
+  await page.getByTestId('repair-discard').click();
+  await tears.check();
+  const withTears = recall(await masked());
+  console.log(`torn fixture: recall ${without.recall.toFixed(3)} without the tear finder, ${withTears.recall.toFixed(3)} with it (precision ${withTears.precision.toFixed(3)})`);
+  expect(without.recall).toBeLessThan(0.3);
+  expect(withTears.recall).toBeGreaterThan(0.8);
+  expect(withTears.precision).toBeGreaterThan(0.8);
 });

@@ -205,10 +205,11 @@ describe('auto analysis', () => {
       progress: () => undefined,
       // the detector's probability plane: the test mask, at whatever size it is asked for
       loadModel: async (manifest) => {
-        if (manifest.task !== 'repair-detect') throw new Error('only the detector');
+        if (manifest.task !== 'repair-detect' && manifest.task !== 'repair-tears') throw new Error('only the damage detectors');
+        const tears = manifest.task === 'repair-tears'; // finds no tear: these marks are scratches and specks
         return {
           tileSize: 4096, overlap: 0, scale: 1, inputRange: [0, 1], outputRange: [0, 1],
-          run: async (t: { width: number; height: number }) => ({ width: t.width, height: t.height, channels: 1, data: Float32Array.from({ length: t.width * t.height }, (_, i) => m.data[Math.floor(((i / t.width) | 0) * m.height / t.height) * m.width + Math.floor((i % t.width) * m.width / t.width)]! / 255) }),
+          run: async (t: { width: number; height: number }) => ({ width: t.width, height: t.height, channels: 1, data: Float32Array.from({ length: t.width * t.height }, (_, i) => tears ? 0 : m.data[Math.floor(((i / t.width) | 0) * m.height / t.height) * m.width + Math.floor((i % t.width) * m.width / t.width)]! / 255) }),
         } as never;
       },
     });

@@ -12,6 +12,7 @@ import exifr from 'exifr';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecipe, RecipeError } from '../../cli/recipe';
+import { repairDefaults } from '../../src/stages/repair/meta';
 import { outputNames, parseShard, stableHash } from '../../cli/files';
 import { upscaleModelFor } from '../../src/stages/upscale/meta';
 import { buildCli, cli } from '../support/cli';
@@ -70,12 +71,13 @@ describe('recipe syntax', () => {
       upscale: { scale: 4, quality: 'fast' },
     });
     expect(parseRecipe('repair,denoise:0.7,fade,upscale:2')).toEqual({
-      repair: { detect: true },
+      repair: { detect: true, tears: repairDefaults.tears },
       denoise: { strength: 0.7 },
       fade: { strength: 0.8, keepTone: false },
       upscale: { scale: 2, quality: 'clean' },
     });
     expect(parseRecipe('fade:keep-tone')).toEqual({ fade: { strength: 0.8, keepTone: true } });
+    expect(parseRecipe('repair:tears')).toEqual({ repair: { detect: true, tears: true } });
   });
 
   it('rejects bad recipes with a message listing the valid stages', () => {
@@ -84,6 +86,7 @@ describe('recipe syntax', () => {
     expect(() => parseRecipe('upscale:2:ultra')).toThrow(/quality must be clean or balanced or fast/);
     expect(() => parseRecipe('denoise:1.5')).toThrow(/from 0 to 1/);
     expect(() => parseRecipe('fade,fade')).toThrow(/twice/);
+    expect(() => parseRecipe('repair:rips')).toThrow(/unknown option "rips".*repair\[:tears\]/);
     expect(() => parseRecipe('')).toThrow(/empty/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { startEmbedHost, validateRecipe, type RestoreBackend } from '../../src/embed/host';
 import { PROTOCOL } from '../../src/embed/protocol';
+import { repairDefaults } from '../../src/stages/repair/meta';
 
 /**
  * Issue 16 item 7: requests the embed page took silently or answered wrongly now get a precise
@@ -10,8 +11,10 @@ describe('validateRecipe', () => {
   test('repair with detect: false (it would return the photo unchanged) is refused', () => {
     expect(() => validateRecipe({ repair: { detect: false } })).toThrow(/detect: false \} runs nothing/);
     expect(() => validateRecipe({ repair: { detect: false }, fade: {} })).toThrow(/detect: false/);
-    expect(validateRecipe({ repair: {} })).toEqual({ repair: { detect: true } });
-    expect(validateRecipe({ repair: { detect: true } })).toEqual({ repair: { detect: true } });
+    expect(validateRecipe({ repair: {} })).toEqual({ repair: { detect: true, tears: repairDefaults.tears } });
+    expect(validateRecipe({ repair: { detect: true } })).toEqual({ repair: { detect: true, tears: repairDefaults.tears } });
+    expect(validateRecipe({ repair: { tears: true } })).toEqual({ repair: { detect: true, tears: true } });
+    expect(() => validateRecipe({ repair: { tears: 'yes' } })).toThrow('recipe.repair.tears must be true or false');
   });
 
   test('booleans must be booleans: keepTone "yes" is refused, not read as false', () => {

@@ -32,7 +32,7 @@ describe('repair models', () => {
   it('has a manifest per model', () => {
     // fp32 (what the app runs) and fp16-weight files of each
     expect(manifests.map((m) => `${m.task}:${m.precision}`).sort()).toEqual(
-      ['denoise:fp16', 'denoise:fp32', 'inpaint:fp16', 'inpaint:fp32', 'repair-detect:fp16', 'repair-detect:fp32']);
+      ['denoise:fp16', 'denoise:fp32', 'inpaint:fp16', 'inpaint:fp32', 'repair-detect:fp16', 'repair-detect:fp32', 'repair-tears:fp16', 'repair-tears:fp32']);
     for (const m of manifests) expect(validateManifest(m)).toEqual(m);
   });
 

@@ -13,6 +13,12 @@ function photo(w: number, h: number, f: (x: number, y: number) => number): RgbaI
   return { width: w, height: h, data };
 }
 
+/** The tears net's stand-in: finds no tear (these tests are about the marks detector; see repair-tears.test.ts). */
+const noTears: TiledModel = {
+  scale: 1, tileSize: 256, overlap: 0, inputRange: [0, 1], outputRange: [0, 1],
+  run: async (t) => ({ width: t.width, height: t.height, channels: 1, data: new Float32Array(t.width * t.height) }),
+};
+
 /** A stand-in detector: probability = brightness (so a white line is "damage"); records tile sizes. */
 function brightnessDetector(seen: PlanarImage[]): TiledModel {
   return {
@@ -57,7 +63,7 @@ describe('damage detection', () => {
     const w = repairMeta.detectLongSide * 2 + 10, h = 300;
     const img = photo(w, h, (x) => (x >= 1000 && x < 1006 ? 255 : 0)); // a 6 px white line
     const seen: PlanarImage[] = [];
-    const ctx: StageContext = { progress: () => undefined, loadModel: async () => brightnessDetector(seen) };
+    const ctx: StageContext = { progress: () => undefined, loadModel: async (m) => (m.task === 'repair-tears' ? noTears : brightnessDetector(seen)) };
     const mask = await detectDamage(img, ctx);
     expect([mask.width, mask.height]).toEqual([w, h]);
     expect(Math.max(...seen.map((t) => t.width))).toBeLessThanOrEqual(Math.ceil(w / 3));
@@ -70,7 +76,7 @@ describe('damage detection', () => {
     const t = repairModel('repair-detect').threshold ?? 0.5;
     const below = Math.floor(t * 255) - 2, above = Math.ceil(t * 255) + 2;
     const img = photo(64, 64, (x) => (x < 32 ? below : above));
-    const mask = await detectDamage(img, { progress: () => undefined, loadModel: async () => brightnessDetector([]) });
+    const mask = await detectDamage(img, { progress: () => undefined, loadModel: async (m) => (m.task === 'repair-tears' ? noTears : brightnessDetector([])) });
     expect(mask.data[32 * 64 + 5]).toBe(0);
     expect(mask.data[32 * 64 + 60]).toBe(255);
   });

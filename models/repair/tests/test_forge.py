@@ -124,13 +124,63 @@ def test_halftone_keeps_tone():
         check(float(out.std()) > 0.01, f'halftone prints visible dots on grey {tone} (std {out.std():.3f})')
 
 
+def test_tears_samples():
+    """A tears sample is forged at twice the patch and shrunk: the target is the torn area at the
+    shrunk size, half-covered pixels are not scored, and a sample without a tear has no target."""
+    sys.path.insert(0, REPAIR)
+    from common import make_sample, print_border
+    x, y = photo(3, 128, 128), None
+    torn = seen_clean = 0
+    shapes = set()
+    for seed in range(40):
+        inp, y = make_sample('tears', x, np.random.default_rng(seed))
+        shapes |= {inp.shape, y.shape}
+        t, w = y[0] > 0.5, y[1] > 0.5
+        if t.any():
+            torn += 1
+            check(0 < (~w).sum() < t.sum(), 'the pixels a shrink half-covers (the edge of a tear) are unscored, fewer than the torn ones')
+        else:
+            seen_clean += 1
+    check(shapes == {(3, 64, 64)}, 'a tears sample is the crop shrunk 2x')
+    check(10 < torn < 35 and seen_clean > 5, f'about 60 % of tears samples are torn ({torn} of 40)')
+    b = print_border(x, np.random.default_rng(1))
+    changed = (b != x).any(2)
+    yy, xx = np.mgrid[:128, :128]
+    edge = np.minimum(np.minimum(yy, 127 - yy), np.minimum(xx, 127 - xx))
+    check(changed.any() and (changed.all(0).any() or changed.all(1).any()) and (edge[changed] < 0.12 * 128).all()
+          and len(np.unique(b[changed], axis=0)) == 1, 'a print border is a flat band along whole sides')
+    inp, y = make_sample('tears', x, np.random.default_rng(0), clean=True)
+    check(y[0].sum() == 0 and y[1].all(), 'a clean tears sample has no target and every pixel scored')
+
+
+def test_refine_tears():
+    """The coarse mask of a ragged torn corner (found on a 4x shrunk copy) is fitted to its edge at full
+    size by colour; a flat white patch whose coarse region has no deep cell is dropped."""
+    sys.path.insert(0, REPAIR)
+    from common import box_downscale, refine_tears
+    r = np.random.default_rng(2)
+    x = photo(5, 160, 200)
+    yy, xx = np.mgrid[:160, :200]
+    torn = (xx + 1.3 * yy + 6 * np.sin(yy / 2.5)) < 110
+    x[torn] = np.clip([238, 230, 210] + r.normal(0, 3, (int(torn.sum()), 3)), 0, 255)
+    x[120:128, 150:158] = 240
+    small = box_downscale(x, 4)
+    coarse = box_downscale(np.repeat(torn[..., None] * 255, 3, 2).astype(np.uint8), 4)[..., 0] >= 128
+    coarse[30:32, 37:39] = True
+    m = refine_tears(x, small, coarse, 4)
+    up = np.repeat(np.repeat(coarse, 4, 0), 4, 1)
+    check((m != torn).mean() < 0.3 * (up != torn).mean() + 1e-4,
+          f'fitted edge: {(m != torn).sum()} px wrong, the upscaled coarse mask {(up != torn).sum()}')
+    check(not m[120:128, 150:158].any(), 'a small flat white patch is not a tear')
+
+
 def test_training_scripts():
     data = os.environ.get('HEIRLOOM_DATA', os.path.abspath(os.path.join(ROOT, '..', 'shared', 'data')))
     if not os.path.isdir(os.path.join(data, 'photos')):
         print('skip training-script tests: no data at', data)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        for m in ('detector', 'denoise', 'inpaint'):
+        for m in ('detector', 'tears', 'denoise', 'inpaint'):
             cmd = [sys.executable, os.path.join(REPAIR, 'train.py'), '--model', m, '--max-images', '2', '--batch', '2',
                    '--patch', '48', '--out', tmp]
             prints = ['--forge-preset', 'prints'] if m == 'detector' else []  # the next detector's samples (tape, glue, mould)
@@ -139,10 +189,11 @@ def test_training_scripts():
         r = subprocess.run([sys.executable, os.path.join(REPAIR, 'export.py'), '--ckpt-dir', os.path.join(tmp, 'checkpoints'),
                             '--out', os.path.join(tmp, 'onnx'), '--no-manifest'], capture_output=True, text=True)
         check(r.returncode == 0 and all(os.path.exists(os.path.join(tmp, 'onnx', f'{m}.fp16.onnx'))
-                                        for m in ('detector', 'denoise', 'inpaint')), 'export.py on the tiny checkpoints')
+                                        for m in ('detector', 'tears', 'denoise', 'inpaint')), 'export.py on the tiny checkpoints')
         if r.returncode:
             print(r.stdout[-2000:], r.stderr[-2000:])
 
 
 if __name__ == '__main__':
-    run(test_determinism, test_late_defects, test_shapes, test_masks, test_halftone_keeps_tone, test_training_scripts)
+    run(test_determinism, test_late_defects, test_shapes, test_masks, test_halftone_keeps_tone, test_tears_samples, test_refine_tears,
+        test_training_scripts)

@@ -5,7 +5,7 @@
  */
 import { COLORIZE_CONVENTIONS, FACE_CONVENTIONS, type ModelManifest, type TensorSpec } from './types.js';
 
-export const MODEL_TASKS = ['upscale', 'repair-detect', 'inpaint', 'denoise', 'face', 'face-detect', 'face-landmarks', 'face-recognize', 'colorize'] as const;
+export const MODEL_TASKS = ['upscale', 'repair-detect', 'repair-tears', 'inpaint', 'denoise', 'face', 'face-detect', 'face-landmarks', 'face-recognize', 'colorize'] as const;
 export const MODEL_PRECISIONS = ['fp32', 'fp16', 'int8'] as const;
 
 /** Thrown for an invalid manifest; `field` is the dotted path of the offending field. */
@@ -146,7 +146,7 @@ export function validateManifest(x: unknown): ModelManifest {
  * its detector, inpainter and denoiser together, so they share one folder.
  */
 export function modelFolder(task: ModelManifest['task']): string {
-  if (task === 'repair-detect' || task === 'inpaint' || task === 'denoise') return 'repair';
+  if (task === 'repair-detect' || task === 'repair-tears' || task === 'inpaint' || task === 'denoise') return 'repair';
   return task.startsWith('face') ? 'face' : task;
 }
 

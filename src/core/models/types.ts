@@ -8,7 +8,7 @@ export interface ModelManifest {
   /** Human-readable label for the UI. */
   label: string;
   /** Pipeline stage this model serves. */
-  task: 'upscale' | 'repair-detect' | 'inpaint' | 'denoise' | 'face' | 'face-detect' | 'face-landmarks' | 'face-recognize' | 'colorize';
+  task: 'upscale' | 'repair-detect' | 'repair-tears' | 'inpaint' | 'denoise' | 'face' | 'face-detect' | 'face-landmarks' | 'face-recognize' | 'colorize';
   /** File name, resolved relative to the manifest's base URL. */
   file: string;
   /** Lower-case hex sha256 of the file; the loader refuses anything else. */

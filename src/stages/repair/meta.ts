@@ -3,15 +3,23 @@ import type { Mask } from '../../core/image/mask';
 import type { ModelManifest } from '../../core/models/types';
 import manifests from './models.json' with { type: 'json' };
 
+/**
+ * Whether a search for damage looks for tears unless told: see the tear finder's card
+ * (models/cards/repair-tears.md) for what it finds and what it mistakes for a tear on good photos.
+ */
+const TEARS_BY_DEFAULT = false;
+
 /** Options of the "Repair damage" stage: shared by the UI, the worker and the CLI. */
 export interface RepairOptions {
   /** Find scratches, creases, dust and tears automatically when no mask is given. */
   detect: boolean;
+  /** With detect: also look for torn corners and missing edges (the tears net); default repairDefaults.tears. */
+  tears?: boolean;
   /** The user's mask (detected, then painted/erased); when present it is used as is. */
   mask?: Mask;
 }
 
-export const repairDefaults: RepairOptions = { detect: true };
+export const repairDefaults = { detect: true, tears: TEARS_BY_DEFAULT } satisfies RepairOptions;
 
 export const repairMeta = {
   id: 'repair',
@@ -22,6 +30,8 @@ export const repairMeta = {
   dilate: 2,
   /** Photos longer than this are searched for damage on a shrunk copy (see detectDamage). */
   detectLongSide: 2048,
+  /** The tears net sees the whole photo shrunk to at most this long side (see detectTears). */
+  tearsLongSide: 160,
 };
 
 /** Said (as the progress stage, then as a notice) when detection finds nothing to repair. */
@@ -30,7 +40,7 @@ export const NO_DAMAGE = 'No damage found: the photo is left as it is';
 export const repairManifests = manifests as ModelManifest[];
 
 /** The shipped model for a task (its fp16-weight file: core/models/manifest.ts shippedModel). */
-export function repairModel(task: 'repair-detect' | 'inpaint' | 'denoise', all: ModelManifest[] = repairManifests): ModelManifest {
+export function repairModel(task: 'repair-detect' | 'repair-tears' | 'inpaint' | 'denoise', all: ModelManifest[] = repairManifests): ModelManifest {
   const found = shippedModel(all, task);
   if (!found) throw new Error(`No ${task} model is installed`);
   return found;

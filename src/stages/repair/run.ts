@@ -5,15 +5,28 @@ import type { StageContext, StageRunner } from '../../core/pipeline/stage';
 import { progressReporter } from '../../core/pipeline/progress';
 import { rgbaToPlanar } from '../../core/tensor/layout';
 import { runTiled, runTiledToPlane, type TiledModel } from '../../core/tiling/run-tiled';
-import { NO_DAMAGE, repairMeta, repairModel, type RepairOptions } from './meta';
+import { NO_DAMAGE, repairDefaults, repairMeta, repairModel, type RepairOptions } from './meta';
+import { detectTears } from './tears';
 
 /**
- * Finds damage: the detector's probability map at the threshold its card calibrated for precision
+ * Finds damage: marks (scratches, dust, creases, cracks: findMarks) and, when asked, torn or
+ * missing areas (detectTears).
+ */
+export async function detectDamage(image: RgbaImage, ctx: StageContext, tears: boolean = repairDefaults.tears): Promise<Mask> {
+  const marks = await findMarks(image, ctx);
+  if (!tears) return marks;
+  const torn = await detectTears(image, ctx);
+  for (let i = 0; i < marks.data.length; i++) marks.data[i] = marks.data[i]! | torn.data[i]!;
+  return marks;
+}
+
+/**
+ * Finds marks: the detector's probability map at the threshold its card calibrated for precision
  * (a false alarm repaints good content, which is worse than a missed speck), grown a little.
  * Large scans are searched on a box-shrunk copy: damage on a 6000 px scan is several times wider
  * than the forge damage the detector learned from, and the search stays within seconds.
  */
-export async function detectDamage(image: RgbaImage, ctx: StageContext): Promise<Mask> {
+export async function findMarks(image: RgbaImage, ctx: StageContext): Promise<Mask> {
   const manifest = repairModel('repair-detect');
   const model = await ctx.loadModel(manifest);
   const factor = detectionFactor(image.width, image.height);
@@ -89,7 +102,7 @@ function skipUndamagedTiles(model: TiledModel): TiledModel {
 }
 
 export const runRepair: StageRunner<RepairOptions> = async (image, options, ctx) => {
-  const mask = options.mask ?? (options.detect ? await detectDamage(image, ctx) : undefined);
+  const mask = options.mask ?? (options.detect ? await detectDamage(image, ctx, options.tears ?? repairDefaults.tears) : undefined);
   if (!mask || maskCoverage(mask) === 0) {
     // nothing found (or an empty mask): the photo comes back as it was, and the progress says why
     ctx.progress({ stage: NO_DAMAGE, done: 1, total: 1 });

@@ -1,0 +1,116 @@
+import type { RgbaImage } from '../../core/image/types';
+import { dilateMask, thresholdPlane, type Mask } from '../../core/image/mask';
+import { boxDownscale } from '../../core/image/resize';
+import type { StageContext } from '../../core/pipeline/stage';
+import { progressReporter } from '../../core/pipeline/progress';
+import { rgbaToPlanar } from '../../core/tensor/layout';
+import { runTiledToPlane } from '../../core/tiling/run-tiled';
+import { repairMeta, repairModel } from './meta';
+
+/**
+ * Torn corners and missing edges are large: the tears net sees the whole photo shrunk so its long
+ * side is at most `tearsLongSide` (as it was trained: the tear is a tenth to a third of the picture),
+ * and the coarse mask is then fitted to the tear's edge at full size by colour (refineTears).
+ */
+export async function detectTears(image: RgbaImage, ctx: StageContext): Promise<Mask> {
+  const manifest = repairModel('repair-tears');
+  const model = await ctx.loadModel(manifest);
+  const factor = tearsFactor(image.width, image.height);
+  const small = boxDownscale(image, factor);
+  const plane = await runTiledToPlane(small.width, small.height, (t) => rgbaToPlanar(small, t, manifest.input.range), model, {
+    signal: ctx.signal,
+    onProgress: progressReporter('Finding tears', ctx.progress),
+  });
+  const coarse = thresholdPlane(plane, small.width, small.height, manifest.threshold ?? 0.5);
+  return dilateMask(refineTears(image, small, coarse, factor), repairMeta.dilate);
+}
+
+/** The integer shrink factor that brings the long side to at most repairMeta.tearsLongSide. */
+export function tearsFactor(width: number, height: number): number {
+  return Math.max(1, Math.ceil(Math.max(width, height) / repairMeta.tearsLongSide));
+}
+
+/** A full-size pixel next to a tear joins it when no channel differs from the tear's colour by more. */
+export const TEAR_COLOUR_TOLERANCE = 32;
+/** Coarse regions smaller than this share of the shrunk photo are not tears (a tear is 1-35 %). */
+export const MIN_TEAR_SHARE = 0.002;
+/**
+ * Only paper shows through a tear here: a region darker than this (mean of R, G, B, 0-255) is left
+ * alone. The net also learned dark backing, but dark corners, shadows and studio backdrops are
+ * common in old photos and it cannot yet tell them apart (the card's damage-free figures).
+ */
+export const MIN_TEAR_BRIGHTNESS = 150;
+
+/**
+ * Coarse tear mask (found on `small`, a boxDownscale(image, factor) copy) -> full-size mask. A cell
+ * deep inside a region (all 8 neighbours marked; the photo's border counts as marked, since tears
+ * run off the edge) is torn whole; the cells on and just outside its edge keep only the pixels
+ * whose colour matches the region's (the mean of its deep cells): a tear is flat paper or backing,
+ * so its ragged edge is found at full resolution while a coarse cell may be 20 px wide. Regions
+ * without a deep cell, smaller than MIN_TEAR_SHARE or darker than MIN_TEAR_BRIGHTNESS are dropped.
+ * Python's models/repair/common.refine_tears is the same rule (evaluation and tests use it).
+ */
+export function refineTears(image: RgbaImage, small: RgbaImage, coarse: Mask, factor: number): Mask {
+  const { width: cw, height: ch } = coarse;
+  const at = (x: number, y: number) => x < 0 || y < 0 || x >= cw || y >= ch || coarse.data[y * cw + x]! > 0;
+  const deep = new Uint8Array(cw * ch);
+  const near = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++)
+    for (let x = 0; x < cw; x++) {
+      let all = true, any = false;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const inside = x + dx >= 0 && y + dy >= 0 && x + dx < cw && y + dy < ch;
+          const v = at(x + dx, y + dy);
+          all &&= v;
+          any ||= inside && v;
+        }
+      deep[y * cw + x] = all ? 1 : 0;
+      near[y * cw + x] = any ? 1 : 0;
+    }
+  // regions: 8-connected components of the cells near a tear, with their deep cells' mean colour
+  const label = new Int32Array(cw * ch).fill(-1);
+  const colours: { r: number; g: number; b: number; keep: boolean }[] = [];
+  const stack: number[] = [];
+  for (let s = 0; s < cw * ch; s++) {
+    if (!near[s] || label[s]! >= 0) continue;
+    const id = colours.length;
+    let n = 0, marked = 0, r = 0, g = 0, b = 0;
+    label[s] = id;
+    stack.push(s);
+    while (stack.length) {
+      const p = stack.pop()!;
+      const x = p % cw, y = (p - x) / cw;
+      if (coarse.data[p]) marked++;
+      if (deep[p]) (n++, (r += small.data[p * 4]!), (g += small.data[p * 4 + 1]!), (b += small.data[p * 4 + 2]!));
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx, ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= cw || ny >= ch) continue;
+          const q = ny * cw + nx;
+          if (near[q] && label[q]! < 0) (label[q] = id), stack.push(q);
+        }
+    }
+    const col = { r: r / Math.max(1, n), g: g / Math.max(1, n), b: b / Math.max(1, n) };
+    const bright = (col.r + col.g + col.b) / 3 >= MIN_TEAR_BRIGHTNESS;
+    colours.push({ ...col, keep: n > 0 && bright && marked >= MIN_TEAR_SHARE * cw * ch });
+  }
+  const { width: w, height: h } = image;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const cy = Math.floor(y / factor);
+    for (let x = 0; x < w; x++) {
+      const c = cy * cw + Math.floor(x / factor);
+      const id = label[c]!;
+      if (id < 0 || !colours[id]!.keep) continue;
+      if (deep[c]) {
+        out[y * w + x] = 255;
+        continue;
+      }
+      const i = (y * w + x) * 4, col = colours[id]!;
+      const d = Math.max(Math.abs(image.data[i]! - col.r), Math.abs(image.data[i + 1]! - col.g), Math.abs(image.data[i + 2]! - col.b));
+      if (d <= TEAR_COLOUR_TOLERANCE) out[y * w + x] = 255;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
