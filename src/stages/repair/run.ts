@@ -1,11 +1,12 @@
 import type { RgbaImage, PlanarImage } from '../../core/image/types';
-import { dilateMask, maskCoverage, thresholdPlane, type Mask } from '../../core/image/mask';
-import { boxDownscale, upscaleMask } from '../../core/image/resize';
+import { dilateMask, maskCoverage, type Mask } from '../../core/image/mask';
+import { upscaleMask } from '../../core/image/resize';
 import type { StageContext, StageRunner } from '../../core/pipeline/stage';
 import { progressReporter } from '../../core/pipeline/progress';
 import { rgbaToPlanar } from '../../core/tensor/layout';
-import { runTiled, runTiledToPlane, type TiledModel } from '../../core/tiling/run-tiled';
+import { runTiled, type TiledModel } from '../../core/tiling/run-tiled';
 import { NO_DAMAGE, repairDefaults, repairMeta, repairModel, type RepairOptions } from './meta';
+import { shrunkProbabilityMask } from './probability-mask';
 import { detectTears } from './tears';
 
 /**
@@ -27,15 +28,8 @@ export async function detectDamage(image: RgbaImage, ctx: StageContext, tears: b
  * than the forge damage the detector learned from, and the search stays within seconds.
  */
 export async function findMarks(image: RgbaImage, ctx: StageContext): Promise<Mask> {
-  const manifest = repairModel('repair-detect');
-  const model = await ctx.loadModel(manifest);
   const factor = detectionFactor(image.width, image.height);
-  const work = boxDownscale(image, factor);
-  const plane = await runTiledToPlane(work.width, work.height, (t) => rgbaToPlanar(work, t, manifest.input.range), model, {
-    signal: ctx.signal,
-    onProgress: progressReporter('Finding damage', ctx.progress),
-  });
-  const found = thresholdPlane(plane, work.width, work.height, manifest.threshold ?? 0.5);
+  const { mask: found } = await shrunkProbabilityMask(image, 'repair-detect', factor, 'Finding damage', ctx);
   return dilateMask(upscaleMask(found, factor, image.width, image.height), repairMeta.dilate * factor);
 }
 

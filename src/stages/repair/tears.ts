@@ -1,11 +1,8 @@
 import type { RgbaImage } from '../../core/image/types';
-import { dilateMask, thresholdPlane, type Mask } from '../../core/image/mask';
-import { boxDownscale } from '../../core/image/resize';
+import { dilateMask, type Mask } from '../../core/image/mask';
 import type { StageContext } from '../../core/pipeline/stage';
-import { progressReporter } from '../../core/pipeline/progress';
-import { rgbaToPlanar } from '../../core/tensor/layout';
-import { runTiledToPlane } from '../../core/tiling/run-tiled';
-import { repairMeta, repairModel } from './meta';
+import { repairMeta } from './meta';
+import { shrunkProbabilityMask } from './probability-mask';
 
 /**
  * Torn corners and missing edges are large: the tears net sees the whole photo shrunk so its long
@@ -13,15 +10,8 @@ import { repairMeta, repairModel } from './meta';
  * and the coarse mask is then fitted to the tear's edge at full size by colour (refineTears).
  */
 export async function detectTears(image: RgbaImage, ctx: StageContext): Promise<Mask> {
-  const manifest = repairModel('repair-tears');
-  const model = await ctx.loadModel(manifest);
   const factor = tearsFactor(image.width, image.height);
-  const small = boxDownscale(image, factor);
-  const plane = await runTiledToPlane(small.width, small.height, (t) => rgbaToPlanar(small, t, manifest.input.range), model, {
-    signal: ctx.signal,
-    onProgress: progressReporter('Finding tears', ctx.progress),
-  });
-  const coarse = thresholdPlane(plane, small.width, small.height, manifest.threshold ?? 0.5);
+  const { mask: coarse, small } = await shrunkProbabilityMask(image, 'repair-tears', factor, 'Finding tears', ctx);
   return dilateMask(refineTears(image, small, coarse, factor), repairMeta.dilate);
 }
 
