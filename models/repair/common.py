@@ -316,28 +316,39 @@ def detector_target(o):
     return np.stack([target, ~ignore, (o['change'] > 6 / 255) | (o['mask_missing'] > 0)]).astype(np.float32)  # + the forge's own mask
 
 
-def box_shrink(a, f):
-    """HxW[xC] float array -> the mean of each f x f block (the app's boxDownscale); the remainder is cut."""
-    h, w = a.shape[0] // f * f, a.shape[1] // f * f
-    return a[:h, :w].reshape(h // f, f, w // f, f, *a.shape[2:]).mean((1, 3))
-
-
 TEARS_LONG_SIDE = 160  # the app's repairMeta.tearsLongSide
 TEAR_COLOUR_TOLERANCE, MIN_TEAR_SHARE, MIN_TEAR_BRIGHTNESS = 32, 0.002, 150  # as src/stages/repair/tears.ts
 
 
+def one_defect(kind, **extra):
+    """The forge preset 'detector' with one defect type only, always drawn (`extra` overrides its
+    settings); aging and acquisition as usual. For recall per type and the tear sheets."""
+    c = preset('detector')
+    for k in DEFECTS:
+        c[k]['p'] = 0.0
+    c[kind]['p'] = 1.0
+    c[kind].update(extra)
+    return c
+
+
+def box_mean(a, f):
+    """HxW[xC] array -> float64, the mean of each f x f block, partial blocks at the right and bottom
+    averaged over what they hold (the app's boxDownscale, before its rounding)."""
+    h, w = a.shape[:2]
+    hp, wp = -(-h // f) * f, -(-w // f) * f
+    tail = a.shape[2:]
+    s = np.zeros((hp, wp, *tail), np.float64)
+    n = np.zeros((hp, wp), np.float64)
+    s[:h, :w], n[:h, :w] = a, 1
+    n = n.reshape(hp // f, f, wp // f, f).sum((1, 3))
+    return s.reshape(hp // f, f, wp // f, f, *tail).sum((1, 3)) / n.reshape(n.shape + (1,) * len(tail))
+
+
 def box_downscale(img, f):
-    """HxWx3 uint8 -> the app's boxDownscale: the mean of each f x f block, partial blocks at the
-    right and bottom averaged over what they hold, rounded to uint8."""
+    """HxWx3 uint8 -> the app's boxDownscale: box_mean rounded to uint8."""
     if f <= 1:
         return img
-    h, w = img.shape[:2]
-    hp, wp = -(-h // f) * f, -(-w // f) * f
-    a = np.zeros((hp, wp, 3), np.float64)
-    n = np.zeros((hp, wp, 1), np.float64)
-    a[:h, :w], n[:h, :w] = img, 1
-    s = a.reshape(hp // f, f, wp // f, f, 3).sum((1, 3)) / n.reshape(hp // f, f, wp // f, f, 1).sum((1, 3))
-    return np.clip(np.round(s), 0, 255).astype(np.uint8)
+    return np.clip(np.round(box_mean(img, f)), 0, 255).astype(np.uint8)
 
 
 def tears_factor(h, w):
@@ -388,12 +399,18 @@ def refine_tears(img, small, coarse, f):
     return kept & (deep[cy][:, cx] | close)
 
 
-def find_tears(img, net, threshold):
-    """HxWx3 uint8 photo -> full-size bool tear mask, as the app's detectTears (before its 2 px growth)."""
+def tear_probability(img, net):
+    """HxWx3 uint8 photo -> (shrunk copy, the tears net's probability map on it, shrink factor), as the app."""
     f = tears_factor(*img.shape[:2])
     small = box_downscale(img, f)
     with torch.no_grad():
         p = torch.sigmoid(net(torch.from_numpy(small.transpose(2, 0, 1).astype(np.float32) / 255.0)[None]))[0, 0].numpy()
+    return small, p, f
+
+
+def find_tears(img, net, threshold):
+    """HxWx3 uint8 photo -> full-size bool tear mask, as the app's detectTears (before its 2 px growth)."""
+    small, p, f = tear_probability(img, net)
     return refine_tears(img, small, p >= threshold, f)
 
 
@@ -418,8 +435,8 @@ def tears_sample(patch, rng, clean=False):
     if rng.random() < 0.25:
         patch = print_border(patch, rng)
     o = forge(patch, rng, _cfg('tears-clean' if clean or rng.random() < 0.4 else 'tears'))
-    x = box_shrink(o['damaged'].astype(np.float32) / 255.0, TEARS_SHRINK).transpose(2, 0, 1)
-    cover = box_shrink(o['mask_missing'].astype(np.float32), TEARS_SHRINK)
+    x = box_mean(o['damaged'] / 255.0, TEARS_SHRINK).astype(np.float32).transpose(2, 0, 1)
+    cover = box_mean(o['mask_missing'], TEARS_SHRINK)
     target = cover >= 0.5
     return x, np.stack([target, (cover < 0.1) | (cover > 0.9), target]).astype(np.float32)
 

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from common import DATA, DEFECTS, HERE, ROOT, Exported, build, find_tears, forge, preset
+from common import DATA, HERE, ROOT, Exported, build, find_tears, forge, one_defect, preset
 
 COL = 420  # width of one column of a sheet (sheets stay ~1 MB each)
 
@@ -163,10 +163,7 @@ def main():
             m, res = repair(dmg, det, inp, *settings)
             rows.append(row(dmg, m, res, f'forge kodak24/{os.path.basename(f)} ({"500 px" if scale == "own" else "3000 px"})'))
         sheets[f'forge-{"500" if scale == "own" else "3000"}'] = rows
-    torn = preset('detector')
-    for k in DEFECTS:
-        torn[k]['p'] = 0.0
-    torn['tear']['p'] = 1.0
+    torn = one_defect('tear')
     rows = []
     for f in sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png')))[1::4] if 'forge-tears' in want else []:
         dmg = forge(np.asarray(Image.open(f).convert('RGB')), np.random.default_rng(zlib.crc32(f'tears:{os.path.basename(f)}'.encode())), torn)['damaged']

@@ -35,8 +35,8 @@ import cv2
 import numpy as np
 import torch
 
-from common import (DATA, DEFECTS, HERE, Exported, detector_target, find_tears, forge, load_image, load_net, make_sample, preset,
-                    push_pull, train_files, utk_heldout)
+from common import (DATA, HERE, Exported, detector_target, find_tears, forge, load_image, load_net, make_sample, one_defect,
+                    push_pull, refine_tears, tear_probability, train_files, utk_heldout)
 
 sys.path.insert(0, os.path.join(HERE, '..'))  # models/
 from metrics import ssim_map  # noqa: E402  (hole_sizes.py imports it from here too)
@@ -91,6 +91,11 @@ def prf(pred, gt):
 
 def f1iou(tp, fp, fn):
     return 2 * tp / max(1.0, 2 * tp + fp + fn), tp / max(1.0, tp + fp + fn)
+
+
+def rates(v):
+    """(tp, fp, fn) -> precision, recall and F1."""
+    return {'precision': v[0] / max(1.0, v[0] + v[1]), 'recall': v[0] / max(1.0, v[0] + v[2]), 'f1': f1iou(*v)[0]}
 
 
 # ---------------------------------------------------------------------------- baselines
@@ -188,6 +193,18 @@ CLEAN = {
 }
 
 
+def type_samples(label):
+    """60 bsds500/test crops with one damage type of TYPES each (a fixed seed per crop and type):
+    (input CHW float32, detector_target)."""
+    kind, extra = TYPES[label]
+    out = []
+    for f in SETS['bsds500-test']()[:60]:
+        c = center_crop(load_image(f, short=10 ** 6), 256)
+        o = forge(c, np.random.default_rng(zlib.crc32(f'type:{label}:{os.path.basename(f)}'.encode())), one_defect(kind, **extra))
+        out.append((o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0, detector_target(o)))
+    return out
+
+
 def score(prob, y, t):
     """(tp, fp, fn) of the scored pixels (weight 1: see common.detector_target)."""
     pred, gt, w = prob >= t, y[0] > 0.5, y[1] > 0.5
@@ -228,26 +245,15 @@ def eval_detector(sets, models, tune, calib=None, clean_limit=0):
             fp16 += score(infer(models['fp16w'], x)[0], y, threshold)
             th += score(tophat_response(x, base['kernel']) / 255.0, y, base['threshold'] / 255.0)
             strict += prf(p >= threshold, y[2] > 0.5)  # every pixel the forge changed by > 6/255
-        pr = lambda v: {'precision': v[0] / max(1.0, v[0] + v[1]), 'recall': v[0] / max(1.0, v[0] + v[2]),  # noqa: E731
-                        'f1': f1iou(*v)[0]}
-        rows[sname] = {'n': len(data), 'by_threshold': {str(t): pr(a) for t, a in zip(THRESHOLDS, acc)},
-                       'model': pr(acc[THRESHOLDS.index(threshold)]), 'model_fp16w': pr(fp16), 'tophat': pr(th),
-                       'strict': pr(strict)}
+        rows[sname] = {'n': len(data), 'by_threshold': {str(t): rates(a) for t, a in zip(THRESHOLDS, acc)},
+                       'model': rates(acc[THRESHOLDS.index(threshold)]), 'model_fp16w': rates(fp16), 'tophat': rates(th),
+                       'strict': rates(strict)}
     # recall per damage type on bsds500-test crops
     per_type = {}
-    files = SETS['bsds500-test']()[:60]
-    for label, (kind, extra) in TYPES.items():
-        cfg = preset('detector')
-        for k in DEFECTS:
-            cfg[k]['p'] = 0.0
-        cfg[kind]['p'] = 1.0
-        cfg[kind].update(extra)
+    for label in TYPES:
         acc = np.zeros(3)
-        for f in files:
-            c = center_crop(load_image(f, short=10 ** 6), 256)
-            o = forge(c, np.random.default_rng(zlib.crc32(f'type:{label}:{os.path.basename(f)}'.encode())), cfg)
-            y = detector_target(o)
-            acc += score(infer(models['fp32'], o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0)[0], y, threshold)
+        for x, y in type_samples(label):
+            acc += score(infer(models['fp32'], x)[0], y, threshold)
         per_type[label] = {'recall': acc[0] / max(1.0, acc[0] + acc[2]), 'damaged_pixels': int(acc[0] + acc[2])}
     # do no harm: share of each damage-free photo the app's mask would cover (threshold, dilated 2 px)
     clean = {}
@@ -269,23 +275,30 @@ def eval_detector(sets, models, tune, calib=None, clean_limit=0):
 TEARS_THRESHOLDS = (0.95, 0.9, 0.8, 0.7, 0.5, 0.3)
 
 
-def eval_tears(sets, models, detector, calib, clean_limit=0):
+def eval_tears(sets, models, detector, calib, ckpt_dir, clean_limit=0):
     """The tears net as the app runs it (find_tears: whole photo shrunk, edge fitted by colour),
     added to the detector's marks at its shipped threshold: precision/recall of the union on the
     detector's held-out forge sets, tear recall, and the damage-free coverage of the union. The
     threshold is the lowest whose tear masks have precision >= 0.9 on the calibration slice and
     which flag <= 0.1 % of those photos undamaged (the detector's rule)."""
     net, td = models['fp32'].net, detector['threshold']
-    dnet = load_models('detector', os.path.join(HERE, 'checkpoints'))[0]['fp32']
+    dnet = load_models('detector', ckpt_dir)[0]['fp32']
     marks = lambda x: infer(dnet, x)[0] >= td  # noqa: E731
     tears = lambda x, t: find_tears(u8(x), net, t)  # noqa: E731
+
+    def every_threshold(img):  # the net once, its map cut at each threshold
+        small, p, f = tear_probability(img, net)
+        return [refine_tears(img, small, p >= t, f) for t in TEARS_THRESHOLDS]
+
     cal = np.zeros((len(TEARS_THRESHOLDS), 3))
     for x, y in calib:
-        for i, t in enumerate(TEARS_THRESHOLDS):
-            cal[i] += prf(tears(x, t) & (y[1] > 0.5), (y[0] > 0.5) & (y[1] > 0.5))
+        for i, m in enumerate(every_threshold(u8(x))):
+            cal[i] += prf(m & (y[1] > 0.5), (y[0] > 0.5) & (y[1] > 0.5))
     precision = [tp / max(1.0, tp + fp) for tp, fp, _ in cal]
-    photos = [load_image(f, short=10 ** 6) for f in train_files()[::50]]
-    flagged = [np.mean([dilate(find_tears(im, net, t), 2).mean() for im in photos]) for t in TEARS_THRESHOLDS]
+    flagged = np.zeros(len(TEARS_THRESHOLDS))
+    for f in train_files()[::50]:
+        flagged += [dilate(m, 2).mean() for m in every_threshold(load_image(f, short=10 ** 6))]
+    flagged /= len(train_files()[::50])
     threshold = min([t for t, pr, fl in zip(TEARS_THRESHOLDS, precision, flagged) if pr >= 0.9 and fl <= 0.001], default=0.95)
     rows = {}
     for sname, data in sets.items():
@@ -295,19 +308,9 @@ def eval_tears(sets, models, detector, calib, clean_limit=0):
             m = marks(x)
             acc += prf((m | tears(x, threshold)) & w, gt & w)
             alone += prf(m & w, gt & w)
-        pr = lambda v: {'precision': v[0] / max(1.0, v[0] + v[1]), 'recall': v[0] / max(1.0, v[0] + v[2]),  # noqa: E731
-                        'f1': f1iou(*v)[0]}
-        rows[sname] = {'n': len(data), 'with_tears': pr(acc), 'marks_only': pr(alone)}
-    cfg = preset('detector')
-    for k in DEFECTS:
-        cfg[k]['p'] = 0.0
-    cfg['tear']['p'] = 1.0
+        rows[sname] = {'n': len(data), 'with_tears': rates(acc), 'marks_only': rates(alone)}
     acc, alone = np.zeros(3), np.zeros(3)
-    for f in SETS['bsds500-test']()[:60]:
-        c = center_crop(load_image(f, short=10 ** 6), 256)
-        o = forge(c, np.random.default_rng(zlib.crc32(f'type:tear / missing corner:{os.path.basename(f)}'.encode())), cfg)
-        y = detector_target(o)
-        x = o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0
+    for x, y in type_samples('tear / missing corner'):  # the detector's per-type crops
         w, gt = y[1] > 0.5, y[0] > 0.5
         m = marks(x)
         acc += prf((m | tears(x, threshold)) & w, gt & w)
@@ -491,7 +494,7 @@ def main():
             sets[sname] = samples(kind(name), files, args.crop, 'eval')
         if name == 'tears':  # scored with the detector on its forge samples, at its threshold
             calib = samples('detector', train_files()[::50], args.crop, 'calib')
-            res = eval_tears(sets, models, results['detector'], calib, args.clean_limit)
+            res = eval_tears(sets, models, results['detector'], calib, args.ckpt_dir, args.clean_limit)
         elif name == 'detector':
             tune = samples(name, TUNE(), args.crop, 'tune')
             calib = samples(name, train_files()[::50], args.crop, 'calib')

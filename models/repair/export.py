@@ -91,7 +91,8 @@ def main():
         threshold = metrics.get(name, {}).get('threshold', 0.5)
         desc += {
             'tears': 'Input RGB in [0,1] (the whole photo shrunk so its long side is at most 160 px); output 1-channel '
-                     f'probability of a torn or missing area in [0,1]; threshold {threshold} (calibrated for precision); '
+                     f'probability of a torn or missing area in [0,1]; threshold {threshold} (the highest tried: none met the '
+                     'calibration rule, see the card); '
                      'the app fits the mask to the tear\'s edge at full size by colour.',
             'detector': 'Input RGB in [0,1]; output 1-channel damage probability in [0,1] '
                         '(scratches, gouges, creases, cracks, dust, hairs, foxing, flaking, torn/missing areas); '

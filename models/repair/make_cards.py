@@ -101,8 +101,8 @@ ARCH_TXT = {
               'always a tenth to a third of what the net sees, whatever the scan size; the coarse mask is then fitted '
               'to the tear\'s edge at full size: cells deep inside a region are torn whole, cells on its edge keep the '
               'pixels within 32/255 of the region\'s colour (a tear is flat paper or backing), regions without a deep '
-              'cell or under 0.2 % of the photo are dropped (`refineTears`; `common.refine_tears` in Python, tested '
-              'to give the same mask).'),
+              'cell, under 0.2 % of the photo or darker than a mean RGB of 150 are dropped (`refineTears`; '
+              '`common.refine_tears` in Python, tested to give the same mask).'),
     'denoise': 'RGB → residual; the exported graph returns `clamp(x + net(x), 0, 1)`. Loss: Charbonnier (smooth L1). The app controls strength by blending output with input.',
 }
 

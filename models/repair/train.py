@@ -34,7 +34,7 @@ def detector_loss(logits, y, hard_weight=0.5):
     """Weighted BCE + batch soft Dice + hard_weight x the BCE of the hardest 0.5 % of negative pixels: false
     alarms on content (window frames, lettering, glasses) are what users see, so they cost the most. The tears
     net trains without that term: it held every output under the brightest flat content's (a tear looks like
-    sky until the net has learned its edge), and its threshold is calibrated for precision anyway."""
+    sky until the net has learned its edge); its precision is left to the threshold and the app's rules."""
     t, w = y[:, :1], y[:, 1:2]
     bce = F.binary_cross_entropy_with_logits(logits, t, reduction='none')
     base = (bce * w).sum() / w.sum().clamp_min(1)

@@ -3,8 +3,8 @@ import type { ModelManifest } from '../core/models/types';
 import { baseModelId } from '../core/models/manifest';
 
 const DOES: Record<ModelManifest['task'], string> = {
-  'repair-detect': 'Finds scratches, dust, creases and tears (Repair damage, and the one-click check).',
-  'repair-tears': 'Finds torn corners and missing edges (Repair damage, and the one-click check).',
+  'repair-detect': 'Finds scratches, dust, creases and cracks (Repair damage, and the one-click check).',
+  'repair-tears': 'Finds torn corners and missing edges (Repair damage, when "Also find torn corners" is ticked).',
   inpaint: 'Fills the damage that was found (Repair damage).',
   denoise: 'Reduces film grain and scanner noise (Reduce noise).',
   'face-detect': 'Finds the faces in a photo (Enhance faces, and the one-click check).',

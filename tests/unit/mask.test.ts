@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dilateMask, emptyMask, maskCoverage, maskView, paintDisc, thresholdPlane } from '../../src/core/image/mask';
+import { dilateMask, emptyMask, labelRegions, maskCoverage, maskView, paintDisc, thresholdPlane } from '../../src/core/image/mask';
 
 describe('masks', () => {
   it('paints and erases a disc and reports the touched box', () => {
@@ -72,5 +72,13 @@ describe('maskView (the editor overlay of a large mask)', () => {
     paintDisc(mask, 10, 10, 4, 255);
     const v = maskView(mask, { x0: 0, y0: 0, x1: 29, y1: 19 }, 30, 20);
     expect(Array.from(v.on)).toEqual(Array.from(mask.data, (m) => (m ? 1 : 0)));
+  });
+
+  it('labels 8-connected regions in scan order, diagonal neighbours joined', () => {
+    // 5x3: a diagonal pair (one region), a lone pixel at the right, nothing else
+    const m = { width: 5, height: 3, data: Uint8Array.from([255, 0, 0, 0, 255, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0]) };
+    const { labels, count } = labelRegions(m);
+    expect(count).toBe(2);
+    expect(Array.from(labels)).toEqual([0, -1, -1, -1, 1, -1, 0, -1, -1, -1, -1, -1, -1, -1, -1]);
   });
 });

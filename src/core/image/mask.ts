@@ -50,6 +50,35 @@ export function dilateMask(mask: Mask, radius: number): Mask {
   return { width: w, height: h, data: out };
 }
 
+/**
+ * The mask's 8-connected regions: labels[i] is the region of pixel i (0 .. count-1, numbered in
+ * scan order of their first pixel), or -1 where the mask is not marked.
+ */
+export function labelRegions(mask: Mask): { labels: Int32Array; count: number } {
+  const { width: w, height: h, data } = mask;
+  const labels = new Int32Array(w * h).fill(-1);
+  const stack: number[] = [];
+  let count = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (!data[i] || labels[i]! >= 0) continue;
+    labels[i] = count;
+    stack.push(i);
+    while (stack.length) {
+      const p = stack.pop()!;
+      const x = p % w, y = (p - x) / w;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx, ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
+          const q = ny * w + nx;
+          if (data[q] && labels[q]! < 0) (labels[q] = count), stack.push(q);
+        }
+    }
+    count++;
+  }
+  return { labels, count };
+}
+
 /** Paints (value 255) or erases (0) a filled disc; returns the touched bounding box. */
 export function paintDisc(mask: Mask, cx: number, cy: number, radius: number, value: 0 | 255) {
   const x0 = Math.max(0, Math.floor(cx - radius)), x1 = Math.min(mask.width - 1, Math.ceil(cx + radius));

@@ -1,5 +1,5 @@
 import type { RgbaImage } from '../../core/image/types';
-import { dilateMask, type Mask } from '../../core/image/mask';
+import { dilateMask, labelRegions, type Mask } from '../../core/image/mask';
 import type { StageContext } from '../../core/pipeline/stage';
 import { repairMeta } from './meta';
 import { shrunkProbabilityMask } from './probability-mask';
@@ -42,56 +42,34 @@ export const MIN_TEAR_BRIGHTNESS = 150;
  */
 export function refineTears(image: RgbaImage, small: RgbaImage, coarse: Mask, factor: number): Mask {
   const { width: cw, height: ch } = coarse;
-  const at = (x: number, y: number) => x < 0 || y < 0 || x >= cw || y >= ch || coarse.data[y * cw + x]! > 0;
-  const deep = new Uint8Array(cw * ch);
-  const near = new Uint8Array(cw * ch);
-  for (let y = 0; y < ch; y++)
-    for (let x = 0; x < cw; x++) {
-      let all = true, any = false;
-      for (let dy = -1; dy <= 1; dy++)
-        for (let dx = -1; dx <= 1; dx++) {
-          const inside = x + dx >= 0 && y + dy >= 0 && x + dx < cw && y + dy < ch;
-          const v = at(x + dx, y + dy);
-          all &&= v;
-          any ||= inside && v;
-        }
-      deep[y * cw + x] = all ? 1 : 0;
-      near[y * cw + x] = any ? 1 : 0;
-    }
-  // regions: 8-connected components of the cells near a tear, with their deep cells' mean colour
-  const label = new Int32Array(cw * ch).fill(-1);
-  const colours: { r: number; g: number; b: number; keep: boolean }[] = [];
-  const stack: number[] = [];
-  for (let s = 0; s < cw * ch; s++) {
-    if (!near[s] || label[s]! >= 0) continue;
-    const id = colours.length;
-    let n = 0, marked = 0, r = 0, g = 0, b = 0;
-    label[s] = id;
-    stack.push(s);
-    while (stack.length) {
-      const p = stack.pop()!;
-      const x = p % cw, y = (p - x) / cw;
-      if (coarse.data[p]) marked++;
-      if (deep[p]) (n++, (r += small.data[p * 4]!), (g += small.data[p * 4 + 1]!), (b += small.data[p * 4 + 2]!));
-      for (let dy = -1; dy <= 1; dy++)
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = x + dx, ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= cw || ny >= ch) continue;
-          const q = ny * cw + nx;
-          if (near[q] && label[q]! < 0) (label[q] = id), stack.push(q);
-        }
-    }
-    const col = { r: r / Math.max(1, n), g: g / Math.max(1, n), b: b / Math.max(1, n) };
-    const bright = (col.r + col.g + col.b) / 3 >= MIN_TEAR_BRIGHTNESS;
-    colours.push({ ...col, keep: n > 0 && bright && marked >= MIN_TEAR_SHARE * cw * ch });
+  // near: on or next to a marked cell; deep: no unmarked cell around it (off the photo counts as marked)
+  const near = dilateMask(coarse, 1);
+  const unmarkedNear = dilateMask({ width: cw, height: ch, data: coarse.data.map((v) => (v ? 0 : 255)) }, 1);
+  const deep = unmarkedNear.data.map((v) => (v ? 0 : 1));
+  // regions of the cells near a tear, with their deep cells' mean colour
+  const { labels, count } = labelRegions(near);
+  const sums = new Float64Array(count * 5); // deep cells, R, G, B, marked cells
+  for (let c = 0; c < cw * ch; c++) {
+    const id = labels[c]!;
+    if (id < 0) continue;
+    if (coarse.data[c]) sums[id * 5 + 4]++;
+    if (!deep[c]) continue;
+    sums[id * 5]++;
+    for (let k = 0; k < 3; k++) sums[id * 5 + 1 + k] += small.data[c * 4 + k]!;
   }
+  const colours = Array.from({ length: count }, (_, id) => {
+    const n = sums[id * 5]!, marked = sums[id * 5 + 4]!;
+    const col = { r: sums[id * 5 + 1]! / Math.max(1, n), g: sums[id * 5 + 2]! / Math.max(1, n), b: sums[id * 5 + 3]! / Math.max(1, n) };
+    const bright = (col.r + col.g + col.b) / 3 >= MIN_TEAR_BRIGHTNESS;
+    return { ...col, keep: n > 0 && bright && marked >= MIN_TEAR_SHARE * cw * ch };
+  });
   const { width: w, height: h } = image;
   const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     const cy = Math.floor(y / factor);
     for (let x = 0; x < w; x++) {
       const c = cy * cw + Math.floor(x / factor);
-      const id = label[c]!;
+      const id = labels[c]!;
       if (id < 0 || !colours[id]!.keep) continue;
       if (deep[c]) {
         out[y * w + x] = 255;
