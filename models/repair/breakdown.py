@@ -6,7 +6,7 @@
 """
 import json, os, sys
 import cv2, numpy as np, torch
-from evaluate import SETS, samples, load_models, infer, psnr, pushpull, telea, tune_telea, nlm, TUNE
+from evaluate import SETS, as_app, samples, load_models, infer, psnr, pushpull, telea, tune_telea, nlm, TUNE
 from common import HERE
 
 torch.set_num_threads(2)
@@ -38,7 +38,7 @@ for s, files in allf.items():
             continue
         large = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))).astype(bool)
         thin = m.astype(bool) & ~large
-        o, t, p = infer(ms['fp32'], x), telea(x, rad), pushpull(x)
+        o, t, p = infer(ms['fp32'], as_app(x)), telea(x, rad), pushpull(x)
         for k, sel in (('thin', thin), ('large', large)):
             acc[k] += [((o - y) ** 2)[:, sel].sum(), ((t - y) ** 2)[:, sel].sum(), 3 * sel.sum(), ((p - y) ** 2)[:, sel].sum()]
 out['inpaint'] = {k: {'pixels': int(v[2] / 3), 'model_psnr': round(10 * np.log10(v[2] / v[0]), 2),

@@ -121,11 +121,36 @@ def push_pull(rgb, known, levels=8, gain=16.0):
     return col
 
 
+# Weight of a hole pixel's RGB in the prefill: 0 in training (the hole is blanked). The app puts
+# hole_hint there, which only counts where a tile holds no known pixel near enough: a torn corner
+# filling a whole 256 px tile came out black (nothing to average) and now continues the photo.
+HINT_WEIGHT = 2.0 ** -14  # exact in fp16; darkens a blanked hole by at most 0.1 % where coverage counts
+
+
 def inpaint_forward(net, x):
-    """x = [rgb, mask] -> push-pull prefill + learned residual (unclamped, whole patch)."""
+    """x = [rgb, mask] -> push-pull prefill + learned residual (unclamped, whole patch). Inside the
+    hole rgb is a hint (0 in training, hole_hint in the app) weighted HINT_WEIGHT."""
     rgb, m = x[:, :3], x[:, 3:4]
-    pre = push_pull(rgb * (1 - m), 1 - m)
+    pre = push_pull(rgb, 1 - m + HINT_WEIGHT * m)
     return pre + net(torch.cat([pre, m], 1))
+
+
+HINT_LONG_SIDE = 256  # the app's repairMeta.hintLongSide
+
+
+def hole_hint(rgb, known, long_side=HINT_LONG_SIDE):
+    """src/stages/repair/hole-hint.ts holeHint, the same sums: HxWx3 float in [0,1] and HxW known
+    (1 = keep) -> HxWx3 float32, a smooth guess for every pixel from the whole photo: push-pull on a
+    box-shrunk copy (coverage averaged with the colour), down to a single pixel, then bilinear."""
+    h, w = known.shape
+    f = max(1, -(-max(h, w) // long_side))
+    ws = box_mean(known.astype(np.float64), f)
+    col = box_mean(rgb * known[..., None], f) / np.maximum(ws, 1e-12)[..., None]
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(a, np.float32))  # noqa: E731
+    levels = max(1, int(np.ceil(np.log2(max(ws.shape)))))
+    fill = push_pull(t(col.transpose(2, 0, 1))[None], t(ws)[None, None], levels=levels)
+    full = F.interpolate(fill, size=(h, w), mode='bilinear', align_corners=False)
+    return full[0].numpy().transpose(1, 2, 0)
 
 
 def build(name):

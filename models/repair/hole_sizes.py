@@ -2,12 +2,19 @@
 1-15 % of the photo (issue: "large holes filled, not smeared").
 
     /usr/bin/python3 models/repair/hole_sizes.py [--limit 24] [--crop 256]
+    /usr/bin/python3 models/repair/hole_sizes.py --whole [--limit 12]
 
 Held-out photos (eval/kodak24, bsds500/test), centre-cropped to --crop. Two hole shapes, each
 grown to a target share of the crop: a torn piece from the border (the forge's ragged polygon)
 and a missing patch inside the photo (a ragged ellipse). PSNR and SSIM inside the hole for the
 shipped inpainting network (as exported), OpenCV Telea (radius 5) and the network's push-pull
 prefill alone. Writes models/repair/logs/hole-sizes.json and prints a markdown table.
+
+--whole: the same holes on whole eval/kodak24 photos (500x500) and on the same enlarged 2x and 4x
+(scans), filled tile by tile as the app does (256 px tiles, 48 px overlap, feathered; 512 px tiles
+on WebGPU), with the hole blanked (the app before hole hints) and with the app's hole_hint in it.
+A hole wider than a tile leaves tiles with nothing known to continue. Writes
+logs/hole-sizes-whole.json.
 """
 from __future__ import annotations
 
@@ -24,7 +31,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from common import DATA, HERE, load_image
-from evaluate import center_crop, infer, load_models, psnr, pushpull, ssim_map, telea
+from evaluate import as_app, center_crop, infer, load_models, psnr, pushpull, ssim_map, telea
 
 sys.path.insert(0, os.path.join(HERE, '..', 'forge'))
 from forge import _ragged_polygon_from_edge  # noqa: E402  (the forge's torn-piece shape)
@@ -62,15 +69,100 @@ def grown(shape, h, w, share, seed):
     return shape(h, w, np.random.default_rng(seed), (lo + hi) / 2)
 
 
+def plan_axis(length, tile, overlap):
+    """src/core/tiling/tiles.ts planAxis: starts spread evenly, every overlap >= `overlap`."""
+    if length <= tile:
+        return [0], length
+    count = -(-(length - tile) // (tile - overlap)) + 1
+    return [round(i * (length - tile) / (count - 1)) for i in range(count)], tile
+
+
+def ramp_weights(n, lead, trail):
+    """src/core/tiling/blend.ts axisWeights (cosine ramps over the shared zones)."""
+    i = np.arange(n) + 0.5
+    w = np.ones(n)
+    if lead:
+        w = np.minimum(w, np.where(i < lead, 0.5 - 0.5 * np.cos(np.pi * np.minimum(i / lead, 1)), 1))
+    if trail:
+        w = np.minimum(w, np.where(i > n - trail, 0.5 - 0.5 * np.cos(np.pi * np.minimum((n - i) / trail, 1)), 1))
+    return w
+
+
+def fill_tiled(model, x, tile=256, overlap=48):
+    """x [4,H,W] -> [3,H,W]: the model run tile by tile and feathered as the app's runTiled does
+    (tiles without a hole pixel skipped, their own RGB kept)."""
+    _, h, w = x.shape
+    ys, th = plan_axis(h, tile, overlap)
+    xs, tw = plan_axis(w, tile, overlap)
+    acc, wsum = np.zeros((3, h, w)), np.zeros((h, w))
+    for r, y0 in enumerate(ys):
+        for c, x0 in enumerate(xs):
+            t = x[:, y0:y0 + th, x0:x0 + tw]
+            o = infer(model, np.ascontiguousarray(t)) if t[3].any() else t[:3]
+            wy = ramp_weights(th, ys[r - 1] + th - y0 if r else 0, y0 + th - ys[r + 1] if r + 1 < len(ys) else 0)
+            wx = ramp_weights(tw, xs[c - 1] + tw - x0 if c else 0, x0 + tw - xs[c + 1] if c + 1 < len(xs) else 0)
+            wgt = wy[:, None] * wx[None]
+            acc[:, y0:y0 + th, x0:x0 + tw] += o * wgt
+            wsum[y0:y0 + th, x0:x0 + tw] += wgt
+    return (acc / wsum).astype(np.float32)
+
+
+def whole(models, limit):
+    """Hole PSNR on whole photos, filled as the app does, without and with the hole hint."""
+    files = sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png')))[:limit]
+    res = {}
+    for scale in (1, 2, 4):
+        photos = []
+        for f in files:
+            img = load_image(f, short=10 ** 6)
+            if scale > 1:
+                img = np.asarray(Image.fromarray(img).resize((img.shape[1] * scale, img.shape[0] * scale), Image.BICUBIC))
+            photos.append(img)
+        for sname, shape in (('torn from the border', torn), ('missing patch inside', patch)):
+            for share in SHARES[1:]:
+                for tile in ((256, 512) if scale < 4 else (256,)):
+                    acc = {k: [] for k in ('blanked', 'hint')}
+                    for i, img in enumerate(photos):
+                        y = img.transpose(2, 0, 1).astype(np.float32) / 255.0
+                        h, w = img.shape[:2]
+                        m = grown(shape, h, w, share, zlib.crc32(f'whole:{sname}:{share}:{i}'.encode()))
+                        mf = m.astype(np.float32)
+                        x = np.concatenate([y * (1 - mf), mf[None]], 0)
+                        for k, xi in (('blanked', x), ('hint', as_app(x))):
+                            o = fill_tiled(models['fp32'], xi, tile)
+                            acc[k].append((psnr(o, y, mf[None]), float(np.abs((o - y)[:, m].mean(1)).max() * 255)))
+                    key = f'{w}x{h} {sname} {int(share * 100)} % (tiles {tile})'
+                    res[key] = {k: {'psnr_hole': float(np.mean([a for a, _ in v])),
+                                    'worst_psnr': float(np.min([a for a, _ in v])),
+                                    'worst_bias': float(np.max([b for _, b in v]))} for k, v in acc.items()}
+                    print(key, {k: {q: round(u, 2) for q, u in v.items()} for k, v in res[key].items()}, flush=True)
+    lines = ['| photo size | hole | tiles | blanked: PSNR / worst photo | with hole hint: PSNR / worst photo | gain | worst colour bias, blanked -> hint |',
+             '|---|---|---|---|---|---|---|']
+    for k, r in res.items():
+        size, rest = k.split(' ', 1)
+        hole, tiles = rest.split(' (tiles ')
+        b, g = r['blanked'], r['hint']
+        lines.append(f"| {size} | {hole} | {tiles[:-1]} | {b['psnr_hole']:.2f} / {b['worst_psnr']:.2f} | {g['psnr_hole']:.2f} / {g['worst_psnr']:.2f} | "
+                     f"{g['psnr_hole'] - b['psnr_hole']:+.2f} dB | {b['worst_bias']:.0f} -> {g['worst_bias']:.0f} /255 |")
+    return res, '\n'.join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--limit', type=int, default=24)
     ap.add_argument('--crop', type=int, default=256)
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--out', default=os.path.join(HERE, 'logs', 'hole-sizes.json'))
+    ap.add_argument('--whole', action='store_true', help='whole photos, tiled as the app does, without and with the hole hint')
+    ap.add_argument('--out', default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     models, ck = load_models('inpaint', os.path.join(HERE, 'checkpoints'))
+    if args.whole:
+        res, table = whole(models, args.limit)
+        print(table)
+        with open(args.out or os.path.join(HERE, 'logs', 'hole-sizes-whole.json'), 'w') as f:
+            json.dump({'checkpoint': {'step': ck['step']}, 'rows': res, 'table': table}, f, indent=1)
+        return
     files = (sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png')))[:args.limit // 2]
              + sorted(glob.glob(os.path.join(DATA, 'photos', 'bsds500', 'test', '*.jpg')))[:args.limit - args.limit // 2])
     crops = [c for c in (center_crop(load_image(f, short=10 ** 6), args.crop) for f in files) if c is not None]
@@ -85,7 +177,7 @@ def main():
                 shares.append(float(m.mean()))
                 mf = m.astype(np.float32)
                 x = np.concatenate([y * (1 - mf), mf[None]], 0)
-                outs = {'model': infer(models['fp32'], x), 'telea': telea(x, TELEA_RADIUS), 'pushpull': pushpull(x)}
+                outs = {'model': infer(models['fp32'], as_app(x)), 'telea': telea(x, TELEA_RADIUS), 'pushpull': pushpull(x)}
                 for k, o in outs.items():
                     acc[k].append((psnr(o, y, x[3:4]), float((ssim_map(o, y) * m).sum() / max(1, m.sum()))))
             res[f'{sname} {int(share * 100)} %'] = {
@@ -98,8 +190,8 @@ def main():
         lines.append(f"| {k} | {100 * r['hole_share']:.1f} % | {f(r['model'])} | {f(r['telea'])} | {f(r['pushpull'])} | {r['model']['psnr_hole'] - r['telea']['psnr_hole']:+.2f} dB |")
     table = '\n'.join(lines)
     print(table)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as f:
+    out = args.out or os.path.join(HERE, 'logs', 'hole-sizes.json')
+    with open(out, 'w') as f:
         json.dump({'checkpoint': {'step': ck['step']}, 'crop': args.crop, 'telea_radius': TELEA_RADIUS, 'rows': res, 'table': table}, f, indent=1)
 
 

@@ -25,7 +25,7 @@ import sys
 import numpy as np
 import torch
 
-from common import HERE, ROOT, Exported, box_downscale, load_net, refine_tears
+from common import HERE, ROOT, Exported, box_downscale, hole_hint, load_net, refine_tears
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
 from onnx_tools import fp16_rounded  # noqa: E402
@@ -65,6 +65,7 @@ def main():
             json.dump(ref, f)
         print(p, os.path.getsize(p))
     refine_reference(os.path.join(args.out, 'refine-tears.json'))
+    hint_reference(os.path.join(args.out, 'hole-hint.json'))
 
 
 def refine_reference(path):
@@ -90,6 +91,24 @@ def refine_reference(path):
     with open(path, 'w') as fh:
         json.dump(ref, fh)
     print(path, 'torn', ref['torn'], 'marked', ref['marked'], 'agree', int((want == torn).sum()), 'of', h * w)
+
+
+def hint_reference(path):
+    """common.hole_hint on a synthetic photo with a large torn corner and a small hole, shrunk 5x with
+    partial blocks (83x61, long side 17), for tests/unit/hole-hint.test.ts: the app's holeHint must
+    give the same hint within float32 rounding."""
+    rng = np.random.default_rng(11)
+    h, w, long_side = 61, 83, 17
+    yy, xx = np.mgrid[:h, :w]
+    img = np.stack([40 + 150 * xx / w, 200 - 120 * yy / h, 90 + 60 * np.sin((xx + yy) / 13.0)], 2) + rng.normal(0, 8, (h, w, 3))
+    img = np.clip(np.round(img), 0, 255).astype(np.uint8)
+    hole = ((w - xx) + (h - yy) < 70) | ((xx - 20) ** 2 + (yy - 15) ** 2 < 16)
+    hint = hole_hint(img.astype(np.float32) / 255.0, (~hole).astype(np.float32), long_side)
+    ref = {'width': w, 'height': h, 'longSide': long_side, 'image': base64.b64encode(img.tobytes()).decode(),
+           'hole': base64.b64encode(hole.astype(np.uint8).tobytes()).decode(), 'hint': b64(hint.transpose(2, 0, 1)), 'tolerance': 1e-4}
+    with open(path, 'w') as fh:
+        json.dump(ref, fh)
+    print(path, 'hole', int(hole.sum()), 'of', h * w)
 
 
 if __name__ == '__main__':

@@ -32,6 +32,8 @@ export const repairMeta = {
   detectLongSide: 2048,
   /** The tears net sees the whole photo shrunk to at most this long side (see detectTears). */
   tearsLongSide: 160,
+  /** The fill's hint for tiles deep inside a large hole is made on a copy shrunk to this long side (see holeHint). */
+  hintLongSide: 256,
 };
 
 /** Said (as the progress stage, then as a notice) when detection finds nothing to repair. */

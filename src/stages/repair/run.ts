@@ -7,6 +7,7 @@ import { rgbaToPlanar } from '../../core/tensor/layout';
 import { runTiled, type TiledModel } from '../../core/tiling/run-tiled';
 import { NO_DAMAGE, repairDefaults, repairMeta, repairModel, type RepairOptions } from './meta';
 import { shrunkProbabilityMask } from './probability-mask';
+import { holeHint, hintAt } from './hole-hint';
 import { detectTears } from './tears';
 
 /**
@@ -47,10 +48,12 @@ export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext): 
   const manifest = repairModel('inpaint');
   const model = await ctx.loadModel(manifest);
   const [lo, hi] = manifest.input.range;
+  const hint = holeHint(image, mask, repairMeta.hintLongSide);
   const filled = await runTiled(image, skipUndamagedTiles(model), {
     signal: ctx.signal,
     onProgress: progressReporter('Rebuilding damaged areas', ctx.progress),
-    // The network sees the photo with the holes blanked, plus the mask as a fourth channel.
+    // The network sees the photo with the hint of the whole photo in the holes (it counts only
+    // where a tile has nothing known nearby: see holeHint), plus the mask as a fourth channel.
     read: (t): PlanarImage => {
       const rgb = rgbaToPlanar(image, t, manifest.input.range);
       const plane = t.width * t.height;
@@ -59,7 +62,7 @@ export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext): 
         for (let x = 0; x < t.width; x++) {
           const i = y * t.width + x;
           const hole = mask.data[(t.y + y) * mask.width + t.x + x]! > 0;
-          for (let c = 0; c < 3; c++) data[c * plane + i] = hole ? lo : rgb.data[c * plane + i]!;
+          for (let c = 0; c < 3; c++) data[c * plane + i] = hole ? lo + (hi - lo) * hintAt(hint, t.x + x, t.y + y, c) : rgb.data[c * plane + i]!;
           data[3 * plane + i] = hole ? hi : lo;
         }
       return { width: t.width, height: t.height, channels: 4, data };

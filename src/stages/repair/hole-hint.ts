@@ -1,0 +1,132 @@
+import type { RgbaImage } from '../../core/image/types';
+import type { Mask } from '../../core/image/mask';
+
+/**
+ * A smooth guess for every pixel of a photo with holes, made from the whole photo: the
+ * inpainting network fills one tile at a time, and its prefill (a push-pull average of the
+ * tile's known pixels) had nothing to average in a tile that lies wholly inside a large hole,
+ * so a torn corner wider than a tile came out black. The app writes this hint into the hole
+ * pixels it hands the network; the graph weighs them 2^-14 against a known pixel's 1
+ * (models/repair/common.py HINT_WEIGHT), so the hint counts only where a tile knows nothing
+ * nearby.
+ *
+ * The hint is the same push-pull, run on a copy box-shrunk to at most `longSide` (colour and
+ * coverage averaged per block) and carried down to a single pixel, so every pixel gets a colour
+ * whenever any pixel of the photo is known. Mirrors common.py hole_hint; a test checks the two
+ * agree.
+ */
+export interface HoleHint {
+  /** Size of the photo the hint is read at. */
+  width: number;
+  height: number;
+  /** The shrunk fill: RGB planes in [0,1], `small.width` x `small.height`. */
+  small: { width: number; height: number; rgb: Float32Array };
+}
+
+/** Push-pull levels carry a colour only where coverage x GAIN >= 1 (common.py push_pull's gain). */
+const GAIN = 16;
+const EPS = 1e-6;
+
+export function holeHint(image: RgbaImage, mask: Mask, longSide: number): HoleHint {
+  const { width: w, height: h } = image;
+  const f = Math.max(1, Math.ceil(Math.max(w, h) / longSide));
+  const sw = Math.ceil(w / f), sh = Math.ceil(h / f);
+  // per block: coverage (share of known pixels) and colour x coverage, both over the block's pixels
+  const cs = new Float32Array(3 * sw * sh), ws = new Float32Array(sw * sh), n = new Float64Array(sw * sh);
+  const acc = new Float64Array(4 * sw * sh);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const b = Math.floor(y / f) * sw + Math.floor(x / f), i = y * w + x;
+      n[b]++;
+      if (mask.data[i]) continue;
+      acc[4 * b] += image.data[4 * i]! / 255;
+      acc[4 * b + 1] += image.data[4 * i + 1]! / 255;
+      acc[4 * b + 2] += image.data[4 * i + 2]! / 255;
+      acc[4 * b + 3]++;
+    }
+  for (let b = 0; b < sw * sh; b++) {
+    ws[b] = acc[4 * b + 3]! / n[b]!;
+    for (let c = 0; c < 3; c++) cs[c * sw * sh + b] = acc[4 * b + c]! / n[b]!;
+  }
+  const levels = Math.max(1, Math.ceil(Math.log2(Math.max(sw, sh))));
+  return { width: w, height: h, small: { width: sw, height: sh, rgb: pushPull(cs, ws, sw, sh, levels) } };
+}
+
+/** The hint at pixel (x, y) of the photo, channel c: the shrunk fill read bilinearly. */
+export function hintAt(hint: HoleHint, x: number, y: number, c: number): number {
+  const { small } = hint;
+  const [x0, x1, lx] = source(x, small.width, hint.width);
+  const [y0, y1, ly] = source(y, small.height, hint.height);
+  const p = small.rgb.subarray(c * small.width * small.height);
+  return (1 - ly) * ((1 - lx) * p[y0 * small.width + x0]! + lx * p[y0 * small.width + x1]!) +
+    ly * ((1 - lx) * p[y1 * small.width + x0]! + lx * p[y1 * small.width + x1]!);
+}
+
+/**
+ * Push-pull on planes `cs` (3 colour planes, colour x coverage) and `ws` (coverage), w x h:
+ * averages down `levels` 2x2 levels (an odd last row or column repeated), then from the coarsest
+ * up each level keeps its own colour where its coverage counts and takes the coarser one,
+ * enlarged bilinearly, elsewhere. Returns the 3 filled colour planes.
+ */
+function pushPull(cs0: Float32Array, ws0: Float32Array, w0: number, h0: number, levels: number): Float32Array {
+  const pyramid = [{ cs: cs0, ws: ws0, w: w0, h: h0 }];
+  for (let l = 0; l < levels; l++) {
+    const { cs, ws, w, h } = pyramid[l]!;
+    const w2 = Math.ceil(w / 2), h2 = Math.ceil(h / 2);
+    pyramid.push({ cs: halve(cs, 3, w, h), ws: halve(ws, 1, w, h), w: w2, h: h2 });
+  }
+  const top = pyramid[levels]!;
+  let col = new Float32Array(3 * top.w * top.h);
+  for (let c = 0; c < 3; c++)
+    for (let i = 0; i < top.w * top.h; i++) col[c * top.w * top.h + i] = top.cs[c * top.w * top.h + i]! / Math.max(top.ws[i]!, EPS);
+  let cw = top.w, ch = top.h;
+  for (let l = levels - 1; l >= 0; l--) {
+    const { cs, ws, w, h } = pyramid[l]!;
+    const next = new Float32Array(3 * w * h);
+    for (let y = 0; y < h; y++) {
+      const [y0, y1, ly] = source(y, ch, h);
+      for (let x = 0; x < w; x++) {
+        const [x0, x1, lx] = source(x, cw, w);
+        const i = y * w + x, a = Math.min(1, Math.max(0, ws[i]! * GAIN));
+        for (let c = 0; c < 3; c++) {
+          const p = c * cw * ch;
+          const up = (1 - ly) * ((1 - lx) * col[p + y0 * cw + x0]! + lx * col[p + y0 * cw + x1]!) +
+            ly * ((1 - lx) * col[p + y1 * cw + x0]! + lx * col[p + y1 * cw + x1]!);
+          next[c * w * h + i] = a * (cs[c * w * h + i]! / Math.max(ws[i]!, EPS)) + (1 - a) * up;
+        }
+      }
+    }
+    col = next;
+    cw = w;
+    ch = h;
+  }
+  return col;
+}
+
+/** 2x2 means of `planes` planes of w x h; an odd last row or column is repeated (ceil-mode pooling). */
+function halve(src: Float32Array, planes: number, w: number, h: number): Float32Array {
+  const w2 = Math.ceil(w / 2), h2 = Math.ceil(h / 2);
+  const out = new Float32Array(planes * w2 * h2);
+  for (let p = 0; p < planes; p++) {
+    const s = src.subarray(p * w * h), o = p * w2 * h2;
+    for (let y = 0; y < h2; y++) {
+      const ya = 2 * y * w, yb = Math.min(2 * y + 1, h - 1) * w;
+      for (let x = 0; x < w2; x++) {
+        const xa = 2 * x, xb = Math.min(2 * x + 1, w - 1);
+        out[o + y * w2 + x] = (s[ya + xa]! + s[ya + xb]! + s[yb + xa]! + s[yb + xb]!) / 4;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Where output pixel `i` of a `to`-long axis reads a `from`-long one, as a bilinear resize with
+ * pixel centres aligned (PyTorch's align_corners=False): the two source pixels and the weight of
+ * the second.
+ */
+function source(i: number, from: number, to: number): [number, number, number] {
+  const s = Math.max(0, (i + 0.5) * (from / to) - 0.5);
+  const i0 = Math.min(Math.floor(s), from - 1);
+  return [i0, Math.min(i0 + 1, from - 1), s - i0];
+}
