@@ -523,14 +523,15 @@ def hard_negative_crop(img, spot, rng, size):
 
 
 def make_batch(name, imgs, rng, bs, size, hard=None, hard_share=0.0):
-    """hard (detector): mined false alarms (load_hard_negatives); round(bs * hard_share) samples of
-    the batch are crops around them with no defect (aging and acquisition only, target all zero)."""
+    """hard: mined false alarms (load_hard_negatives); round(bs * hard_share) samples of the batch
+    are crops around them with no defect (detector) or no tear (tears): target all zero."""
     n_hard = int(round(bs * hard_share)) if hard else 0
     xs, ys = [], []
     for i in range(bs):
         if i < n_hard:
             spot = hard[int(rng.integers(0, len(hard)))]
-            x, y = make_sample(name, hard_negative_crop(imgs[spot[0]], spot, rng, size), rng, clean=True)
+            crop = hard_negative_crop(imgs[spot[0]], spot, rng, size * (TEARS_SHRINK if name == 'tears' else 1))
+            x, y = make_sample(name, crop, rng, clean=True)
         else:
             img = imgs[int(rng.integers(0, len(imgs)))]
             x, y = make_sample(name, random_crop(img, rng, size * (TEARS_SHRINK if name == 'tears' else 1)), rng)

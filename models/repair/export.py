@@ -11,7 +11,8 @@ Conventions (all three models):
   detector: C=3 RGB -> C'=1 damage probability (sigmoid).
   tears:    C=3 RGB (the photo shrunk to a long side <= 160 px) -> C'=1 probability of a torn or missing area.
   inpaint:  C=4 (RGB, mask; mask 1 = fill) -> C'=3 RGB; pixels with mask 0 are passed through
-            (out = rgb*(1-m) + pred*m, soft masks blend).
+            (out = rgb*(1-m) + pred*m, soft masks blend). Inside the hole the RGB is a hint the
+            prefill weighs 2^-14 (0 will do; the app passes a fill of the whole photo, holeHint).
   denoise:  C=3 RGB -> C'=3 RGB (residual network; the app controls strength by blending with input).
 Both files of each model are shipped and listed in the manifest: the app downloads the fp16 file
 (half the size) and rewrites it into a float32 graph once, when it opens it
@@ -97,7 +98,9 @@ def main():
             'detector': 'Input RGB in [0,1]; output 1-channel damage probability in [0,1] '
                         '(scratches, gouges, creases, cracks, dust, hairs, foxing, flaking, torn/missing areas); '
                         f'threshold {threshold} (calibrated for precision on held-out data).',
-            'inpaint': 'Input 4 channels: RGB in [0,1] and mask (1 = fill, 0 = keep); output RGB in [0,1] '
+            'inpaint': 'Input 4 channels: RGB in [0,1] and mask (1 = fill, 0 = keep); inside the hole the RGB is a hint '
+                       'weighted 2^-14 by the prefill (0 will do; the app passes a fill of the whole photo, so tiles deep '
+                       'inside a large hole continue it); output RGB in [0,1] '
                        'with unmasked pixels passed through (out = rgb*(1-m) + pred*m).',
             'denoise': 'Input RGB in [0,1]; output denoised RGB in [0,1] (film grain, sensor noise, mild blur, '
                        'JPEG); blend with the input to control strength.',

@@ -2,7 +2,7 @@
 1-15 % of the photo (issue: "large holes filled, not smeared").
 
     /usr/bin/python3 models/repair/hole_sizes.py [--limit 24] [--crop 256]
-    /usr/bin/python3 models/repair/hole_sizes.py --whole [--limit 12]
+    /usr/bin/python3 models/repair/hole_sizes.py --whole --limit 12 [--scales 1,2,4]
 
 Held-out photos (eval/kodak24, bsds500/test), centre-cropped to --crop. Two hole shapes, each
 grown to a target share of the crop: a torn piece from the border (the forge's ragged polygon)
@@ -107,11 +107,11 @@ def fill_tiled(model, x, tile=256, overlap=48):
     return (acc / wsum).astype(np.float32)
 
 
-def whole(models, limit):
+def whole(models, limit, scales):
     """Hole PSNR on whole photos, filled as the app does, without and with the hole hint."""
     files = sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png')))[:limit]
     res = {}
-    for scale in (1, 2, 4):
+    for scale in scales:
         photos = []
         for f in files:
             img = load_image(f, short=10 ** 6)
@@ -153,12 +153,13 @@ def main():
     ap.add_argument('--crop', type=int, default=256)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--whole', action='store_true', help='whole photos, tiled as the app does, without and with the hole hint')
+    ap.add_argument('--scales', default='1,2,4', help='--whole: the photos enlarged by these factors')
     ap.add_argument('--out', default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     models, ck = load_models('inpaint', os.path.join(HERE, 'checkpoints'))
     if args.whole:
-        res, table = whole(models, args.limit)
+        res, table = whole(models, args.limit, [int(v) for v in args.scales.split(',')])
         print(table)
         with open(args.out or os.path.join(HERE, 'logs', 'hole-sizes-whole.json'), 'w') as f:
             json.dump({'checkpoint': {'step': ck['step']}, 'rows': res, 'table': table}, f, indent=1)

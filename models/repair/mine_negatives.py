@@ -1,7 +1,12 @@
-"""Mine hard negatives for the damage detector: where it fires on the clean training photos.
+"""Mine hard negatives for the damage detector (or the tears net): where it fires on the clean
+training photos.
 
     /usr/bin/python3 models/repair/mine_negatives.py --data-pack .gpu/repair-photos.pkl --stride 4 --sheet models/cards/repair-sheets/hard-negatives.png
     -> models/repair/hard-negatives.json (+ --sheet x.png: a contact sheet of the largest false alarms)
+    /usr/bin/python3 models/repair/mine_negatives.py --model tears --short 256 --faces 600 --threshold 0.5 --out models/repair/tears-negatives.json
+
+--model tears: each photo is searched as the app searches it (common.find_tears: shrunk to a long
+side of 160 px, the mask fitted by colour at full size), at the scale training loads it (--short).
 
 The photos are the training split exactly as training sees them (pack_data.py's pack, short side
 320, the UTKFace training faces included), run whole at full pack scale and at --scales
@@ -23,7 +28,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from common import HERE, ROOT, Exported, build, load_image, load_pack, photo_name, train_files
+from common import HERE, ROOT, Exported, build, find_tears, load_image, load_pack, photo_name, train_files
 
 
 def resize_short(img, short):
@@ -50,6 +55,14 @@ def false_alarms(model, img, threshold, bf16):
     for i in range(1, n):
         out.append((float(cents[i][0]), float(cents[i][1]), int(stats[i, cv2.CC_STAT_AREA]), float(p[lab == i].max())))
     return out
+
+
+def tear_alarms(net, img, threshold):
+    """Clean photo -> [(cx, cy, area, peak)] per region find_tears marks (peak: the region's share of the photo)."""
+    m = find_tears(img, net, threshold)
+    n, lab, stats, cents = cv2.connectedComponentsWithStats(m.astype(np.uint8), connectivity=8)
+    return [(float(cents[i][0]), float(cents[i][1]), int(stats[i, cv2.CC_STAT_AREA]), round(stats[i, cv2.CC_STAT_AREA] / m.size, 4))
+            for i in range(1, n)]
 
 
 def contact_sheet(named, recs, path, n=48, crop=96, cols=8):
@@ -79,7 +92,9 @@ def contact_sheet(named, recs, path, n=48, crop=96, cols=8):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--ckpt', default=os.path.join(HERE, 'checkpoints', 'detector.pt'))
+    ap.add_argument('--model', default='detector', choices=['detector', 'tears'])
+    ap.add_argument('--ckpt', default='', help='default: checkpoints/<model>.pt')
+    ap.add_argument('--faces', type=int, default=600, help='UTKFace training faces read with the folders')
     ap.add_argument('--data-pack', default='', help='pack_data.py pack (what training read); default: the '
                     'training folders plus 600 faces at --short, as pack_data.py packs them')
     ap.add_argument('--short', type=int, default=320)
@@ -98,13 +113,17 @@ def main():
     if args.data_pack:
         named = [x for i, x in enumerate(load_pack(args.data_pack)) if i % 50 != 0][::args.stride]
     else:
-        files = [f for i, f in enumerate(train_files(include_faces=True, n_faces=600)) if i % 50 != 0][::args.stride]
+        files = [f for i, f in enumerate(train_files(include_faces=True, n_faces=args.faces)) if i % 50 != 0][::args.stride]
         named = [(photo_name(f), load_image(f, args.short)) for f in files[:args.limit or None]]
     if args.limit:
         named = named[:args.limit]
-    net = build('detector')
+    args.ckpt = args.ckpt or os.path.join(HERE, 'checkpoints', f'{args.model}.pt')
+    net = build(args.model)
     net.load_state_dict(torch.load(args.ckpt, map_location='cpu')['model'])
-    model = Exported('detector', net).eval()
+    net.eval()
+    model = Exported(args.model, net).eval()
+    if args.model == 'tears':  # the app shrinks the photo itself: one scale
+        args.scales = '1'
 
     scales = [float(s) for s in args.scales.split(',')]
     recs, t0 = [], time.time()
@@ -115,7 +134,8 @@ def main():
             short = round(min(img.shape[:2]) * s)
             im = resize_short(img, short)
             h, w = im.shape[:2]
-            for cx, cy, area, peak in false_alarms(model, im, args.threshold, not args.fp32):
+            found = tear_alarms(net, im, args.threshold) if args.model == 'tears' else false_alarms(model, im, args.threshold, not args.fp32)
+            for cx, cy, area, peak in found:
                 recs.append({'photo': name, 'fx': round(cx / w, 4), 'fy': round(cy / h, 4), 'short': short,
                              'scale': s, 'area': area, 'peak': round(peak, 3)})
                 per_scale[s] += 1
@@ -142,7 +162,8 @@ def main():
         for r in top:  # the mask of the photo at the scale it was found, for the overlay
             im = resize_short(by_name[r['photo']], r['short'])
             with torch.no_grad():
-                r['_mask'] = probability(model, im, not args.fp32) >= args.threshold
+                r['_mask'] = (find_tears(im, net, args.threshold) if args.model == 'tears'
+                              else probability(model, im, not args.fp32) >= args.threshold)
         contact_sheet(named, top, args.sheet)
         print(f'contact sheet -> {args.sheet}')
 

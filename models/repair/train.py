@@ -101,8 +101,10 @@ def main():
                     'which starts at zero so a residual model starts as its prefill); fresh optimizer and step 0')
     ap.add_argument('--init-all', default='', help='fine-tune: start from this checkpoint\'s weights, all of them '
                     '(head included); fresh optimizer and step 0')
-    ap.add_argument('--hard-negatives', default='', help='detector: mined false alarms (mine_negatives.py); '
-                    '--hard-share of every batch is crops around them with no defect')
+    ap.add_argument('--hard-negatives', default='', help='detector, tears: mined false alarms (mine_negatives.py); '
+                    '--hard-share of every batch is crops around them with no defect (no tear)')
+    ap.add_argument('--faces', type=int, default=0, help='also train on the first N UTKFace training faces (the '
+                    'hold-out excluded), as mine_negatives.py --faces N reads them')
     ap.add_argument('--hard-share', type=float, default=0.25)
     ap.add_argument('--data-pack', default='', help='photos from pack_data.py instead of ../shared/data')
     ap.add_argument('--device', default='cpu', help='cpu or cuda')
@@ -124,7 +126,7 @@ def main():
         names = [n for i, (n, _) in enumerate(named) if i % 50 != 0]
         print(f'loaded {len(imgs)} train / {len(vimgs)} val photos from {args.data_pack}', flush=True)
     else:
-        files = train_files()
+        files = train_files(include_faces=args.faces > 0, n_faces=args.faces)
         # a fixed slice of the training folders is used only for validation during training
         val_files = files[::50]
         tr_files = [f for i, f in enumerate(files) if i % 50 != 0]

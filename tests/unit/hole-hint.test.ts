@@ -7,25 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { RgbaImage } from '../../src/core/image/types';
 import type { StageContext } from '../../src/core/pipeline/stage';
 import { hintAt, holeHint } from '../../src/stages/repair/hole-hint';
 import { inpaint } from '../../src/stages/repair/run';
 import { openNodeModel, type NodeOrt } from '../../cli/models';
+import { rgbaFromRgb } from '../support/rgb-image';
 
 const root = join(__dirname, '..', '..');
-
-function rgba(w: number, h: number, rgb: Uint8Array): RgbaImage {
-  const data = new Uint8ClampedArray(w * h * 4);
-  for (let i = 0; i < w * h; i++) data.set([rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!, 255], i * 4);
-  return { width: w, height: h, data };
-}
 
 describe('holeHint', () => {
   it("gives Python's hole_hint for a large torn corner, shrunk with partial blocks", () => {
     const ref = JSON.parse(readFileSync(join(root, 'models/repair/tests/reference/hole-hint.json'), 'utf8'));
     const { width: w, height: h } = ref;
-    const image = rgba(w, h, Buffer.from(ref.image, 'base64'));
+    const image = rgbaFromRgb(w, h, Buffer.from(ref.image, 'base64'));
     const mask = { width: w, height: h, data: Uint8Array.from(Buffer.from(ref.hole, 'base64'), (v) => v * 255) };
     const buf = Buffer.from(ref.hint, 'base64');
     const hint = holeHint(image, mask, ref.longSide);
@@ -46,7 +40,7 @@ describe('holeHint', () => {
       rgb.set([30, 180, 60], i * 3);
       if (i % w >= 30) mask.data[i] = 255;
     }
-    const hint = holeHint(rgba(w, h, rgb), mask, 16);
+    const hint = holeHint(rgbaFromRgb(w, h, rgb), mask, 16);
     for (const [x, y] of [[89, 39], [60, 0], [45, 20]] as const) {
       expect(hintAt(hint, x, y, 0) * 255).toBeCloseTo(30, 3);
       expect(hintAt(hint, x, y, 1) * 255).toBeCloseTo(180, 3);
@@ -68,7 +62,7 @@ describe('inpaint with the shipped network: a torn corner wider than a tile', ()
         rgb.set([40 + wave, 110 + wave, 100 + wave], (y * w + x) * 3);
         if (x >= w - 400 && y >= h - 300) mask.data[y * w + x] = 255;
       }
-    const image = rgba(w, h, rgb);
+    const image = rgbaFromRgb(w, h, rgb);
     const ctx: StageContext = {
       progress: () => undefined,
       loadModel: (m) => openNodeModel(ort as unknown as NodeOrt, m, join(root, 'public/models'), 1),

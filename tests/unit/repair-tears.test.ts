@@ -7,25 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boxDownscale } from '../../src/core/image/resize';
-import type { RgbaImage } from '../../src/core/image/types';
 import type { StageContext } from '../../src/core/pipeline/stage';
 import type { TiledModel } from '../../src/core/tiling/run-tiled';
 import { detectDamage } from '../../src/stages/repair/run';
 import { refineTears, tearsFactor } from '../../src/stages/repair/tears';
 import { repairMeta } from '../../src/stages/repair/meta';
+import { rgbaFromRgb } from '../support/rgb-image';
 
 const root = join(__dirname, '..', '..');
-
-function rgba(w: number, h: number, rgb: Uint8Array): RgbaImage {
-  const data = new Uint8ClampedArray(w * h * 4);
-  for (let i = 0; i < w * h; i++) data.set([rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!, 255], i * 4);
-  return { width: w, height: h, data };
-}
 
 describe('refineTears', () => {
   it("gives Python's refine_tears mask pixel for pixel, fitting the ragged edge and dropping a region too small to be a tear", () => {
     const ref = JSON.parse(readFileSync(join(root, 'models/repair/tests/reference/refine-tears.json'), 'utf8'));
-    const image = rgba(ref.width, ref.height, Buffer.from(ref.image, 'base64'));
+    const image = rgbaFromRgb(ref.width, ref.height, Buffer.from(ref.image, 'base64'));
     const small = boxDownscale(image, ref.factor);
     expect([small.width, small.height]).toEqual([ref.coarseWidth, ref.coarseHeight]);
     const coarse = { width: ref.coarseWidth, height: ref.coarseHeight, data: Uint8Array.from(Buffer.from(ref.coarse, 'base64'), (v) => v * 255) };
@@ -61,7 +55,7 @@ describe('tears in detectDamage', () => {
         const v = torn ? 240 : x === 400 ? 20 : 120 + ((x * 7 + y * 13) % 9);
         rgb.set([v, v, torn ? 225 : v], (y * w + x) * 3);
       }
-    const image = rgba(w, h, rgb);
+    const image = rgbaFromRgb(w, h, rgb);
     const seen: { task: string; width: number }[] = [];
     // stand-ins: the detector marks dark pixels, the tears net bright ones (on what it is given)
     const model = (task: string): TiledModel => ({

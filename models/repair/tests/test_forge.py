@@ -174,6 +174,31 @@ def test_refine_tears():
     check(not m[120:128, 150:158].any(), 'a small flat white patch is not a tear')
 
 
+def test_hole_hint():
+    """The prefill weighs the hole's RGB (the app's hint) 2^-14: known pixels come back exactly and
+    dominate wherever there are any; a tile wholly inside a hole takes the hint (it was black); and
+    hole_hint continues a photo's colours into a hole covering most of it."""
+    sys.path.insert(0, REPAIR)
+    import torch
+    from common import HINT_WEIGHT, hole_hint, push_pull
+    rgb = torch.full((1, 3, 64, 64), 0.8)  # the hint everywhere
+    m = torch.ones(1, 1, 64, 64)
+    m[..., :8] = 0
+    rgb[..., :8] = 0.3  # known: the first 8 columns
+    pre = push_pull(rgb, 1 - m + HINT_WEIGHT * m)
+    check(torch.all(pre[..., :8] == 0.3), 'known pixels come back exactly')
+    check(float((pre[..., 8:12] - 0.3).abs().max()) < 0.01, 'next to known pixels the hint does not count')
+    whole = push_pull(torch.full((1, 3, 64, 64), 0.8), torch.full((1, 1, 64, 64), HINT_WEIGHT))
+    blank = push_pull(torch.zeros(1, 3, 64, 64), torch.zeros(1, 1, 64, 64))
+    check(float((whole - 0.8).abs().max()) < 1e-5 and float(blank.max()) == 0.0, 'a tile wholly inside a hole: the hint (blanked: black)')
+    img = np.zeros((40, 90, 3), np.float32)
+    img[:] = [0.1, 0.7, 0.25]
+    known = np.zeros((40, 90), np.float32)
+    known[:, :30] = 1
+    h = hole_hint(img * known[..., None], known, long_side=16)
+    check(np.abs(h - [0.1, 0.7, 0.25]).max() < 1e-5, 'hole_hint continues the known colour across the hole')
+
+
 def test_training_scripts():
     data = os.environ.get('HEIRLOOM_DATA', os.path.abspath(os.path.join(ROOT, '..', 'shared', 'data')))
     if not os.path.isdir(os.path.join(data, 'photos')):
@@ -196,4 +221,4 @@ def test_training_scripts():
 
 if __name__ == '__main__':
     run(test_determinism, test_late_defects, test_shapes, test_masks, test_halftone_keeps_tone, test_tears_samples, test_refine_tears,
-        test_training_scripts)
+        test_hole_hint, test_training_scripts)

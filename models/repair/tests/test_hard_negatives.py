@@ -60,6 +60,17 @@ def test_hard_share_of_batch_is_clean_and_fully_scored():
     assert n_clean_usual < 24  # the rest are the usual forge samples, most of them damaged
 
 
+def test_tears_hard_share_is_untorn():
+    """tears: the hard samples are crops of twice the patch (the tears net sees them shrunk 2x) with no tear."""
+    rng = np.random.default_rng(4)
+    img = (rng.random((200, 240, 3)) * 255).astype(np.uint8)
+    hard = [(0, 0.5, 0.5, 200)]
+    for seed in range(4):
+        x, y = make_batch('tears', [img], np.random.default_rng(seed), 6, 48, hard, 0.5)
+        assert x.shape == (6, 3, 48, 48) and y.shape == (6, 3, 48, 48)
+        assert torch.all(y[:3, 0] == 0)  # the 3 hard samples: nothing torn
+
+
 def run(cmd):
     return subprocess.run([sys.executable] + cmd, capture_output=True, text=True, timeout=600)
 
@@ -103,6 +114,20 @@ def test_mining_and_fine_tune_smoke():
         want = torch.load(CKPT, map_location='cpu')['model']
         assert all(torch.equal(got[k], want[k]) for k in want)
 
+        # the tears net: mined as the app runs it (one scale), fine-tuned on its spots with faces among the photos
+        tmined = os.path.join(tmp, 'tears-hn.json')
+        r = run([os.path.join(REPAIR, 'mine_negatives.py'), '--model', 'tears', '--limit', '2', '--short', '160',
+                 '--threshold', '0.05', '--out', tmined])
+        assert r.returncode == 0, r.stderr[-2000:]
+        res = json.load(open(tmined))
+        assert res['summary']['photos'] == 2 and res['summary']['checkpoint'].endswith('tears.pt')
+        assert all(reg['photo'] in first and reg['short'] == 160 for reg in res['regions'])
+        r = run([os.path.join(REPAIR, 'train.py'), '--model', 'tears', '--max-images', '2', '--batch', '2', '--patch', '48',
+                 '--init-all', os.path.join(REPAIR, 'checkpoints', 'tears.pt'), '--hard-negatives', spots, '--hard-share', '0.5',
+                 '--faces', '10', '--steps', '1', '--out', os.path.join(tmp, 'tears')])
+        assert r.returncode == 0 and '2 hard negatives on 2 photos' in r.stdout and 'done tears: 1 steps' in r.stdout, \
+            r.stdout[-2000:] + r.stderr[-2000:]
+
         # spots on photos that are not loaded are an error, not a silent plain run
         json.dump({'regions': [{'photo': 'nowhere/x.jpg', 'fx': 0.5, 'fy': 0.5, 'short': 200}]}, open(spots, 'w'))
         r = run(base + ['--steps', '1', '--out', os.path.join(tmp, 'none')])
@@ -111,6 +136,6 @@ def test_mining_and_fine_tune_smoke():
 
 if __name__ == '__main__':
     for t in (test_crop_is_centred_on_the_spot, test_crop_follows_the_scale_it_was_found_at,
-              test_hard_share_of_batch_is_clean_and_fully_scored, test_mining_and_fine_tune_smoke):
+              test_hard_share_of_batch_is_clean_and_fully_scored, test_tears_hard_share_is_untorn, test_mining_and_fine_tune_smoke):
         t()
         print('ok', t.__name__)
