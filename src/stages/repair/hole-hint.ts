@@ -32,34 +32,40 @@ export function holeHint(image: RgbaImage, mask: Mask, longSide: number): HoleHi
   const f = Math.max(1, Math.ceil(Math.max(w, h) / longSide));
   const sw = Math.ceil(w / f), sh = Math.ceil(h / f);
   // per block: coverage (share of known pixels) and colour x coverage, both over the block's pixels
-  const cs = new Float32Array(3 * sw * sh), ws = new Float32Array(sw * sh), n = new Float64Array(sw * sh);
   const acc = new Float64Array(4 * sw * sh);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const b = Math.floor(y / f) * sw + Math.floor(x / f), i = y * w + x;
-      n[b]++;
+  const block = new Int32Array(w);
+  for (let x = 0; x < w; x++) block[x] = Math.floor(x / f);
+  for (let y = 0; y < h; y++) {
+    const row = Math.floor(y / f) * sw;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
       if (mask.data[i]) continue;
-      acc[4 * b] += image.data[4 * i]! / 255;
-      acc[4 * b + 1] += image.data[4 * i + 1]! / 255;
-      acc[4 * b + 2] += image.data[4 * i + 2]! / 255;
-      acc[4 * b + 3]++;
+      const b = 4 * (row + block[x]!);
+      acc[b] += image.data[4 * i]! / 255;
+      acc[b + 1] += image.data[4 * i + 1]! / 255;
+      acc[b + 2] += image.data[4 * i + 2]! / 255;
+      acc[b + 3]++;
     }
-  for (let b = 0; b < sw * sh; b++) {
-    ws[b] = acc[4 * b + 3]! / n[b]!;
-    for (let c = 0; c < 3; c++) cs[c * sw * sh + b] = acc[4 * b + c]! / n[b]!;
   }
+  const cs = new Float32Array(3 * sw * sh), ws = new Float32Array(sw * sh);
+  for (let by = 0; by < sh; by++)
+    for (let bx = 0; bx < sw; bx++) {
+      const b = by * sw + bx, n = (Math.min(w, (bx + 1) * f) - bx * f) * (Math.min(h, (by + 1) * f) - by * f);
+      ws[b] = acc[4 * b + 3]! / n;
+      for (let c = 0; c < 3; c++) cs[c * sw * sh + b] = acc[4 * b + c]! / n;
+    }
   const levels = Math.max(1, Math.ceil(Math.log2(Math.max(sw, sh))));
   return { width: w, height: h, small: { width: sw, height: sh, rgb: pushPull(cs, ws, sw, sh, levels) } };
 }
 
-/** The hint at pixel (x, y) of the photo, channel c: the shrunk fill read bilinearly. */
-export function hintAt(hint: HoleHint, x: number, y: number, c: number): number {
-  const { small } = hint;
-  const [x0, x1, lx] = source(x, small.width, hint.width);
-  const [y0, y1, ly] = source(y, small.height, hint.height);
-  const p = small.rgb.subarray(c * small.width * small.height);
-  return (1 - ly) * ((1 - lx) * p[y0 * small.width + x0]! + lx * p[y0 * small.width + x1]!) +
-    ly * ((1 - lx) * p[y1 * small.width + x0]! + lx * p[y1 * small.width + x1]!);
+/** The hint at pixel (x, y) of the photo, its R, G, B in `out`: the shrunk fill read bilinearly. */
+export function hintAt(hint: HoleHint, x: number, y: number, out: Float32Array): void {
+  const { width: sw, height: sh, rgb } = hint.small;
+  const sx = Math.max(0, (x + 0.5) * (sw / hint.width) - 0.5), sy = Math.max(0, (y + 0.5) * (sh / hint.height) - 0.5);
+  const x0 = Math.min(Math.floor(sx), sw - 1), y0 = Math.min(Math.floor(sy), sh - 1);
+  const x1 = Math.min(x0 + 1, sw - 1), y1 = Math.min(y0 + 1, sh - 1), lx = sx - x0, ly = sy - y0;
+  const a = y0 * sw, b = y1 * sw;
+  for (let c = 0, p = 0; c < 3; c++, p += sw * sh)
+    out[c] = (1 - ly) * ((1 - lx) * rgb[p + a + x0]! + lx * rgb[p + a + x1]!) + ly * ((1 - lx) * rgb[p + b + x0]! + lx * rgb[p + b + x1]!);
 }
 
 /**

@@ -58,11 +58,13 @@ export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext): 
       const rgb = rgbaToPlanar(image, t, manifest.input.range);
       const plane = t.width * t.height;
       const data = new Float32Array(plane * 4);
+      const guess = new Float32Array(3);
       for (let y = 0; y < t.height; y++)
         for (let x = 0; x < t.width; x++) {
           const i = y * t.width + x;
           const hole = mask.data[(t.y + y) * mask.width + t.x + x]! > 0;
-          for (let c = 0; c < 3; c++) data[c * plane + i] = hole ? lo + (hi - lo) * hintAt(hint, t.x + x, t.y + y, c) : rgb.data[c * plane + i]!;
+          if (hole) hintAt(hint, t.x + x, t.y + y, guess);
+          for (let c = 0; c < 3; c++) data[c * plane + i] = hole ? lo + (hi - lo) * guess[c]! : rgb.data[c * plane + i]!;
           data[3 * plane + i] = hole ? hi : lo;
         }
       return { width: t.width, height: t.height, channels: 4, data };
