@@ -150,7 +150,10 @@ test('"Also find torn corners and missing edges" adds a torn corner to the mask,
   };
   const without = recall(await masked());
   await page.getByTestId('repair-discard').click();
+  await expect(page.getByTestId('repair-tears-note')).toHaveCount(0);
   await tears.check();
+  // ticked, it says what it may mistake for a tear
+  await expect(page.getByTestId('repair-tears-note')).toContainText('white backdrop');
   const withTears = recall(await masked());
   console.log(`torn fixture: recall ${without.recall.toFixed(3)} without the tear finder, ${withTears.recall.toFixed(3)} with it (precision ${withTears.precision.toFixed(3)})`);
   expect(without.recall).toBeLessThan(0.3);
