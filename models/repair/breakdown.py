@@ -6,8 +6,8 @@
 """
 import json, os, sys
 import cv2, numpy as np, torch
-from evaluate import SETS, as_app, samples, load_models, infer, psnr, pushpull, telea, tune_telea, nlm, TUNE
-from common import HERE
+from evaluate import SETS, samples, load_models, infer, psnr, pushpull, telea, tune_telea, nlm, TUNE
+from common import HERE, as_app
 
 torch.set_num_threads(2)
 out = {}

@@ -153,6 +153,14 @@ def hole_hint(rgb, known, long_side=HINT_LONG_SIDE):
     return full[0].numpy().transpose(1, 2, 0)
 
 
+def as_app(x_chw):
+    """An inpainting input [rgb, mask] (numpy CHW) as the app hands it over: the hole blanked and
+    filled with the hint of the whole photo (hole_hint)."""
+    m = x_chw[3]
+    hint = hole_hint(x_chw[:3].transpose(1, 2, 0), 1 - m).transpose(2, 0, 1)
+    return np.concatenate([x_chw[:3] * (1 - m) + hint * m, x_chw[3:4]], 0).astype(np.float32)
+
+
 def build(name):
     a = ARCH[name]
     return UNet(a['cin'], a['cout'], a['widths'])

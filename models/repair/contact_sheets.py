@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from common import DATA, HERE, ROOT, Exported, build, find_tears, forge, hole_hint, one_defect, preset
+from common import DATA, HERE, ROOT, Exported, as_app, build, find_tears, forge, one_defect, preset
 
 COL = 420  # width of one column of a sheet (sheets stay ~1 MB each)
 
@@ -65,11 +65,10 @@ def repair(img, det, inp, threshold, dilate, long_side, tears_threshold, tears=N
 def fill_tiles(inp, x, m, tile=256, margin=64):
     """Inpaints only the tiles that hold mask, each with `margin` px of context, and keeps every
     pixel outside the mask, as the app does; a whole 3000 px scan at once would not fit here. The
-    holes hold the hint of the whole photo (common.hole_hint), as in the app."""
+    holes hold the hint of the whole photo (common.as_app), as in the app."""
     out = x.clone()
     h, w = x.shape[2:]
-    hint = torch.from_numpy(hole_hint(x[0].numpy().transpose(1, 2, 0), 1 - m[0, 0].numpy()).transpose(2, 0, 1))[None]
-    x = x * (1 - m) + hint * m
+    x = torch.from_numpy(as_app(torch.cat([x, m], 1)[0].numpy())[:3])[None]
     for y0 in range(0, h, tile):
         for x0 in range(0, w, tile):
             if not m[:, :, y0:y0 + tile, x0:x0 + tile].any():

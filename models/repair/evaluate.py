@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 import torch
 
-from common import (DATA, HERE, Exported, detector_target, find_tears, forge, hole_hint, load_image, load_net, make_sample, one_defect,
+from common import (DATA, HERE, Exported, as_app, detector_target, find_tears, forge, load_image, load_net, make_sample, one_defect,
                     push_pull, refine_tears, tear_probability, train_files, utk_heldout)
 
 sys.path.insert(0, os.path.join(HERE, '..'))  # models/
@@ -130,14 +130,6 @@ def telea(x_chw, radius):
     m = (x_chw[3] > 0.5).astype(np.uint8) * 255
     out = cv2.inpaint(u8(x_chw[:3]), m, radius, cv2.INPAINT_TELEA)
     return out.transpose(2, 0, 1).astype(np.float32) / 255.0
-
-
-def as_app(x_chw):
-    """An inpainting input [rgb blanked in the hole, mask] as the app hands it over: the hole
-    holds the hint of the whole photo (common.hole_hint)."""
-    m = x_chw[3]
-    hint = hole_hint(x_chw[:3].transpose(1, 2, 0), 1 - m).transpose(2, 0, 1)
-    return np.concatenate([x_chw[:3] * (1 - m) + hint * m, x_chw[3:4]], 0).astype(np.float32)
 
 
 def pushpull(x_chw):

@@ -30,8 +30,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from common import DATA, HERE, load_image
-from evaluate import as_app, center_crop, infer, load_models, psnr, pushpull, ssim_map, telea
+from common import DATA, HERE, as_app, load_image
+from evaluate import center_crop, infer, load_models, psnr, pushpull, ssim_map, telea
 
 sys.path.insert(0, os.path.join(HERE, '..', 'forge'))
 from forge import _ragged_polygon_from_edge  # noqa: E402  (the forge's torn-piece shape)

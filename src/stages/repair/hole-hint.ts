@@ -21,6 +21,16 @@ export interface HoleHint {
   height: number;
   /** The shrunk fill: RGB planes in [0,1], `small.width` x `small.height`. */
   small: { width: number; height: number; rgb: Float32Array };
+  /** Where each column and row of the photo reads the shrunk fill. */
+  cols: Taps;
+  rows: Taps;
+}
+
+/** Bilinear taps along one axis: per output pixel, the two source pixels and the weight of the second. */
+interface Taps {
+  i0: Int32Array;
+  i1: Int32Array;
+  l: Float64Array;
 }
 
 /** Push-pull levels carry a colour only where coverage x GAIN >= 1 (common.py push_pull's gain). */
@@ -54,18 +64,17 @@ export function holeHint(image: RgbaImage, mask: Mask, longSide: number): HoleHi
       for (let c = 0; c < 3; c++) cs[c * sw * sh + b] = acc[4 * b + c]! / n;
     }
   const levels = Math.max(1, Math.ceil(Math.log2(Math.max(sw, sh))));
-  return { width: w, height: h, small: { width: sw, height: sh, rgb: pushPull(cs, ws, sw, sh, levels) } };
+  return {
+    width: w, height: h,
+    small: { width: sw, height: sh, rgb: pushPull(cs, ws, sw, sh, levels) },
+    cols: axisTaps(sw, w), rows: axisTaps(sh, h),
+  };
 }
 
 /** The hint at pixel (x, y) of the photo, its R, G, B in `out`: the shrunk fill read bilinearly. */
 export function hintAt(hint: HoleHint, x: number, y: number, out: Float32Array): void {
   const { width: sw, height: sh, rgb } = hint.small;
-  const sx = Math.max(0, (x + 0.5) * (sw / hint.width) - 0.5), sy = Math.max(0, (y + 0.5) * (sh / hint.height) - 0.5);
-  const x0 = Math.min(Math.floor(sx), sw - 1), y0 = Math.min(Math.floor(sy), sh - 1);
-  const x1 = Math.min(x0 + 1, sw - 1), y1 = Math.min(y0 + 1, sh - 1), lx = sx - x0, ly = sy - y0;
-  const a = y0 * sw, b = y1 * sw;
-  for (let c = 0, p = 0; c < 3; c++, p += sw * sh)
-    out[c] = (1 - ly) * ((1 - lx) * rgb[p + a + x0]! + lx * rgb[p + a + x1]!) + ly * ((1 - lx) * rgb[p + b + x0]! + lx * rgb[p + b + x1]!);
+  for (let c = 0; c < 3; c++) out[c] = lerp2(rgb, c * sw * sh, sw, hint.cols, x, hint.rows, y);
 }
 
 /**
@@ -89,19 +98,15 @@ function pushPull(cs0: Float32Array, ws0: Float32Array, w0: number, h0: number, 
   for (let l = levels - 1; l >= 0; l--) {
     const { cs, ws, w, h } = pyramid[l]!;
     const next = new Float32Array(3 * w * h);
-    for (let y = 0; y < h; y++) {
-      const [y0, y1, ly] = source(y, ch, h);
+    const cols = axisTaps(cw, w), rows = axisTaps(ch, h);
+    for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
-        const [x0, x1, lx] = source(x, cw, w);
         const i = y * w + x, a = Math.min(1, Math.max(0, ws[i]! * GAIN));
         for (let c = 0; c < 3; c++) {
-          const p = c * cw * ch;
-          const up = (1 - ly) * ((1 - lx) * col[p + y0 * cw + x0]! + lx * col[p + y0 * cw + x1]!) +
-            ly * ((1 - lx) * col[p + y1 * cw + x0]! + lx * col[p + y1 * cw + x1]!);
+          const up = lerp2(col, c * cw * ch, cw, cols, x, rows, y);
           next[c * w * h + i] = a * (cs[c * w * h + i]! / Math.max(ws[i]!, EPS)) + (1 - a) * up;
         }
       }
-    }
     col = next;
     cw = w;
     ch = h;
@@ -127,12 +132,24 @@ function halve(src: Float32Array, planes: number, w: number, h: number): Float32
 }
 
 /**
- * Where output pixel `i` of a `to`-long axis reads a `from`-long one, as a bilinear resize with
- * pixel centres aligned (PyTorch's align_corners=False): the two source pixels and the weight of
- * the second.
+ * Bilinear taps of a `to`-long axis reading a `from`-long one, pixel centres aligned (PyTorch's
+ * align_corners=False, which common.py's push_pull and hole_hint use).
  */
-function source(i: number, from: number, to: number): [number, number, number] {
-  const s = Math.max(0, (i + 0.5) * (from / to) - 0.5);
-  const i0 = Math.min(Math.floor(s), from - 1);
-  return [i0, Math.min(i0 + 1, from - 1), s - i0];
+function axisTaps(from: number, to: number): Taps {
+  const t = { i0: new Int32Array(to), i1: new Int32Array(to), l: new Float64Array(to) };
+  for (let i = 0; i < to; i++) {
+    const s = Math.max(0, (i + 0.5) * (from / to) - 0.5);
+    const i0 = Math.min(Math.floor(s), from - 1);
+    t.i0[i] = i0;
+    t.i1[i] = Math.min(i0 + 1, from - 1);
+    t.l[i] = s - i0;
+  }
+  return t;
+}
+
+/** Plane `p` (from offset `off`, `w` wide) read bilinearly at output pixel (x, y) through its taps. */
+function lerp2(p: Float32Array, off: number, w: number, cols: Taps, x: number, rows: Taps, y: number): number {
+  const x0 = cols.i0[x]!, x1 = cols.i1[x]!, lx = cols.l[x]!;
+  const a = off + rows.i0[y]! * w, b = off + rows.i1[y]! * w, ly = rows.l[y]!;
+  return (1 - ly) * ((1 - lx) * p[a + x0]! + lx * p[a + x1]!) + ly * ((1 - lx) * p[b + x0]! + lx * p[b + x1]!);
 }
