@@ -161,7 +161,8 @@ LIMITS = {
   damage regions against 1,759 false alarms on forge crops and 9,709 on the damage-free training
   photos at 1x, 0.6x and 1.6x (each region weighted by the square root of its area). Held out
   (`logs/eval-check.json`, mask coverage grown 2 px as in the app; forge P / R over the three sets),
-  detector at 0.7 alone: P 0.876 / R 0.180, 7 damage-free photos over 1.5 %; with the check at
+  detector at 0.7 alone: P 0.876 / R 0.180 (the same crops as the table above, drawn by today's forge, which
+  has changed since; so compare within this bullet), 7 damage-free photos over 1.5 %; with the check at
   0.3: 0.876 / 0.165, means down a third (kodak24 0.163 % to 0.108 %, mcmaster 0.639 % to
   0.423 %), still 6 photos over; at 0.5: 0.866 / 0.137, means down 2-4x, 4 over (mcmaster 13.tif,
   7.tif; bsds 130014, 388006 3.86 %); at 0.7: 0.861 / 0.103, 2 over. Forge precision does not rise:
