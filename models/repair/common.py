@@ -499,12 +499,14 @@ def make_sample(name, patch, rng, clean=False):
 
 
 def load_hard_negatives(path, names):
-    """Mined false alarms (mine_negatives.py) on the photos in `names` (the order of the loaded
-    images) -> list of (image index, fx, fy, short side it was found at). Photos not loaded (the
-    validation slice, or --max-images) are dropped."""
+    """Mined false alarms (mine_negatives.py; `path`: one file or several, comma-separated) on the
+    photos in `names` (the order of the loaded images) -> list of (image index, fx, fy, short side it
+    was found at). Photos not loaded (the validation slice, or --max-images) are dropped."""
     import json
-    with open(path) as f:
-        regions = json.load(f)['regions']
+    regions = []
+    for p in path.split(','):
+        with open(p) as f:
+            regions += json.load(f)['regions']
     index = {n: i for i, n in enumerate(names)}
     return [(index[r['photo']], r['fx'], r['fy'], r['short']) for r in regions if r['photo'] in index]
 

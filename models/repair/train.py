@@ -101,7 +101,7 @@ def main():
                     'which starts at zero so a residual model starts as its prefill); fresh optimizer and step 0')
     ap.add_argument('--init-all', default='', help='fine-tune: start from this checkpoint\'s weights, all of them '
                     '(head included); fresh optimizer and step 0')
-    ap.add_argument('--hard-negatives', default='', help='detector, tears: mined false alarms (mine_negatives.py); '
+    ap.add_argument('--hard-negatives', default='', help='detector, tears: mined false alarms (mine_negatives.py; several files comma-separated); '
                     '--hard-share of every batch is crops around them with no defect (no tear)')
     ap.add_argument('--faces', type=int, default=0, help='also train on the first N UTKFace training faces (the '
                     'hold-out excluded), as mine_negatives.py --faces N reads them')
