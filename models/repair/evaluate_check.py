@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from common import HERE, Exported, load_image, load_net, train_files
-from evaluate import CLEAN, SETS, TYPES, dilate, infer, samples, score, type_samples
+from evaluate import CLEAN, SETS, TYPES, dilate, infer, samples, score, type_samples, u8
 from mark_check import MarkCheck, keep_mask
 
 
@@ -34,12 +34,12 @@ def sheet(detector, check, t, c, path, crop=120):
     from PIL import Image, ImageDraw
     import zlib
     from evaluate import center_crop
-    from common import DATA, forge, make_sample
+    from common import DATA, make_sample
     items = [(n, load_image(os.path.join(DATA, n), short=10 ** 6)) for n in SHEET]
     for f in SETS['kodak24']()[:6]:
         x, _ = make_sample('detector', center_crop(load_image(f, short=10 ** 6), 256),
                            np.random.default_rng(zlib.crc32(f'sheet:{os.path.basename(f)}'.encode())))
-        items.append(('forge ' + os.path.basename(f), (x.transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)))
+        items.append(('forge ' + os.path.basename(f), u8(x)))
     rows = []
     for name, img in items:
         p = infer(detector, img.transpose(2, 0, 1).astype(np.float32) / 255.0)[0]
@@ -71,6 +71,11 @@ def sheet(detector, check, t, c, path, crop=120):
 SHEET = ['photos/bsds500/test/388006.jpg', 'photos/bsds500/test/130014.jpg', 'photos/bsds500/test/232076.jpg',
          'eval/mcmaster/12.tif', 'eval/mcmaster/7.tif', 'eval/kodak24/kodim22.png',
          'real-old/bw-historical/migrant-mother-1936.jpg', 'real-old/bw-historical/detroit-1915.jpg']
+
+
+def tally(mask, y):
+    """(tp, fp, fn) of a boolean mask over the scored pixels, as evaluate.score counts them."""
+    return np.asarray(score(mask.astype(np.float32), y, 0.5), float)
 
 
 def main():
@@ -110,9 +115,9 @@ def main():
     acc, flagged = {}, {}
     cal_files = train_files()[::50][:args.limit or None]
     for x, y in samples('detector', cal_files, 256, 'calib'):
-        img = (x.transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)
+        img = u8(x)
         for k, m in masks(img, infer(detector, x)[0]).items():
-            acc[k] = acc.get(k, 0) + np.asarray(score(m.astype(np.float32), y, 0.5), float)
+            acc[k] = acc.get(k, 0) + tally(m, y)
     for f in cal_files:
         img = load_image(f, short=10 ** 6)
         for k, m in masks(img, infer(detector, img.transpose(2, 0, 1).astype(np.float32) / 255.0)[0]).items():
@@ -128,10 +133,10 @@ def main():
     for sname, lf in SETS.items():
         acc = {}
         for x, y in samples('detector', lf()[:args.limit or None], 256, 'eval'):
-            img = (x.transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)
+            img = u8(x)
             p = infer(detector, x)[0]
             for k, m in masks(img, p).items():
-                s = np.asarray(score(m.astype(np.float32), y, 0.5), float)
+                s = tally(m, y)
                 acc[k] = acc.get(k, 0) + s
                 tot[k] = tot.get(k, 0) + s
         res['forge'][sname] = {k: {'precision': a[0] / max(1, a[0] + a[1]), 'recall': a[0] / max(1, a[0] + a[2])} for k, a in acc.items()}
@@ -141,9 +146,9 @@ def main():
     for label in TYPES:
         acc = {}
         for x, y in type_samples(label)[:args.limit or None]:
-            img = (x.transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)
+            img = u8(x)
             for k, m in masks(img, infer(detector, x)[0]).items():
-                acc[k] = acc.get(k, 0) + np.asarray(score(m.astype(np.float32), y, 0.5), float)
+                acc[k] = acc.get(k, 0) + tally(m, y)
         res['per_type'][label] = {k: a[0] / max(1, a[0] + a[2]) for k, a in acc.items()}
     print(f'per type {time.time() - t0:.0f}s', flush=True)
     for sname in args.sets.split(','):

@@ -43,7 +43,7 @@ def window_geometry(box):
     return x0 + w / 2 - side / 2, y0 + h / 2 - side / 2, side
 
 
-def _taps(start, side, size):
+def _taps(start, side):
     """[WINDOW, taps] float sample positions along one axis of a window."""
     cell = side / WINDOW
     k = max(1, math.ceil(cell))
@@ -55,7 +55,7 @@ def window(rgb, p, labels, index, box):
     detector saw), p: HxW probability, labels: regions()'s labels."""
     h, w = p.shape
     left, top, side = window_geometry(box)
-    xs, ys = _taps(left, side, WINDOW), _taps(top, side, WINDOW)
+    xs, ys = _taps(left, side), _taps(top, side)
     ix = np.clip(np.floor(xs), 0, w - 1).astype(np.int64)  # [WINDOW, k]
     iy = np.clip(np.floor(ys), 0, h - 1).astype(np.int64)
     yy, xx = iy[:, :, None, None], ix[None, None, :, :]      # [WINDOW, k, WINDOW, k]
@@ -94,17 +94,6 @@ class MarkCheck(nn.Module):
     def forward(self, x):
         f = self.features(x)
         return self.head(torch.cat([f.mean(dim=(2, 3)), f.amax(dim=(2, 3))], 1))
-
-
-class Exported(nn.Module):
-    """What goes into ONNX: the probability that each window's region is damage."""
-
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, x):
-        return torch.sigmoid(self.net(x))
 
 
 @torch.no_grad()

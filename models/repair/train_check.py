@@ -29,29 +29,13 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 from common import HERE, Exported as DetectorGraph, _cfg, detector_target, forge, load_image, load_net, random_crop, train_files
+from evaluate import dilate
 from mark_check import MarkCheck, regions, window
+from mine_negatives import probability, resize_short
 
 DATA_FILE = '/tmp/heirloom-mark-check-windows.npz'
-
-
-def resize_short(img, short):
-    h, w = img.shape[:2]
-    s = short / min(h, w)
-    return img if abs(s - 1) < 1e-6 else np.asarray(Image.fromarray(img).resize((max(1, round(w * s)), max(1, round(h * s))), Image.BICUBIC))
-
-
-@torch.no_grad()
-def probability(detector, img, bf16=True):
-    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
-        return detector(torch.from_numpy(img.transpose(2, 0, 1).astype(np.float32) / 255.0)[None])[0, 0].float().numpy()
-
-
-def dilate(m, r):
-    import cv2
-    return cv2.dilate(m.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
 
 
 def forge_examples(detector, imgs, rng, n, thresholds):
@@ -63,7 +47,7 @@ def forge_examples(detector, imgs, rng, n, thresholds):
         y = detector_target(o)
         damage = (y[0] > 0.5) | (y[1] < 0.5)  # visible damage, its faint trace and ring
         near = dilate(damage, 2)
-        p = probability(detector, o['damaged'])
+        p = probability(detector, o['damaged'], bf16=True)
         t = thresholds[k % len(thresholds)]
         labels, boxes = regions(p, t)
         for i, b in enumerate(boxes):
@@ -87,7 +71,7 @@ def clean_examples(detector, imgs, rng, thresholds, scales=(1.0, 0.6, 1.6), cap=
     for k, img in enumerate(imgs):
         for s in scales:
             im = resize_short(img, round(min(img.shape[:2]) * s))
-            p = probability(detector, im)
+            p = probability(detector, im, bf16=True)
             t = thresholds[(k + int(s * 10)) % len(thresholds)]
             labels, boxes = regions(p, t)
             order = rng.permutation(len(boxes))[:cap]
