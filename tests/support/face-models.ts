@@ -8,6 +8,8 @@
  * - CodeFormer: `input` as GFPGAN plus `weight` float64 [1]; output = -input * (1 - w) + input * w
  *   (w = 0: the negative; w = 1: the input unchanged).
  * - GPEN-BFR-256: `input` 1x3x256x256 -> `output` 1x3x256x256.
+ * - A tinting restorer (tintingFaceModel): the GFPGAN signature, the negative with less contrast in
+ *   green and blue than in red, so a grey face comes out coloured (as real restorers tint grey faces).
  */
 import onnxProto from 'onnx-proto';
 
@@ -47,5 +49,14 @@ export function codeformerLikeModel(): Buffer {
     ],
     input: [vi('input', [1, 3, 512, 512]), vi('weight', [1], DT.DOUBLE)],
     output: [vi('output', [1, 3, 512, 512])],
+  });
+}
+
+export function tintingFaceModel(size: 512 | 256): Buffer {
+  const k = new Float32Array([-1, -0.8, -0.6]);
+  return encode({
+    name: 'tint', node: [{ name: 'mul', opType: 'Mul', input: ['input', 'k'], output: ['output'] }],
+    initializer: [{ name: 'k', dims: [1, 3, 1, 1], dataType: DT.FLOAT, rawData: new Uint8Array(k.buffer) }],
+    input: [vi('input', [1, 3, size, size])], output: [vi('output', [1, 3, size, size])],
   });
 }

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { applySimilarity, detailToKeep, faceTemplate, fitSimilarity, invertSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../src/core/faces/align';
+import { applySimilarity, detailToKeep, faceTemplate, fitSimilarity, invertSimilarity, keepOriginalColour, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../src/core/faces/align';
 import type { RgbaImage } from '../../src/core/image/types';
+import { rgbToLab } from '../../src/core/color/lab';
 
 const kodak = join(__dirname, '..', '..', '..', 'shared', 'data', 'eval', 'kodak24', 'kodim05.png');
 function photo(): RgbaImage {
@@ -79,6 +80,29 @@ describe('face alignment', () => {
     for (let c = 0; c < 3; c++) {
       const mean = rest.data.subarray(c * plane, (c + 1) * plane).reduce((a, b) => a + b, 0) / plane;
       expect(mean).toBeCloseTo([0.7, 0.5, 0.4][c]!, 2);
+    }
+  });
+
+  it('on a black-and-white or toned crop keeps only the restoration\'s lightness: no colour is added', () => {
+    const s = 8, plane = s * s;
+    // a sepia ramp (the original) and a restoration that brightened it and tinted it blue
+    const sepia = (v: number) => [v, 0.85 * v, 0.68 * v];
+    const orig = { width: s, height: s, channels: 3, data: new Float32Array(3 * plane).map((_, i) => sepia(0.2 + 0.6 * ((i % plane) / plane))[Math.floor(i / plane)]!) };
+    const rest = { width: s, height: s, channels: 3, data: new Float32Array(3 * plane).map((_, i) => orig.data[i]! * [1.0, 1.1, 1.5][Math.floor(i / plane)]! + 0.05) };
+    const before = Float32Array.from(rest.data);
+    keepOriginalColour(rest, orig);
+    const lab = (d: Float32Array, i: number) => rgbToLab(...([0, 1, 2].map((c) => Math.round(255 * Math.min(1, d[c * plane + i]!))) as [number, number, number]));
+    for (let i = 0; i < plane; i++) {
+      const [L, a, b] = lab(rest.data, i), [, a0, b0] = lab(orig.data, i), [L1] = lab(before, i);
+      expect(Math.abs(L - L1)).toBeLessThan(0.6); // the restoration's lightness
+      expect(Math.hypot(a - a0, b - b0)).toBeLessThan(1.5); // the original's colour, not the blue tint
+    }
+    // a grey original stays grey
+    const grey = { width: s, height: s, channels: 3, data: new Float32Array(3 * plane).map((_, i) => 0.3 + 0.4 * ((i % plane) / plane)) };
+    keepOriginalColour(rest, grey);
+    for (let i = 0; i < plane; i++) {
+      const [r, g, b] = [0, 1, 2].map((c) => Math.round(255 * rest.data[c * plane + i]!));
+      expect(Math.max(Math.abs(r! - g!), Math.abs(g! - b!))).toBeLessThanOrEqual(1);
     }
   });
 

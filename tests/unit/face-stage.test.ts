@@ -20,7 +20,8 @@ import { createSession, tiledModelFor, type OrtModule } from '../../src/core/run
 import type { StageContext } from '../../src/core/pipeline/stage';
 import type { ModelManifest } from '../../src/core/models/types';
 import type { RgbaImage } from '../../src/core/image/types';
-import { codeformerLikeModel, negatingFaceModel } from '../support/face-models';
+import { codeformerLikeModel, negatingFaceModel, tintingFaceModel } from '../support/face-models';
+import { rgbToLab } from '../../src/core/color/lab';
 import { changedOutsideFaces, degradeCard, facePsnr, twoFaceCard } from '../support/face-card';
 
 const root = join(__dirname, '..', '..');
@@ -226,6 +227,44 @@ describe('face stage', () => {
     for (const [x, y] of [[5, 5], [320, 10], [635, 315], [320, 300]]) expect(px(out, x!, y!)).toEqual(px(image, x!, y!));
     expect((await runFace(image, { ...options, fidelity: 0 }, ctx({ [m.id]: bytes }))).data).toEqual(image.data);
   }, 60_000);
+
+  it.skipIf(!haveData)('a black-and-white or sepia photo keeps its tone: a restorer that tints faces changes only their lightness', async () => {
+    const { image: colour } = await twoFaces();
+    const bytes = tintingFaceModel(512);
+    const m = custom('user-tint', 'gfpgan', bytes, 512);
+    const options: FaceOptions = { ...faceDefaults, fidelity: 1, model: `custom:${m.id}`, manifest: m };
+    const toned = (k: [number, number, number]): RgbaImage => {
+      const d = new Uint8ClampedArray(colour.data);
+      for (let i = 0; i < d.length; i += 4) {
+        const y = 0.299 * d[i]! + 0.587 * d[i + 1]! + 0.114 * d[i + 2]!;
+        d[i] = k[0] * y; d[i + 1] = k[1] * y; d[i + 2] = k[2] * y;
+      }
+      return { ...colour, data: d };
+    };
+    const lab = (img: RgbaImage, i: number) => rgbToLab(img.data[i]!, img.data[i + 1]!, img.data[i + 2]!);
+    // on the colour photo the stand-in does tint the faces: the photo's colour moves
+    const tinted = await runFace(colour, options, ctx({ [m.id]: bytes }));
+    let moved = 0;
+    for (let i = 0; i < colour.data.length; i += 4) {
+      const [, a, b] = lab(tinted, i), [, a0, b0] = lab(colour, i);
+      if (Math.hypot(a - a0, b - b0) > 10) moved++;
+    }
+    expect(moved).toBeGreaterThan(5000);
+    for (const [name, k] of [['grey', [1, 1, 1]], ['sepia', [1.07, 0.89, 0.7]]] as const) {
+      const photo = toned([...k]);
+      const out = await runFace(photo, options, ctx({ [m.id]: bytes }));
+      let relit = 0, worst = 0;
+      for (let i = 0; i < photo.data.length; i += 4) {
+        const [L, a, b] = lab(out, i), [L0, a0, b0] = lab(photo, i);
+        if (Math.abs(L - L0) > 10) relit++;
+        worst = Math.max(worst, Math.hypot(a - a0, b - b0));
+      }
+      console.log(`${name}: ${relit} face pixels relit, largest colour change ${worst.toFixed(2)} Lab units`);
+      expect(relit).toBeGreaterThan(5000); // the faces were restored (the stand-in negates them)...
+      expect(worst).toBeLessThan(3); // ...and gained no colour
+      if (name === 'grey') for (let i = 0; i < out.data.length; i += 4) expect(Math.abs(out.data[i]! - out.data[i + 2]!)).toBeLessThanOrEqual(1);
+    }
+  }, 90_000);
 
   it.skipIf(!haveData)('CodeFormer gets its weight input (w = 1 - fidelity), GPEN-256 its own size', async () => {
     const { image, boxes } = await twoFaces();

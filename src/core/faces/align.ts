@@ -5,6 +5,7 @@
  * inverse transform with a feathered mask so no seam shows. Framework-free.
  */
 import type { PlanarImage, RgbaImage } from '../image/types.js';
+import { labToRgbInto, rgbToLab } from '../color/lab.js';
 
 export type Point = [number, number];
 /** x' = a x - b y + tx, y' = b x + a y + ty (a = s cos θ, b = s sin θ). */
@@ -188,5 +189,26 @@ export function matchColour(restored: PlanarImage, original: PlanarImage): void 
       }
     const shift = (mo - mr) / n;
     for (let i = 0; i < plane; i++) restored.data[c * plane + i] = Math.min(1, Math.max(0, restored.data[c * plane + i]! + shift));
+  }
+}
+
+/**
+ * For black-and-white and toned photos: keeps only the restoration's lightness and gives each
+ * pixel back the colour (Lab a/b) it had in the original crop. Face restorers trained on colour
+ * faces tint grey ones (blue casts, red ears and noses: GFPGAN #188, CodeFormer #238); a print
+ * that never held colour must not gain any.
+ */
+export function keepOriginalColour(restored: PlanarImage, original: PlanarImage): void {
+  if (original.width !== restored.width || original.height !== restored.height) throw new RangeError('original and restored crops differ in size');
+  const plane = restored.width * restored.height, r = restored.data, o = original.data;
+  const px = [0, 0, 0];
+  const u8 = (v: number) => Math.round(255 * Math.min(1, Math.max(0, v)));
+  for (let i = 0; i < plane; i++) {
+    const [L] = rgbToLab(u8(r[i]!), u8(r[plane + i]!), u8(r[2 * plane + i]!));
+    const [, a, b] = rgbToLab(u8(o[i]!), u8(o[plane + i]!), u8(o[2 * plane + i]!));
+    labToRgbInto(L, a, b, px, 0);
+    r[i] = px[0]! / 255;
+    r[plane + i] = px[1]! / 255;
+    r[2 * plane + i] = px[2]! / 255;
   }
 }

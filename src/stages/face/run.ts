@@ -1,10 +1,11 @@
 import type { RgbaImage } from '../../core/image/types';
 import type { StageContext, StageRunner } from '../../core/pipeline/stage';
 import { detectTinyFaces, faceCropInput, fivePointsFrom68, iou, landmarksToImage, nonMaxSuppression, tinyFaceDetectorInput, LANDMARK68_INPUT_SIZE, type FaceBox } from '../../core/faces';
-import { detailToKeep, fitSimilarity, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../core/faces/align';
+import { detailToKeep, fitSimilarity, keepOriginalColour, matchColour, pasteCrop, similarityScale, warpToCrop, type Point } from '../../core/faces/align';
 import { faceMeta, faceModel, faceRestoreModelFor, smallFaceStrength, type FaceOptions } from './meta';
 import { faceConventionOf } from './conventions';
 import { planAxis, planTiles } from '../../core/tiling/tiles';
+import { analyzeTone, hasColour } from '../../core/color/monochrome';
 
 export interface FoundFace {
   box: FaceBox;
@@ -131,6 +132,8 @@ export const runFace: StageRunner<FaceOptions> = async (image, options, ctx) => 
   const size = convention.size(manifest);
   const template = convention.template(size);
   const out: RgbaImage = { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
+  // a black-and-white or toned print gets the faces' lightness only: it must not gain colour
+  const lightnessOnly = !hasColour(analyzeTone(image));
   for (const [i, face] of faces.entries()) {
     ctx.signal?.throwIfAborted();
     ctx.progress({ stage: 'Enhancing faces', done: i, total: faces.length });
@@ -140,6 +143,7 @@ export const runFace: StageRunner<FaceOptions> = async (image, options, ctx) => 
     const amount = fidelity * smallFaceStrength(eyeDistance(face));
     const restored = await convention.restore(model, manifest, crop, amount);
     matchColour(restored, crop);
+    if (lightnessOnly) keepOriginalColour(restored, crop);
     pasteCrop(out, restored, toCrop, amount, undefined, crop, detailToKeep(similarityScale(toCrop)));
   }
   ctx.progress({ stage: 'Enhancing faces', done: faces.length, total: faces.length });
