@@ -395,7 +395,8 @@ const api = {
     await init();
     let session: OrtWeb.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+      // as it will run: float16 files are seen with the float32 inputs and outputs the app feeds them
+      session = await createSession(ort as unknown as OrtModule, bytes, 'wasm') as unknown as OrtWeb.InferenceSession;
     } catch (e) {
       throw new Error(`This file is not an ONNX model (onnxruntime could not load it: ${(e as Error)?.message ?? e}).`);
     }

@@ -2,7 +2,7 @@ import { test, expect } from './support/fixtures';
 import { encodePng, type Rgba } from './support/images';
 import { openApp, chooseFile, setStages, runAndDownload } from './support/app';
 import { addModel } from './support/custom-model';
-import { negatingFaceModel } from '../support/face-models';
+import { halfPrecisionFaceModel, negatingFaceModel } from '../support/face-models';
 import { changedOutsideFaces, degradeCard, facePsnr, twoFaceCard } from '../support/face-card';
 
 // The pasted square holds the whole head (the templates frame the face with hair and background),
@@ -35,6 +35,9 @@ test('Enhance faces: a GFPGAN-style model added in Models is used, with the fide
   await expect(page.getByTestId('model-error')).toContainText('1x3x256x256'); // wrong size for GFPGAN: refused
   await addModel(page, 'gpen-test.onnx', negatingFaceModel(256), 'face-gpen256');
   await expect(page.getByTestId('model-added')).toContainText('gpen-test (GPEN)');
+  // GFPGAN converted to half precision (float16 input and output, as users make the 170 MB file): accepted as it is
+  await addModel(page, 'gfpgan-fp16.onnx', halfPrecisionFaceModel(), 'face-gfpgan');
+  await expect(page.getByTestId('model-added')).toContainText('gfpgan-fp16');
 
   const { clean, boxes } = await twoFaceCard();
   await page.goto('/#/restore');

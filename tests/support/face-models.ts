@@ -8,6 +8,8 @@
  * - CodeFormer: `input` as GFPGAN plus `weight` float64 [1]; output = -input * (1 - w) + input * w
  *   (w = 0: the negative; w = 1: the input unchanged).
  * - GPEN-BFR-256: `input` 1x3x256x256 -> `output` 1x3x256x256.
+ * - GFPGAN converted to half precision (halfPrecisionFaceModel): float16 input, output, weights and
+ *   compute, as onnxconverter-common's float16 conversion writes it (the 170 MB GFPGAN 1.4 users make).
  * - A tinting restorer (tintingFaceModel): the GFPGAN signature, the negative with less contrast in
  *   green and blue than in red, so a grey face comes out coloured (as real restorers tint grey faces).
  */
@@ -58,5 +60,40 @@ export function tintingFaceModel(size: 512 | 256): Buffer {
     name: 'tint', node: [{ name: 'mul', opType: 'Mul', input: ['input', 'k'], output: ['output'] }],
     initializer: [{ name: 'k', dims: [1, 3, 1, 1], dataType: DT.FLOAT, rawData: new Uint8Array(k.buffer) }],
     input: [vi('input', [1, 3, size, size])], output: [vi('output', [1, 3, size, size])],
+  });
+}
+
+/** float32 -> IEEE half bits, rounded to nearest (normal halves only: tests feed values within +-0.5 and > 1e-4). */
+export function toHalf(v: number): number {
+  const f = new Float32Array([v]), u = new Uint32Array(f.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000, e = ((u >>> 23) & 0xff) - 127 + 15, m = u & 0x7fffff;
+  if (v === 0) return sign;
+  if (e <= 0 || e >= 31) throw new RangeError(`${v} is not a normal half`);
+  return sign + (e << 10) + Math.round(m / 8192); // a mantissa rounded up to 1024 carries into the exponent
+}
+
+const halves = (values: number[]) => new Uint8Array(Uint16Array.from(values.map(toHalf)).buffer);
+
+/**
+ * The GFPGAN signature in half precision: `input` float16 1x3x512x512 -> a 1x1 Conv with float16
+ * weights (the negation), plus a float16 Constant (zero), a Cast to float16 -> `output` float16.
+ * Its output is negatingFaceModel's.
+ */
+export function halfPrecisionFaceModel(): Buffer {
+  const w = [-1, 0, 0, 0, -1, 0, 0, 0, -1];
+  return encode({
+    name: 'face-fp16',
+    node: [
+      { name: 'conv', opType: 'Conv', input: ['input', 'w', 'b'], output: ['c'], attribute: [{ name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1] }] },
+      { name: 'zero', opType: 'Constant', output: ['z'], attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { dims: [1], dataType: DT.FLOAT16, rawData: halves([0]) } }] },
+      { name: 'add', opType: 'Add', input: ['c', 'z'], output: ['s'] },
+      { name: 'cast', opType: 'Cast', input: ['s'], output: ['output'], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: DT.FLOAT16 }] },
+    ],
+    initializer: [
+      { name: 'w', dims: [3, 3, 1, 1], dataType: DT.FLOAT16, rawData: halves(w) },
+      { name: 'b', dims: [3], dataType: DT.FLOAT16, rawData: halves([0, 0, 0]) },
+    ],
+    input: [vi('input', [1, 3, 512, 512], DT.FLOAT16)], output: [vi('output', [1, 3, 512, 512], DT.FLOAT16)],
+    valueInfo: [vi('c', [1, 3, 512, 512], DT.FLOAT16), vi('s', [1, 3, 512, 512], DT.FLOAT16)],
   });
 }

@@ -20,7 +20,7 @@ import { createSession, tiledModelFor, type OrtModule } from '../../src/core/run
 import type { StageContext } from '../../src/core/pipeline/stage';
 import type { ModelManifest } from '../../src/core/models/types';
 import type { RgbaImage } from '../../src/core/image/types';
-import { codeformerLikeModel, negatingFaceModel, tintingFaceModel } from '../support/face-models';
+import { codeformerLikeModel, halfPrecisionFaceModel, negatingFaceModel, tintingFaceModel } from '../support/face-models';
 import { rgbToLab } from '../../src/core/color/lab';
 import { changedOutsideFaces, degradeCard, facePsnr, twoFaceCard } from '../support/face-card';
 
@@ -226,6 +226,10 @@ describe('face stage', () => {
     // far from the faces: untouched
     for (const [x, y] of [[5, 5], [320, 10], [635, 315], [320, 300]]) expect(px(out, x!, y!)).toEqual(px(image, x!, y!));
     expect((await runFace(image, { ...options, fidelity: 0 }, ctx({ [m.id]: bytes }))).data).toEqual(image.data);
+    // the same restorer converted to half precision (float16 input and output) loads as it is and gives the same photo
+    const half = halfPrecisionFaceModel();
+    const mh = custom('user-gfpgan-fp16', 'gfpgan', half, 512);
+    expect((await runFace(image, { ...options, model: `custom:${mh.id}`, manifest: mh }, ctx({ [mh.id]: half }))).data).toEqual(out.data);
   }, 60_000);
 
   it.skipIf(!haveData)('a black-and-white or sepia photo keeps its tone: a restorer that tints faces changes only their lightness', async () => {

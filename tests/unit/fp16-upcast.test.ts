@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { upcastFp16Weights } from '../../src/core/models/fp16-upcast';
+import { halfToFloat, upcastFp16Weights } from '../../src/core/models/fp16-upcast';
+import { halfPrecisionFaceModel, toHalf } from '../support/face-models';
 
 const models = join(__dirname, '..', '..', 'public', 'models');
 const DT = onnxProto.onnx.TensorProto.DataType;
@@ -49,6 +50,31 @@ describe('fp16 weights upcast at load', () => {
       expect(max).toBeLessThan(1e-5);
     });
   }
+
+  it('a file that computes in float16 (float16 input, output, weights, constants, casts) becomes float32 throughout, same output', async () => {
+    const fp16 = new Uint8Array(halfPrecisionFaceModel());
+    const { bytes, halfPrecision } = upcastFp16Weights(fp16);
+    expect(halfPrecision).toBe(true);
+    const g = onnxProto.onnx.ModelProto.decode(bytes).graph!;
+    const elem = (v: { type?: { tensorType?: { elemType?: number | null } | null } | null }) => v.type!.tensorType!.elemType;
+    expect([...g.input!, ...g.output!, ...g.valueInfo!].map(elem)).toEqual([DT.FLOAT, DT.FLOAT, DT.FLOAT, DT.FLOAT]);
+    expect(g.initializer!.map((t) => t.dataType)).toEqual([DT.FLOAT, DT.FLOAT]);
+    expect(g.node!.find((n) => n.opType === 'Constant')!.attribute![0]!.t!.dataType).toBe(DT.FLOAT);
+    expect(Number(g.node!.find((n) => n.opType === 'Cast')!.attribute![0]!.i)).toBe(DT.FLOAT);
+    expect(g.node!.length).toBe(onnxProto.onnx.ModelProto.decode(fp16).graph!.node!.length);
+
+    const n = 3 * 512 * 512;
+    const x = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 255) / 255 - 0.5);
+    const converted = await ort.InferenceSession.create(bytes);
+    const y = (await converted.run({ input: new ort.Tensor('float32', x, [1, 3, 512, 512]) })).output!;
+    expect(y.type).toBe('float32');
+    // the original, fed float16 (the runtime computes in half): the same numbers to half precision
+    const asHalf = (await ort.InferenceSession.create(fp16)).run({ input: new ort.Tensor('float16', Uint16Array.from(x, toHalf), [1, 3, 512, 512]) });
+    const h = (await asHalf).output!.data as Uint16Array;
+    let max = 0;
+    for (let i = 0; i < n; i++) max = Math.max(max, Math.abs((y.data as Float32Array)[i]! + x[i]!), Math.abs(halfToFloat(h[i]!) - (y.data as Float32Array)[i]!));
+    expect(max).toBeLessThan(2e-3);
+  });
 
   it('leaves a float32 file as it is', () => {
     const fp32 = new Uint8Array(readFileSync(join(models, 'repair/denoise.onnx')));

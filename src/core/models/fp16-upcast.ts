@@ -1,14 +1,20 @@
 import protobuf from 'protobufjs/minimal.js';
 
 /**
- * fp16-weight ONNX files store each weight as float16 followed by a Cast to float32 (written by
- * models/onnx_tools.py and models/convert-tfjs). onnxruntime-web does not fold those Casts: it
- * re-casts every weight on every run (1.4-1.7x slower on WASM). Rewriting the graph once, when the
- * model is loaded, gives a float32 graph again: the download stays half the size, the run costs
- * nothing extra. Each Cast(to=FLOAT) whose only input is a float16 initializer used by nothing else
- * becomes a float32 initializer named as the Cast's output; everything else is copied byte for byte.
+ * float16 ONNX files become float32 graphs once, when the model is loaded.
+ *
+ * - fp16-weight files (models/onnx_tools.py, models/convert-tfjs) store each weight as float16
+ *   followed by a Cast to float32. onnxruntime-web does not fold those Casts: it re-casts every
+ *   weight on every run (1.4-1.7x slower on WASM). Each Cast(to=FLOAT) whose only input is a
+ *   float16 initializer used by nothing else becomes a float32 initializer named as the Cast's output.
+ * - Fully half-precision files (what onnxconverter-common's float16 conversion writes, e.g. the
+ *   170 MB GFPGAN 1.4 users convert themselves) take and give float16 and compute in it: the app
+ *   feeds float32, and the WASM runtime lacks float16 kernels for much of what they use. Every
+ *   float16 left (initializers, inputs, outputs, value infos, Cast targets, constant attributes,
+ *   subgraphs) is made float32, so they load as they are and run as an fp32 file would.
+ *
+ * The download stays half the size; everything else is copied byte for byte.
  */
-
 const { Reader, Writer } = protobuf;
 const FLOAT = 1;
 const FLOAT16 = 10;
@@ -16,9 +22,17 @@ const FLOAT16 = 10;
 const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
+const GRAPH_VALUES = new Set([11, 12, 13]); // input, output, value_info
+const GRAPH_SPARSE_INITIALIZER = 15;
 const NODE = { input: 1, output: 2, opType: 4, attribute: 5 };
-const ATTR = { name: 1, i: 3 };
-const TENSOR = { dims: 1, dataType: 2, int32Data: 5, name: 8, rawData: 9 };
+const ATTR = { name: 1, i: 3, t: 5, g: 6, tensors: 10, graphs: 11 };
+const TENSOR = { dims: 1, dataType: 2, int32Data: 5, name: 8, rawData: 9, externalData: 13 };
+const VALUE_TYPE = 2; // ValueInfoProto.type -> TypeProto
+const TYPE = { tensor: 1, sequence: 4, map: 5, sparseTensor: 8, optional: 9 };
+const TENSOR_TYPE_ELEM = 1; // TypeProto.Tensor.elem_type
+const ELEMENT_TYPES = new Set([TYPE.sequence, TYPE.optional]); // TypeProto.Sequence/Optional.elem_type (field 1)
+// attributes that name an element type
+const TYPE_ATTRIBUTES = new Set(['to', 'dtype', 'output_dtype']);
 const LEN = 2;
 
 interface Field { field: number; wire: number; start: number; end: number; body?: Uint8Array }
@@ -54,7 +68,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /** IEEE half -> single precision. */
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
   if (e === 0) return s * m * 2 ** -24;
   if (e === 31) return m ? NaN : s * Infinity;
@@ -133,15 +147,78 @@ function upcastGraph(graph: Uint8Array): { graph: Uint8Array; folded: number } {
   return { graph: concat(parts), folded: [...replace.values()].filter((v) => v === null).length };
 }
 
-/** A float32 graph from an fp16-weight ONNX file (unchanged bytes when there is nothing to fold). */
-export function upcastFp16Weights(model: Uint8Array): { bytes: Uint8Array; folded: number } {
-  const all = fields(model);
+const varint = (field: number, v: number) => Writer.create().uint32(field << 3).uint32(v).finish();
+const varintOf = (buf: Uint8Array, f: Field) => Reader.create(buf.subarray(f.start, f.end)).skip(1).uint32();
+
+/** The message with some top-level fields replaced (null: dropped); the same bytes when none is. */
+function rewrite(buf: Uint8Array, change: (f: Field) => Uint8Array | null | undefined): Uint8Array {
+  let changed = false;
+  const parts = fields(buf).map((f) => {
+    const r = change(f);
+    if (r === undefined) return buf.subarray(f.start, f.end);
+    changed = true;
+    return r ?? new Uint8Array(0);
+  });
+  return changed ? concat(parts) : buf;
+}
+
+/** A LEN field rewritten by `fn` (undefined when its body comes back unchanged). */
+function nested(field: number, f: Field, fn: (b: Uint8Array) => Uint8Array): Uint8Array | undefined {
+  const b = fn(f.body!);
+  return b === f.body ? undefined : lenField(field, b);
+}
+
+function tensorToFloat32(buf: Uint8Array): Uint8Array {
+  const t = readTensor(buf);
+  if (t.dataType !== FLOAT16) return buf;
+  if (fields(buf).some((f) => f.field === TENSOR.externalData)) throw new Error('float16 weights stored outside the .onnx file are not supported');
+  return float32Tensor(t, t.name);
+}
+
+function typeToFloat32(buf: Uint8Array): Uint8Array {
+  return rewrite(buf, (f) => {
+    if (f.field === TYPE.tensor || f.field === TYPE.sparseTensor)
+      return nested(f.field, f, (b) => rewrite(b, (e) => (e.field === TENSOR_TYPE_ELEM && varintOf(b, e) === FLOAT16 ? varint(TENSOR_TYPE_ELEM, FLOAT) : undefined)));
+    if (ELEMENT_TYPES.has(f.field)) return nested(f.field, f, (b) => rewrite(b, (e) => (e.field === 1 ? nested(1, e, typeToFloat32) : undefined)));
+    if (f.field === TYPE.map) return nested(f.field, f, (b) => rewrite(b, (e) => (e.field === 2 ? nested(2, e, typeToFloat32) : undefined)));
+    return undefined;
+  });
+}
+
+function attributeToFloat32(buf: Uint8Array): Uint8Array {
+  const name = fields(buf).find((f) => f.field === ATTR.name);
+  const typeAttr = !!name && TYPE_ATTRIBUTES.has(text(name.body!));
+  return rewrite(buf, (f) => {
+    if (f.field === ATTR.i && typeAttr && varintOf(buf, f) === FLOAT16) return varint(ATTR.i, FLOAT);
+    if (f.field === ATTR.t || f.field === ATTR.tensors) return nested(f.field, f, tensorToFloat32);
+    if (f.field === ATTR.g || f.field === ATTR.graphs) return nested(f.field, f, graphToFloat32);
+    return undefined;
+  });
+}
+
+function graphToFloat32(graph: Uint8Array): Uint8Array {
+  return rewrite(graph, (f) => {
+    if (f.field === GRAPH_NODE) return nested(f.field, f, (b) => rewrite(b, (a) => (a.field === NODE.attribute ? nested(a.field, a, attributeToFloat32) : undefined)));
+    if (f.field === GRAPH_INITIALIZER) return nested(f.field, f, tensorToFloat32);
+    if (GRAPH_VALUES.has(f.field)) return nested(f.field, f, (b) => rewrite(b, (v) => (v.field === VALUE_TYPE ? nested(v.field, v, typeToFloat32) : undefined)));
+    if (f.field === GRAPH_SPARSE_INITIALIZER) throw new Error('sparse initializers are not supported');
+    return undefined;
+  });
+}
+
+/**
+ * A float32 graph from a float16 ONNX file: weight Casts folded (`folded` counts them), then any
+ * float16 left made float32 (`halfPrecision`: the file computed in float16). A float32 file comes
+ * back as the same bytes.
+ */
+export function upcastFp16Weights(model: Uint8Array): { bytes: Uint8Array; folded: number; halfPrecision: boolean } {
   let folded = 0;
-  const parts = all.map((f) => {
-    if (f.field !== MODEL_GRAPH) return model.subarray(f.start, f.end);
+  const weights = rewrite(model, (f) => {
+    if (f.field !== MODEL_GRAPH) return undefined;
     const g = upcastGraph(f.body!);
     folded = g.folded;
-    return lenField(MODEL_GRAPH, g.graph);
+    return folded ? lenField(MODEL_GRAPH, g.graph) : undefined;
   });
-  return folded ? { bytes: concat(parts), folded } : { bytes: model, folded: 0 };
+  const bytes = rewrite(weights, (f) => (f.field === MODEL_GRAPH ? nested(f.field, f, graphToFloat32) : undefined));
+  return { bytes, folded, halfPrecision: bytes !== weights };
 }
