@@ -43,7 +43,9 @@ class RecognitionNet(nn.Module):
         for i, init in enumerate(g.initializer):
             key = f'w{i}'
             self._names[init.name] = key
-            self.register_buffer(key, torch.from_numpy(np.array(numpy_helper.to_array(init))))
+            w = np.array(numpy_helper.to_array(init))
+            # float16 weights (the half-size copy a GPU lease carries, pack_faces.py --with-nets) compute in float32
+            self.register_buffer(key, torch.from_numpy(w.astype(np.float32) if w.dtype == np.float16 else w))
         self.nodes = [(n.op_type, list(n.input), list(n.output), _attrs(n)) for n in g.node]
         known = {'Sub', 'Div', 'Conv', 'Relu', 'MaxPool', 'AveragePool', 'Add', 'Pad', 'GlobalAveragePool', 'Flatten', 'MatMul'}
         unknown = {op for op, *_ in self.nodes} - known

@@ -7,6 +7,14 @@
     /usr/bin/python3 models/repair/train.py --model detector --init-all models/repair/checkpoints/detector.pt \
         --hard-negatives models/repair/hard-negatives.json --data-pack .gpu/repair-photos.pkl --out /tmp/ft
 
+On a GPU lease (it copies only the repository, 64 MiB at most with what it carries): here,
+    /usr/bin/python3 models/repair/pack_data.py --out .gpu/repair-photos.pkl --short 320 --quality 85   # 50 MiB
+    scripts/device-tree.sh hide models/repair/checkpoints/detector.pt && scripts/device-tree.sh size .gpu
+then, there (carry .gpu), as the shipped detector was trained (card: models/cards/repair-detector.md),
+    python3 models/repair/train.py --model detector --data-pack .gpu/repair-photos.pkl --device cuda --bf16 \
+        --workers 15 --batch 32 --patch 256 --lr 2e-3 --minutes 8 --out .gpu/det
+(or --init-all models/repair/checkpoints/detector.pt to continue it), and scripts/device-tree.sh restore here.
+
 Stops at --steps or --minutes (cumulative over resumes), whichever comes first. Checkpoints go to
 <out>/checkpoints/<model>.pt every --ckpt-minutes; metrics to <out>/logs/<model>.csv.
 """

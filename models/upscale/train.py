@@ -8,9 +8,10 @@ models/training.py (cumulative --minutes/--steps, checkpoints, CSV log, cosine L
         --lr 2e-4 --minutes 60 --out /tmp/ft      # a fresh schedule from trained weights
     /usr/bin/python3 models/upscale/train.py --scale 2 --steps 2 --max-images 2 --out /tmp/x   # smoke
 
-On a GPU lease (it copies only the repository): pack the photos here first,
-    /usr/bin/python3 models/repair/pack_data.py --faces 0 --short 320 --quality 90 --out .gpu/sr-photos.pkl
-then, there (carry .gpu),
+On a GPU lease (it copies only the repository, 64 MiB at most with what it carries): here,
+    /usr/bin/python3 models/repair/pack_data.py --faces 0 --short 320 --quality 85 --out .gpu/sr-photos.pkl   # 46 MiB
+    scripts/device-tree.sh hide models/upscale/checkpoints/sr-x4.pt && scripts/device-tree.sh size .gpu     # 54
+then, there (carry .gpu; scripts/device-tree.sh restore here afterwards),
     python3 models/upscale/train.py --scale 4 --finetune models/upscale/checkpoints/sr-x4.pt --loss l2 --lr 5e-4 \
         --data-pack .gpu/sr-photos.pkl --device cuda --bf16 --workers 15 --batch 64 --minutes 8 --out .gpu/sr
 (add --deepen 6 to the shipped sr-x4.pt, or fine-tune checkpoints/sr-x4-deep.pt, for the 20-conv x4 the card measures).
