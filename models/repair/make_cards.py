@@ -116,6 +116,16 @@ LIMITS = {
   the hard-negative term) before it started to learn. It finds damage a viewer sees clearly
   (creases, flaked emulsion, strong scratches) and misses much of the rest: see the recall per
   type. The checkpoint is committed; `train.py --resume` continues it.
+- **Blind to dark damage.** `recall_breakdown.py` (60 held-out bsds500/test crops per case, one damage
+  type at a time; `logs/recall-breakdown.json`) splits recall at 0.7 by polarity against the 21 px
+  median round each pixel: scratches 0.249 lighter / 0.035 darker (0.6-1.5 px) and 0.326 / 0.077
+  (1.5-3 px), gouges 0.389 / 0.064 (3-5 px) and 0.210 / 0.035 (5-9 px), dust and hairs 0.286 / 0.023,
+  crack networks 0.284 / 0.056, flaked emulsion 0.474 / 0.004; only foxing (0.219 / 0.256) and
+  creases (0.441 / 0.241) are found dark. Dark marks are a third of the damaged pixels. Plainly
+  visible damage is missed too: pixels the forge moved by over 60/255 are found 0.21-0.55 of the
+  time (0.29 for fine scratches). The hard negatives were thin dark content (wires, window frames,
+  lettering, glasses), which is the likeliest cause; the next training run should weight dark damage
+  against them and check it here and on the damage-free sets.
 - **Tears: recall 0.005.** Torn corners and missing edges are found by the tear finder
   ([`repair-tears.md`](repair-tears.md)), off by default (it mistakes white backdrops and bright
   skies at the border for tears); ticked, it takes the held-out forge recall from 0.20 to 0.39.

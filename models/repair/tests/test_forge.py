@@ -219,6 +219,24 @@ def test_training_scripts():
             print(r.stdout[-2000:], r.stderr[-2000:])
 
 
+def test_recall_breakdown():
+    import json
+    if not os.path.isdir(os.path.join(REPAIR, '..', '..', '..', 'shared', 'data', 'photos', 'bsds500', 'test')):
+        print('skip recall breakdown: no bsds500/test')
+        return
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, 'rb.json')
+        r = subprocess.run([sys.executable, os.path.join(REPAIR, 'recall_breakdown.py'), '--crops', '1', '--out', out],
+                           capture_output=True, text=True, timeout=300)
+        check(r.returncode == 0, 'recall_breakdown.py runs on one crop' + ('' if r.returncode == 0 else ': ' + r.stderr[-800:]))
+        res = json.load(open(out))
+        cases = res['cases']
+        check(res['threshold'] == 0.7 and 'gouge 5-9 px' in cases and 'flaked emulsion' in cases, 'every case is scored at the shipped threshold')
+        split = all(c['lighter']['pixels'] + c['darker']['pixels'] == c['all']['pixels'] for c in cases.values())
+        check(split and all(0 <= v['recall'] <= 1 for c in cases.values() for v in c.values()), 'lighter + darker = all; recalls in [0, 1]')
+        check(sum(c['all']['pixels'] for c in cases.values()) > 1000, 'the crops hold scored damage')
+
+
 if __name__ == '__main__':
     run(test_determinism, test_late_defects, test_shapes, test_masks, test_halftone_keeps_tone, test_tears_samples, test_refine_tears,
-        test_hole_hint, test_training_scripts)
+        test_hole_hint, test_training_scripts, test_recall_breakdown)
