@@ -67,11 +67,12 @@ def main():
     ap.add_argument('--crops', type=int, default=60)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--out', default=os.path.join(E.HERE, 'logs', 'recall-breakdown.json'))
+    ap.add_argument('--ckpt-dir', default=os.path.join(E.HERE, 'checkpoints'), help='where detector.pt is (a fine-tune to compare)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     with open(os.path.join(E.HERE, 'logs', 'eval.json')) as f:
         threshold = json.load(f)['detector']['threshold']
-    net = E.load_models('detector', os.path.join(E.HERE, 'checkpoints'))[0]['fp32']
+    net = E.load_models('detector', args.ckpt_dir)[0]['fp32']
     cols = ['all', 'lighter', 'darker', *(f'change {a}-{b}/255' for a, b in CHANGE_BANDS)]
     print(f'Recall at threshold {threshold} (scored pixels in brackets)\n\n| damage | ' + ' | '.join(cols) + ' |\n|---|'
           + '---|' * len(cols))

@@ -38,12 +38,23 @@ sys.path.insert(0, os.path.join(ROOT, 'models'))
 from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
 
 
-def detector_loss(logits, y, hard_weight=0.5):
+def darker_than_surroundings(x):
+    """N,1,H,W bool: pixels whose grey level is under the mean of the 21 px square round them (a dark mark)."""
+    grey = (x[:, :3] * torch.tensor([0.299, 0.587, 0.114], device=x.device).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    return grey < F.avg_pool2d(grey, 21, stride=1, padding=10, count_include_pad=False)
+
+
+def detector_loss(logits, y, hard_weight=0.5, x=None, dark_weight=1.0):
     """Weighted BCE + batch soft Dice + hard_weight x the BCE of the hardest 0.5 % of negative pixels: false
     alarms on content (window frames, lettering, glasses) are what users see, so they cost the most. The tears
     net trains without that term: it held every output under the brightest flat content's (a tear looks like
-    sky until the net has learned its edge); its precision is left to the threshold and the app's rules."""
+    sky until the net has learned its edge); its precision is left to the threshold and the app's rules.
+    dark_weight: damage pixels darker than their surroundings (x, the input) count that many times: the
+    shipped detector finds a tenth as many dark marks as light ones (recall_breakdown.py), its hard negatives
+    being thin dark content."""
     t, w = y[:, :1], y[:, 1:2]
+    if dark_weight != 1.0:
+        w = w * (1 + (dark_weight - 1) * t * darker_than_surroundings(x).float())
     bce = F.binary_cross_entropy_with_logits(logits, t, reduction='none')
     base = (bce * w).sum() / w.sum().clamp_min(1)
     p = torch.sigmoid(logits)
@@ -54,9 +65,9 @@ def detector_loss(logits, y, hard_weight=0.5):
     return base + dice + hard_weight * hard
 
 
-def loss_fn(name, pred, y, x):
+def loss_fn(name, pred, y, x, dark_weight=1.0):
     if name in PROBABILITY_MAPS:
-        return detector_loss(pred.float(), y, 0.0 if name == 'tears' else 0.5)
+        return detector_loss(pred.float(), y, 0.0 if name == 'tears' else 0.5, x, dark_weight)
     if name == 'denoise':
         return torch.sqrt((pred - y) ** 2 + 1e-6).mean()
     m = x[:, 3:4]
@@ -118,6 +129,8 @@ def main():
     ap.add_argument('--device', default='cpu', help='cpu or cuda')
     ap.add_argument('--workers', type=int, default=0, help='processes making batches (0: in the training loop)')
     ap.add_argument('--bf16', action='store_true', help='bf16 autocast')
+    ap.add_argument('--dark-weight', type=float, default=1.0, help='detector: damage darker than its surroundings '
+                    'counts this many times in the loss (the shipped detector misses dark marks: recall_breakdown.py)')
     ap.add_argument('--forge-preset', default='', help="detector only: the forge preset its samples use "
                     "(default 'detector'; 'prints' adds tape, glue and mould)")
     args = ap.parse_args()
@@ -192,7 +205,7 @@ def main():
         x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=args.bf16):
             pred = run_model(args.model, n, x)
-        return loss_fn(args.model, pred.float(), y, x)
+        return loss_fn(args.model, pred.float(), y, x, args.dark_weight)
 
     train(args, net=net, opt=opt, rng=rng, step=step, elapsed=elapsed, label=args.model,
           batch=next_batch, loss=loss,

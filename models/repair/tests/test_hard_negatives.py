@@ -134,8 +134,26 @@ def test_mining_and_fine_tune_smoke():
         assert r.returncode != 0 and 'no mined false alarm' in r.stderr
 
 
+def test_dark_weight_counts_only_dark_damage():
+    from train import darker_than_surroundings, detector_loss
+    x = torch.full((1, 3, 32, 32), 0.5)
+    x[..., 8, :] = 0.1   # a dark scratch (row 8)
+    x[..., 20, :] = 0.9  # a light one (row 20)
+    dark = darker_than_surroundings(x)[0, 0]
+    assert dark[8].all() and not dark[20].any()
+    y = torch.zeros(1, 3, 32, 32)
+    y[:, 1] = 1  # every pixel scored
+    logits = torch.full((1, 1, 32, 32), -4.0)  # nothing found
+    for row in (8, 20):
+        y[:, 0] = 0
+        y[:, 0, row] = 1
+        plain, weighted = detector_loss(logits, y, 0.5, x, 1.0), detector_loss(logits, y, 0.5, x, 4.0)
+        assert (weighted > plain * 1.2) if row == 8 else torch.isclose(weighted, plain), (row, plain, weighted)
+
+
 if __name__ == '__main__':
     for t in (test_crop_is_centred_on_the_spot, test_crop_follows_the_scale_it_was_found_at,
-              test_hard_share_of_batch_is_clean_and_fully_scored, test_tears_hard_share_is_untorn, test_mining_and_fine_tune_smoke):
+              test_hard_share_of_batch_is_clean_and_fully_scored, test_tears_hard_share_is_untorn, test_mining_and_fine_tune_smoke,
+              test_dark_weight_counts_only_dark_damage):
         t()
         print('ok', t.__name__)
