@@ -125,7 +125,12 @@ LIMITS = {
   visible damage is missed too: pixels the forge moved by over 60/255 are found 0.21-0.55 of the
   time (0.29 for fine scratches). The hard negatives were thin dark content (wires, window frames,
   lettering, glasses), which is the likeliest cause; the next training run should weight dark damage
-  against them and check it here and on the damage-free sets.
+  against them and check it here and on the damage-free sets (`train.py --dark-weight`). Tried on the
+  CPU (2026-12-07: `--init-all` the shipped weights, `--dark-weight 4`, its hard negatives and 600 faces,
+  7,583 steps of 8 x 128 px, lr 3e-4, 45 min; not kept): the fine-tune slid towards "no damage", as the
+  first GPU minutes did. Recall fell for every type (scratches 0.17 to 0.05; 5-9 px gouges 0.15 to 0.04) and
+  the dark marks' share of it did not rise, while the damage-free coverage fell (mcmaster mean 0.64 % to
+  0.12 %). Batches this small let the hard-negative term win, so the weight needs the GPU recipe (32 x 256 px).
 - **Tears: recall 0.005.** Torn corners and missing edges are found by the tear finder
   ([`repair-tears.md`](repair-tears.md)), off by default (it mistakes white backdrops and bright
   skies at the border for tears); ticked, it takes the held-out forge recall from 0.20 to 0.39.
