@@ -54,7 +54,10 @@ def target_limit(ev, gains, speed):
                'output; 20 convs, 396,240 parameters, 1.46x the FLOPs) fine-tuned for 105 minutes (29,618 steps of 8 x '
                '64 px, L2, cosine from 3e-4) scored +0.03/+0.05/+0.04 dB held-out (kodak24/mcmaster/bsds500-test, '
                'torch, whole images), mean +0.04 (x4 gain +0.94): not shipped, since it costs 46 % more time for 0.04 of the '
-               '0.10 dB missing (weights `checkpoints/sr-x4-deep.pt`, log `logs/sr-x4-deep.csv`). A GPU lease is '
+               '0.10 dB missing (weights `checkpoints/sr-x4-deep.pt`, log `logs/sr-x4-deep.csv`). Nor does averaging '
+               'at test time: the shipped x4 run on the flipped input as well gains +0.035 dB held-out (damaged, mean of '
+               'the three sets, torch) at twice the time, on all eight flips and rotations +0.06 dB at eight times '
+               '(2026-12-07, not shipped). A GPU lease is '
                'the next step: `train.py --finetune --data-pack --device cuda` (its docstring) continues from the '
                'committed checkpoints, the deeper one included.' if short else ''))
 
