@@ -123,9 +123,12 @@ LIMITS = {
   crack networks 0.284 / 0.056, flaked emulsion 0.474 / 0.004; only foxing (0.219 / 0.256) and
   creases (0.441 / 0.241) are found dark. Dark marks are a third of the damaged pixels. Plainly
   visible damage is missed too: pixels the forge moved by over 60/255 are found 0.21-0.55 of the
-  time (0.29 for fine scratches). The hard negatives were thin dark content (wires, window frames,
-  lettering, glasses), which is the likeliest cause; the next training run should weight dark damage
-  against them and check it here and on the damage-free sets (`train.py --dark-weight`). Tried on the
+  time (0.29 for fine scratches). Its false alarms lean the same way: of the 552 it makes on damage-free
+  training photos (`hard-negatives.json`, p >= 0.5), 489 are lighter than the 21 px median at their
+  centre. It has learned that thin and dark is content; the likeliest cause (not proven) is the loss's
+  hard-negative term, the hardest 0.5 % of negative pixels, which on natural photos are mostly the dark
+  lines they are full of (wires, frames, lettering, shadows). The next training run should weight dark
+  damage against them and check it here and on the damage-free sets (`train.py --dark-weight`). Tried on the
   CPU (2026-12-07: `--init-all` the shipped weights, `--dark-weight 4`, its hard negatives and 600 faces,
   7,583 steps of 8 x 128 px, lr 3e-4, 45 min; not kept): the fine-tune slid towards "no damage", as the
   first GPU minutes did. Recall fell for every type (scratches 0.17 to 0.05; 5-9 px gouges 0.15 to 0.04) and
