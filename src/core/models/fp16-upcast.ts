@@ -68,6 +68,21 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+const varint = (field: number, v: number) => Writer.create().uint32(field << 3).uint32(v).finish();
+const varintOf = (buf: Uint8Array, f: Field) => Reader.create(buf.subarray(f.start, f.end)).skip(1).uint32();
+
+/** The message with some top-level fields replaced (null: dropped); the same bytes when none is. */
+function rewrite(buf: Uint8Array, change: (f: Field) => Uint8Array | null | undefined): Uint8Array {
+  let changed = false;
+  const parts = fields(buf).map((f) => {
+    const r = change(f);
+    if (r === undefined) return buf.subarray(f.start, f.end);
+    changed = true;
+    return r ?? new Uint8Array(0);
+  });
+  return changed ? concat(parts) : buf;
+}
+
 /** IEEE half -> single precision. */
 export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
@@ -83,7 +98,7 @@ function readTensor(buf: Uint8Array): Tensor {
   for (const f of fields(buf)) {
     if (f.field === TENSOR.name) t.name = text(f.body!);
     else if (f.field === TENSOR.dims) t.dims.push({ ...f, body: buf.subarray(f.start, f.end) });
-    else if (f.field === TENSOR.dataType) t.dataType = Reader.create(buf.subarray(f.start, f.end)).skip(1).uint32();
+    else if (f.field === TENSOR.dataType) t.dataType = varintOf(buf, f);
     else if (f.field === TENSOR.rawData) t.raw = f.body;
     else if (f.field === TENSOR.int32Data) { // float16 stored as one uint16 per int32 (when not raw)
       const r = Reader.create(buf.subarray(f.start, f.end));
@@ -113,7 +128,7 @@ function readNode(buf: Uint8Array): Node {
       const a = fields(f.body!);
       const name = a.find((x) => x.field === ATTR.name);
       const i = a.find((x) => x.field === ATTR.i);
-      if (name && i && text(name.body!) === 'to') n.to = Reader.create(f.body!.subarray(i.start, i.end)).skip(1).uint32();
+      if (name && i && text(name.body!) === 'to') n.to = varintOf(f.body!, i);
     }
   }
   return n;
@@ -124,8 +139,7 @@ function float32Tensor(t: Tensor, name: string): Uint8Array {
   const raw = new Uint8Array(h.length * 4);
   const v = new DataView(raw.buffer);
   h.forEach((x, i) => v.setFloat32(4 * i, halfToFloat(x), true));
-  const dataType = Writer.create().uint32((TENSOR.dataType << 3) | 0).uint32(FLOAT).finish();
-  return concat([...t.dims.map((d) => d.body!), dataType, lenField(TENSOR.name, new TextEncoder().encode(name)), lenField(TENSOR.rawData, raw)]);
+  return concat([...t.dims.map((d) => d.body!), varint(TENSOR.dataType, FLOAT), lenField(TENSOR.name, new TextEncoder().encode(name)), lenField(TENSOR.rawData, raw)]);
 }
 
 function upcastGraph(graph: Uint8Array): { graph: Uint8Array; folded: number } {
@@ -137,30 +151,14 @@ function upcastGraph(graph: Uint8Array): { graph: Uint8Array; folded: number } {
   }));
   const uses = new Map<string, number>();
   for (const { n } of nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
-  const replace = new Map<Field, Uint8Array | null>();
+  const replace = new Map<number, Uint8Array | null>(); // by the field's offset
   for (const { f, n } of nodes) {
     const src = n.opType === 'Cast' && n.to === FLOAT && n.inputs.length === 1 ? inits.get(n.inputs[0]!) : undefined;
-    if (!src || src.t.dataType !== FLOAT16 || uses.get(src.t.name) !== 1 || replace.has(src.f)) continue;
-    replace.set(f, null); // the Cast goes
-    replace.set(src.f, lenField(GRAPH_INITIALIZER, float32Tensor(src.t, n.outputs[0]!)));
+    if (!src || src.t.dataType !== FLOAT16 || uses.get(src.t.name) !== 1 || replace.has(src.f.start)) continue;
+    replace.set(f.start, null); // the Cast goes
+    replace.set(src.f.start, lenField(GRAPH_INITIALIZER, float32Tensor(src.t, n.outputs[0]!)));
   }
-  const parts = all.map((f) => (replace.has(f) ? replace.get(f) ?? new Uint8Array(0) : graph.subarray(f.start, f.end)));
-  return { graph: concat(parts), folded: [...replace.values()].filter((v) => v === null).length };
-}
-
-const varint = (field: number, v: number) => Writer.create().uint32(field << 3).uint32(v).finish();
-const varintOf = (buf: Uint8Array, f: Field) => Reader.create(buf.subarray(f.start, f.end)).skip(1).uint32();
-
-/** The message with some top-level fields replaced (null: dropped); the same bytes when none is. */
-function rewrite(buf: Uint8Array, change: (f: Field) => Uint8Array | null | undefined): Uint8Array {
-  let changed = false;
-  const parts = fields(buf).map((f) => {
-    const r = change(f);
-    if (r === undefined) return buf.subarray(f.start, f.end);
-    changed = true;
-    return r ?? new Uint8Array(0);
-  });
-  return changed ? concat(parts) : buf;
+  return { graph: rewrite(graph, (f) => replace.get(f.start)), folded: [...replace.values()].filter((v) => v === null).length };
 }
 
 /** A LEN field rewritten by `fn` (undefined when its body comes back unchanged). */
