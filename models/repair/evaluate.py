@@ -193,16 +193,19 @@ CLEAN = {
 }
 
 
+def one_type_crops(kind, extra, tag, n=60):
+    """The first n bsds500/test photos, centre-cropped to 256, each damaged by one damage type (one_defect)
+    with the seed CRC32(tag:file name): the forge outputs, in order."""
+    for f in SETS['bsds500-test']()[:n]:
+        c = center_crop(load_image(f, short=10 ** 6), 256)
+        yield forge(c, np.random.default_rng(zlib.crc32(f'{tag}:{os.path.basename(f)}'.encode())), one_defect(kind, **extra))
+
+
 def type_samples(label):
     """60 bsds500/test crops with one damage type of TYPES each (a fixed seed per crop and type):
     (input CHW float32, detector_target)."""
-    kind, extra = TYPES[label]
-    out = []
-    for f in SETS['bsds500-test']()[:60]:
-        c = center_crop(load_image(f, short=10 ** 6), 256)
-        o = forge(c, np.random.default_rng(zlib.crc32(f'type:{label}:{os.path.basename(f)}'.encode())), one_defect(kind, **extra))
-        out.append((o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0, detector_target(o)))
-    return out
+    return [(o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0, detector_target(o))
+            for o in one_type_crops(*TYPES[label], f'type:{label}')]
 
 
 def score(prob, y, t):

@@ -117,15 +117,16 @@ LIMITS = {
   (creases, flaked emulsion, strong scratches) and misses much of the rest: see the recall per
   type. The checkpoint is committed; `train.py --resume` continues it.
 - **Blind to dark damage.** `recall_breakdown.py` (60 held-out bsds500/test crops per case, one damage
-  type at a time; `logs/recall-breakdown.json`) splits recall at 0.7 by polarity against the 21 px
-  median round each pixel: scratches 0.249 lighter / 0.035 darker (0.6-1.5 px) and 0.326 / 0.077
-  (1.5-3 px), gouges 0.389 / 0.064 (3-5 px) and 0.210 / 0.035 (5-9 px), dust and hairs 0.286 / 0.023,
-  crack networks 0.284 / 0.056, flaked emulsion 0.474 / 0.004; only foxing (0.219 / 0.256) and
-  creases (0.441 / 0.241) are found dark. Dark marks are a third of the damaged pixels. Plainly
+  type at a time; `logs/recall-breakdown.json`) splits recall at 0.7 by polarity against the mean of
+  the 21 px square round each pixel (`train.darker_than_surroundings`, the rule `--dark-weight` trains
+  with): scratches 0.251 lighter / 0.040 darker (0.6-1.5 px) and 0.328 / 0.081 (1.5-3 px), gouges
+  0.392 / 0.070 (3-5 px) and 0.211 / 0.038 (5-9 px), dust and hairs 0.287 / 0.022, crack networks
+  0.288 / 0.060, flaked emulsion 0.474 / 0.000; only foxing (0.225 / 0.249) and creases (0.448 /
+  0.268) are found dark. Dark marks are a third of the damaged pixels. Plainly
   visible damage is missed too: pixels the forge moved by over 60/255 are found 0.21-0.55 of the
   time (0.29 for fine scratches). Its false alarms lean the same way: of the 552 it makes on damage-free
-  training photos (`hard-negatives.json`, p >= 0.5), 489 are lighter than the 21 px median at their
-  centre. It has learned that thin and dark is content; the likeliest cause (not proven) is the loss's
+  training photos (`hard-negatives.json`, p >= 0.5), 458 are lighter than their surroundings (by the
+  same rule, over most of the 5 x 5 pixels at their centre). It has learned that thin and dark is content; the likeliest cause (not proven) is the loss's
   hard-negative term, the hardest 0.5 % of negative pixels, which on natural photos are mostly the dark
   lines they are full of (wires, frames, lettering, shadows). The next training run should weight dark
   damage against them and check it here and on the damage-free sets (`train.py --dark-weight`). Tried on the

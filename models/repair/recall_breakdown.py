@@ -6,22 +6,22 @@
 Samples: the first --crops bsds500/test photos (held out), centre-cropped to 256, each damaged by the
 detector preset with one damage type at a time (evaluate.TYPES' kinds; scratches also in width bands),
 a fixed seed per crop and case. Scored pixels are evaluate's (visible damage, a not-scored ring).
-Polarity: the damaged pixel's grey level against the 21 px median of the damaged grey image round
-it (what a viewer compares it with). Change: the forge's per-pixel change, in /255.
+Polarity: the damaged pixel's grey level against the mean of the 21 px square round it (what a viewer
+compares it with; train.darker_than_surroundings, the rule --dark-weight trains with). Change: the forge's
+per-pixel change, in /255.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import zlib
 
-import cv2
 import numpy as np
 import torch
 
 import evaluate as E
-from common import detector_target, forge, load_image, one_defect
+from common import detector_target
+from train import darker_than_surroundings
 
 CASES = {
     'scratch 0.6-1.5 px': ('scratch', {'width': (0.6, 1.5)}),
@@ -42,14 +42,11 @@ def breakdown(net, threshold, crops):
     for label, (kind, extra) in CASES.items():
         n = {k: 0 for k in ('all', 'lighter', 'darker', *(f'change {a}-{b}' for a, b in CHANGE_BANDS))}
         hit = dict.fromkeys(n, 0)
-        for f in E.SETS['bsds500-test']()[:crops]:
-            c = E.center_crop(load_image(f, short=10 ** 6), 256)
-            o = forge(c, np.random.default_rng(zlib.crc32(f'breakdown:{label}:{os.path.basename(f)}'.encode())),
-                      one_defect(kind, **extra))
+        for o in E.one_type_crops(kind, extra, f'breakdown:{label}', crops):
             y = detector_target(o)
-            found = E.infer(net, o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0)[0] >= threshold
-            grey = cv2.cvtColor(o['damaged'], cv2.COLOR_RGB2GRAY)
-            darker = grey.astype(np.int16) < cv2.medianBlur(grey, 21)
+            x = o['damaged'].transpose(2, 0, 1).astype(np.float32) / 255.0
+            found = E.infer(net, x)[0] >= threshold
+            darker = darker_than_surroundings(torch.from_numpy(x)[None])[0, 0].numpy()
             change = o['change'] * 255
             scored = (y[0] > 0.5) & (y[1] > 0.5)
             parts = {'all': scored, 'lighter': scored & ~darker, 'darker': scored & darker}
