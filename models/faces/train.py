@@ -27,14 +27,14 @@ from common import (HERE, ROOT, WIDTHS, build, fixed_pairs, load_cache, load_ima
                     restore_loss, run_model, split_utk, ssim)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, prepare, resume_if_asked, train  # noqa: E402
+from training import add_arguments, prepare, resume_if_asked, train, use_bf16  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
     add_arguments(ap, out=HERE, patch=128, lr=1e-3)
     ap.add_argument('--ssim-weight', type=float, default=0.1)
-    ap.add_argument('--no-bf16', action='store_true', help='train in float32 (default: bf16 autocast on CPU)')
+    ap.add_argument('--no-bf16', action='store_true', help='train in float32 (default: bf16 autocast where it pays: training.bf16_pays)')
     ap.add_argument('--photo-mix', type=float, default=0.25,
                     help='share of samples cropped from general photos instead of faces (0 = faces only)')
     args = ap.parse_args()
@@ -60,7 +60,7 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     step, elapsed = resume_if_asked(args, ckpt_path, net, opt, rng, 'face') or (0, 0.0)
-    bf16 = not args.no_bf16
+    bf16 = use_bf16(not args.no_bf16)
     print(f'face: {sum(p.numel() for p in net.parameters())} params, widths {list(WIDTHS)}, patch {args.patch}, '
           f'batch {args.batch}, {"bf16 autocast" if bf16 else "fp32"}', flush=True)
 

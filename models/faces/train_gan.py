@@ -47,7 +47,7 @@ from recognition import cosine
 from recognition import load as load_recognition
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
+from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train, use_bf16  # noqa: E402
 
 OLD = (OLD_FACE_FORGE, OLD_FACE_ACQ)
 
@@ -83,9 +83,11 @@ def main():
     ap.add_argument('--recognition', default='', help='the recognition net\'s ONNX file (default: models/faces/build\'s)')
     ap.add_argument('--data-pack', default='', help='faces from pack_faces.py instead of ../shared/data (a GPU lease)')
     ap.add_argument('--device', default='cpu', help='cpu or cuda')
-    ap.add_argument('--bf16', action='store_true', help='bf16 autocast for the networks (the losses stay float32)')
+    ap.add_argument('--bf16', action='store_true', help='bf16 autocast for the networks (the losses stay float32), where it pays '
+                    '(training.bf16_pays)')
     ap.add_argument('--workers', type=int, default=0, help='processes making batches (0: in the training loop)')
     args = ap.parse_args()
+    args.bf16 = use_bf16(args.bf16, args.device)
     ckpt_path, log_path = prepare(args, args.name)
 
     load_val = None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 
 import cv2
@@ -29,6 +30,9 @@ import torch
 from PIL import Image
 
 from common import HERE, ROOT, Exported, build, find_tears, load_image, load_pack, photo_name, train_files
+
+sys.path.insert(0, os.path.join(ROOT, 'models'))
+from training import use_bf16  # noqa: E402
 
 
 def resize_short(img, short):
@@ -41,8 +45,8 @@ def resize_short(img, short):
 
 @torch.no_grad()
 def probability(model, img, bf16):
-    # bf16 autocast: 3x faster on this CPU; only where a region is, not its exact edge, matters here
-    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+    # bf16 autocast: 3x faster on a CPU with bf16 instructions; only where a region is, not its exact edge, matters here
+    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=use_bf16(bf16)):
         return model(torch.from_numpy(img.transpose(2, 0, 1).astype(np.float32) / 255.0)[None])[0, 0].float().numpy()
 
 
@@ -145,7 +149,7 @@ def main():
 
     summary = {'photos': len(named), 'photos_with_false_alarms': len(photos_hit), 'regions': len(recs),
                'regions_per_scale': {str(s): v for s, v in per_scale.items()},
-               'by_set': {}, 'threshold': args.threshold, 'checkpoint': os.path.relpath(args.ckpt, ROOT), 'bf16': not args.fp32}
+               'by_set': {}, 'threshold': args.threshold, 'checkpoint': os.path.relpath(args.ckpt, ROOT), 'bf16': use_bf16(not args.fp32)}
     for name, _ in named:
         key = name.split('/')[-2]
         d = summary['by_set'].setdefault(key, {'photos': 0, 'with_false_alarms': 0})

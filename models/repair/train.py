@@ -35,7 +35,7 @@ from common import (HERE, PROBABILITY_MAPS, ROOT, build, load_cache, load_hard_n
                     push_pull, run_model, train_files)
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
+from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train, use_bf16  # noqa: E402
 
 
 def darker_than_surroundings(x):
@@ -128,12 +128,13 @@ def main():
     ap.add_argument('--data-pack', default='', help='photos from pack_data.py instead of ../shared/data')
     ap.add_argument('--device', default='cpu', help='cpu or cuda')
     ap.add_argument('--workers', type=int, default=0, help='processes making batches (0: in the training loop)')
-    ap.add_argument('--bf16', action='store_true', help='bf16 autocast')
+    ap.add_argument('--bf16', action='store_true', help='bf16 autocast where it pays (training.bf16_pays)')
     ap.add_argument('--dark-weight', type=float, default=1.0, help='detector: damage darker than its surroundings '
                     'counts this many times in the loss (the shipped detector misses dark marks: recall_breakdown.py)')
     ap.add_argument('--forge-preset', default='', help="detector only: the forge preset its samples use "
                     "(default 'detector'; 'prints' adds tape, glue and mould)")
     args = ap.parse_args()
+    args.bf16 = use_bf16(args.bf16, args.device)
     if args.forge_preset:
         os.environ['HEIRLOOM_FORGE_PRESET'] = args.forge_preset  # before any sample is made (see common.detector_preset)
 

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from common import ARCH, HERE, ROOT, CompactSR, deepen, load_cache, load_pack, make_batch, run_record, train_files
 
 sys.path.insert(0, os.path.join(ROOT, 'models'))
-from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train  # noqa: E402
+from training import add_arguments, batch_stream, prepare, resume_if_asked, to_device, train, use_bf16  # noqa: E402
 
 CACHE_SHORT = 320  # photos decoded once at this short side (more detail than the repair cache's 256)
 
@@ -57,7 +57,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--scale', type=int, choices=(2, 4), required=True)
     add_arguments(ap, out=HERE, patch=0, lr=1e-3)
-    ap.add_argument('--bf16', action='store_true', help='bf16 autocast (1.5x faster on this CPU)')
+    ap.add_argument('--bf16', action='store_true', help='bf16 autocast where it pays '
+                    '(a GPU, a CPU with bf16 instructions: training.bf16_pays; float32 otherwise)')
     ap.add_argument('--channels', type=int, default=0, help='architecture (default: common.ARCH); a resumed run keeps its own')
     ap.add_argument('--body', type=int, default=0, help='convs between the first and the last (default: common.ARCH)')
     ap.add_argument('--init', default='', help='start from this checkpoint\'s body (e.g. x4 from x2); fresh optimizer')
@@ -73,6 +74,7 @@ def main():
     ap.add_argument('--device', default='cpu', help='cpu or cuda')
     ap.add_argument('--workers', type=int, default=0, help='processes making batches (0: in the training loop)')
     args = ap.parse_args()
+    args.bf16 = use_bf16(args.bf16, args.device)  # recorded in the checkpoint as what ran
     name = f'sr-x{args.scale}'
     lr_patch = args.patch or (64 if args.scale == 2 else 40)
     ckpt_path, log_path = prepare(args, name)

@@ -94,7 +94,9 @@ def test_tiny_training():
 
 
 def check_data_pack_and_workers(cmd, d):
-    """The GPU-lease path on the CPU: photos from a pack (pack_data.py's format), batches from a worker process."""
+    """The GPU-lease path on the CPU: photos from a pack (pack_data.py's format), batches from a worker process;
+    --bf16 as on the lease, which a CPU without bf16 instructions replaces with float32 (training.bf16_pays)."""
+    from training import bf16_pays
     import io
     import pickle
     from PIL import Image
@@ -108,11 +110,14 @@ def check_data_pack_and_workers(cmd, d):
     with open(pack, 'wb') as f:
         pickle.dump(items, f)
     cmd = [c for c in cmd[:cmd.index('--out')] if c not in ('--max-images', '3')]
-    r = subprocess.run(cmd + ['--out', out, '--data-pack', pack, '--workers', '1', '--device', 'cpu', '--steps', '2'],
+    r = subprocess.run(cmd + ['--out', out, '--data-pack', pack, '--workers', '1', '--device', 'cpu', '--steps', '2', '--bf16'],
                        capture_output=True, text=True, timeout=300)
     ok = r.returncode == 0 and '2 train / 1 val photos' in r.stdout
-    check(ok and torch.load(os.path.join(out, 'checkpoints', 'sr-x2.pt'))['step'] == 2,
-          'train.py trains from a photo pack with batches made in a worker process')
+    ck = torch.load(os.path.join(out, 'checkpoints', 'sr-x2.pt')) if ok else {}
+    check(ok and ck['step'] == 2, 'train.py trains from a photo pack with batches made in a worker process')
+    pays = bf16_pays('cpu')
+    check(ok and ck['args']['bf16'] == pays and ('float32 instead' in r.stdout) != pays,
+          f'--bf16 runs in bf16 only where it is faster (here: {pays}), and says when it falls back')
     if not ok:
         print(r.stdout[-2000:], r.stderr[-2000:])
 
