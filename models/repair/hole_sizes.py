@@ -15,6 +15,11 @@ prefill alone. Writes models/repair/logs/hole-sizes.json and prints a markdown t
 on WebGPU), with the hole blanked (the app before hole hints) and with the app's hole_hint in it.
 A hole wider than a tile leaves tiles with nothing known to continue. Writes
 logs/hole-sizes-whole.json.
+
+--masks DIR: writes the photos and hole masks the app-side evaluation fills
+(models/eval/hole-fill.ts: the network alone against the network plus the patch fill of large
+holes): the first --limit kodak24 photos whole, torn pieces and missing patches of 5, 10 and 15 %,
+and real-old/bw-historical (long side shrunk to 1,000 px) with an 8 % torn piece and a 5 % patch.
 """
 from __future__ import annotations
 
@@ -147,6 +152,26 @@ def whole(models, limit, scales):
     return res, '\n'.join(lines)
 
 
+def write_masks(out, limit):
+    """<out>/<set>/<photo>.png and <out>/<set>/<photo>--<torn|patch>-<share %>.png (255 = hole)."""
+    kodak = sorted(glob.glob(os.path.join(DATA, 'eval', 'kodak24', '*.png')))[:limit]
+    real = sorted(glob.glob(os.path.join(DATA, 'real-old', 'bw-historical', '*.jpg')))
+    for sname, files, holes in (('kodak24', kodak, [(s, sh) for s in ('torn', 'patch') for sh in SHARES[1:]]),
+                                ('real-old', real, [('torn', 0.08), ('patch', 0.05)])):
+        os.makedirs(os.path.join(out, sname), exist_ok=True)
+        for f in files:
+            img = Image.open(f).convert('RGB')
+            if max(img.size) > 1000:
+                k = 1000 / max(img.size)
+                img = img.resize((round(img.width * k), round(img.height * k)), Image.LANCZOS)
+            name = os.path.splitext(os.path.basename(f))[0]
+            img.save(os.path.join(out, sname, f'{name}.png'))
+            for shape, share in holes:
+                m = grown(torn if shape == 'torn' else patch, img.height, img.width, share, zlib.crc32(f'fill:{sname}:{shape}:{share}:{name}'.encode()))
+                Image.fromarray((m * 255).astype(np.uint8)).save(os.path.join(out, sname, f'{name}--{shape}-{int(share * 100)}.png'))
+    print(f'{len(kodak)} kodak24 and {len(real)} real-old photos with their holes in {out}')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--limit', type=int, default=24)
@@ -155,7 +180,11 @@ def main():
     ap.add_argument('--whole', action='store_true', help='whole photos, tiled as the app does, without and with the hole hint')
     ap.add_argument('--scales', default='1,2,4', help='--whole: the photos enlarged by these factors')
     ap.add_argument('--out', default=None)
+    ap.add_argument('--masks', default='', help='write photos and hole masks for models/eval/hole-fill.ts here, then stop')
     args = ap.parse_args()
+    if args.masks:
+        write_masks(args.masks, args.limit)
+        return
     torch.set_num_threads(args.threads)
     models, ck = load_models('inpaint', os.path.join(HERE, 'checkpoints'))
     if args.whole:

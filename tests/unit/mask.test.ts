@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dilateMask, emptyMask, labelRegions, maskCoverage, maskView, paintDisc, thresholdPlane } from '../../src/core/image/mask';
+import { chamferDistance, dilateMask, emptyMask, labelRegions, maskCoverage, maskView, paintDisc, thresholdPlane } from '../../src/core/image/mask';
 
 describe('masks', () => {
   it('paints and erases a disc and reports the touched box', () => {
@@ -32,6 +32,23 @@ describe('masks', () => {
     const corner = emptyMask(3, 3);
     corner.data[0] = 255;
     expect(maskCoverage(dilateMask(corner, 5))).toBe(1);
+  });
+
+  it('measures depth inside the mask and distance outside it (3-4 chamfer, in px)', () => {
+    // a 9x9 square in a 21x13 frame, at x 2..10, y 2..10
+    const m = emptyMask(21, 13);
+    for (let y = 2; y <= 10; y++) for (let x = 2; x <= 10; x++) m.data[y * 21 + x] = 255;
+    const depth = chamferDistance(m.data, 21, 13);
+    expect(depth[6 * 21 + 6]).toBeCloseTo(5, 5); // the centre: 5 steps to the nearest unmarked pixel
+    expect(depth[2 * 21 + 6]).toBeCloseTo(1, 5); // on the square's edge
+    expect(depth[0]).toBe(0); // unmarked
+    const away = chamferDistance(m.data, 21, 13, true);
+    expect(away[6 * 21 + 18]).toBeCloseTo(8, 5); // 8 px right of the square
+    expect(away[6 * 21 + 6]).toBe(0);
+    // the photo's edge counts as unmarked for depth: a region along it is shallow there
+    const edge = emptyMask(8, 8);
+    edge.data.fill(255);
+    expect(chamferDistance(edge.data, 8, 8)[0]).toBeCloseTo(1, 5);
   });
 
   it('thresholds probabilities at 0.5 by default', () => {

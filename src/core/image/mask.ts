@@ -114,3 +114,29 @@ export function maskView(mask: Mask, region: { x0: number; y0: number; x1: numbe
   }
   return { x: cx0, y: cy0, width, height, on };
 }
+
+/**
+ * For each pixel, its distance in px (3-4 chamfer, within 6 % of Euclidean) to the nearest pixel
+ * of the other kind: marked pixels get their depth inside the mask (unmarked ones 0), or, with
+ * `outside`, unmarked pixels get their distance from the mask (marked ones 0). Beyond the photo's
+ * edge counts as unmarked for depth, as far away for distance.
+ */
+export function chamferDistance(marked: Uint8Array, w: number, h: number, outside = false): Float32Array {
+  const far = 1e9;
+  const d = new Float32Array(w * h);
+  for (let i = 0; i < d.length; i++) d[i] = !marked[i] === outside ? far : 0;
+  const edge = outside ? far : 0;
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= w || y >= h ? edge : d[y * w + x]!);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (d[i]) d[i] = Math.min(d[i]!, at(x - 1, y) + 3, at(x, y - 1) + 3, at(x - 1, y - 1) + 4, at(x + 1, y - 1) + 4);
+    }
+  for (let y = h - 1; y >= 0; y--)
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (d[i]) d[i] = Math.min(d[i]!, at(x + 1, y) + 3, at(x, y + 1) + 3, at(x + 1, y + 1) + 4, at(x - 1, y + 1) + 4);
+    }
+  for (let i = 0; i < d.length; i++) d[i] = d[i]! / 3;
+  return d;
+}

@@ -9,6 +9,7 @@ import { NO_DAMAGE, repairDefaults, repairMeta, repairModel, type RepairOptions 
 import { shrunkProbabilityMask } from './probability-mask';
 import { holeHint, hintAt } from './hole-hint';
 import { detectTears } from './tears';
+import { patchFillLargeHoles } from './patch-fill';
 
 /**
  * Finds damage: marks (scratches, dust, creases, cracks: findMarks) and, when asked, torn or
@@ -39,8 +40,19 @@ export function detectionFactor(width: number, height: number): number {
   return Math.max(1, Math.ceil(Math.max(width, height) / repairMeta.detectLongSide));
 }
 
-/** Fills the masked pixels; every pixel outside the mask is returned unchanged. */
+/**
+ * Fills the masked pixels; every pixel outside the mask is returned unchanged. The network fills
+ * them all; large holes (torn corners, missing patches) are then rebuilt from the photo's own
+ * patches, where the network leaves a smooth smear (patchFillLargeHoles).
+ */
 export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext): Promise<RgbaImage> {
+  const filled = await networkFill(image, mask, ctx);
+  if (filled === image) return image;
+  return patchFillLargeHoles(filled, mask, { signal: ctx.signal, onProgress: progressReporter('Rebuilding large holes', ctx.progress) });
+}
+
+/** The inpainting network's fill of the masked pixels, tile by tile; the rest unchanged. */
+export async function networkFill(image: RgbaImage, mask: Mask, ctx: StageContext): Promise<RgbaImage> {
   if (mask.width !== image.width || mask.height !== image.height) {
     throw new Error(`The damage mask is ${mask.width}x${mask.height} but the photo is ${image.width}x${image.height}`);
   }
