@@ -9,8 +9,13 @@ What it writes is the pattern onnxruntime's QDQ transformer turns into QLinearCo
 
     DQ(x uint8) , DQ(w int8, per output channel) , DQ(b int32, scale x_scale*w_scale) -> Conv -> Q(y uint8)
 
-- weights: symmetric int8 per output channel (scale max|w|/127, zero point 0), stored as int8
-  initializers, so the file is about a quarter of the float32 one;
+- weights: symmetric per output channel in [-63, 63] (scale max|w|/63, zero point 0, "reduce
+  range"), stored as int8 initializers, so the file is about a quarter of the float32 one. Not
+  [-127, 127]: on x86 CPUs without VNNI (AVX2) onnxruntime's u8s8 kernel adds pairs of uint8 x int8
+  products in int16 (vpmaddubsw), which saturates beyond 32767; 255 x 127 x 2 overflows and
+  255 x 63 x 2 does not. Measured 2026-12-08 on an AVX2-only EPYC, SR x2 in onnxruntime-node:
+  full-range weights came out 0.98/255 (mean) and up to 42/255 from the float model, 7-bit ones as
+  close as the unfused graph;
 - bias: int32 with scale x_scale * w_scale[c] (onnxruntime feeds it to QLinearConv as it is: a
   float bias would stop the fusion, every Conv input has to come from a DequantizeLinear);
 - activations: per-tensor asymmetric uint8, ranges from running the float32 graph on calibration
@@ -139,11 +144,14 @@ def uint8_params(lo, hi):
     return scale, zp
 
 
+WEIGHT_MAX = 63  # 7-bit weights: no int16 saturation in x86's u8s8 kernels without VNNI (see above)
+
+
 def int8_weights(w):
-    """Symmetric per-output-channel int8: -> (q int8, scale float32 [M])."""
+    """Symmetric per-output-channel int8 in [-WEIGHT_MAX, WEIGHT_MAX]: -> (q int8, scale float32 [M])."""
     m = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
-    scale = np.where(m > 0, m / 127.0, 1.0).astype(np.float32)
-    q = np.clip(np.round(w / scale.reshape(-1, *([1] * (w.ndim - 1)))), -127, 127).astype(np.int8)
+    scale = np.where(m > 0, m / WEIGHT_MAX, 1.0).astype(np.float32)
+    q = np.clip(np.round(w / scale.reshape(-1, *([1] * (w.ndim - 1)))), -WEIGHT_MAX, WEIGHT_MAX).astype(np.int8)
     return q, scale
 
 

@@ -155,7 +155,7 @@ def main():
     e8 = json.load(open(os.path.join(HERE, 'logs', 'eval-int8.json')))
     lines += ['### int8', '',
               'The app loads a static int8 copy of each model on WASM (`models/upscale/quantize.py`, with the project\'s '
-              'quantizer `models/quantize_int8.py`): weights int8, symmetric, per output channel; biases int32 at the '
+              'quantizer `models/quantize_int8.py`): weights int8 in [-63, 63] (7 bits: with full-range weights the fused kernel of onnxruntime on x86 CPUs without VNNI, AVX2, adds pairs of products in int16 and saturates; SR x2 came out up to 42/255 from its float model on an AVX2-only EPYC, 2026-12-08), symmetric, per output channel; biases int32 at the '
               'input scale x weight scale; activations uint8, per tensor, with the min/max seen when the float model runs '
               f'(onnxruntime-node) on {CALIB_CROPS} calibration crops of training photos '
               f'({CALIB_LR_PATCH[2]} px inputs at x2, {CALIB_LR_PATCH[4]} px at x4, made small by the training recipe: '

@@ -27,7 +27,7 @@ from quantize_int8 import check_qdq, quantize_static  # noqa: E402
 
 CALIB_CROPS = 64
 CALIB_LR_PATCH = {2: 96, 4: 64}  # low-resolution side of a crop (high-resolution 192 / 256 px)
-INT8_NOTE = (' Static int8 (QDQ): weights int8 per output channel, activations uint8 per tensor, ranges from '
+INT8_NOTE = (' Static int8 (QDQ): weights int8 (7 bits) per output channel, activations uint8 per tensor, ranges from '
              f'{CALIB_CROPS} training-photo crops (models/quantize_int8.py); runs as QLinearConv on WASM.')
 
 
