@@ -224,7 +224,7 @@ LIMITS = {
 """,
     'inpaint': """- A small CPU-trained U-Net on a smooth prefill: large holes (> ~60 px) come out smooth; it
   continues colours, shading and coarse structure, not texture or semantic content (no faces, no
-  text). In the app, holes deeper than 6 px are then rebuilt from the photo's own patches (see
+  text). In the app, holes deeper than 16 px (wider than about 32 px) are then rebuilt from the photo's own patches (see
   above): texture and repeated structure come back, a face or a unique object does not, and the
   hole's PSNR drops 0.5-1.2 dB against the smooth fill.
 - The prefill sees the whole tile (256 px in the app, 512 px on WebGPU), the U-Net about 100 px
@@ -546,7 +546,7 @@ def main():
             h = json.load(open(fp))
             txt += ['### Large holes rebuilt from the photo\'s own patches (the app, after the network)', '',
                     'The network leaves holes of a few per cent of the photo as a smooth smear. The app then fills again every '
-                    'hole region that reaches more than 6 px from its edge (`src/stages/repair/patch-fill.ts`): a '
+                    'hole region that reaches more than 16 px from its edge (wider than about 32 px; below that the network\'s fill is close and scores better) (`src/stages/repair/patch-fill.ts`): a '
                     'content-aware fill (Wexler, Shechtman & Irani 2007, with PatchMatch\'s search, Barnes et al. 2009), '
                     'coarse to fine, each hole pixel\'s 7×7 patch matched to an undamaged patch of the photo near it (the '
                     'seam is part of the patch, so the match continues what surrounds the hole), started from the '

@@ -66,16 +66,17 @@ describe('patchFillLargeHoles', () => {
     expect(rebuilt).toBeGreaterThan(25);
   });
 
-  it('leaves thin marks with the fill it was given, and returns the photo itself when no hole is large', () => {
+  it('leaves thin marks and small holes with the fill it was given, and returns the photo itself when no hole is large', () => {
     const mask = emptyMask(160, 120);
     rect(mask, 10, 60, 150, 65); // a 5 px scratch: 3 px deep at most
     rect(mask, 80, 20, 84, 24); // a speck
+    rect(mask, 120, 80, 150, 110); // a 30 px blob: 15 px deep, where the network's fill is better
     const smooth = smoothFill(truth, mask);
     expect(patchFillLargeHoles(smooth, mask)).toBe(smooth);
     rect(mask, 60, 80, 110, 115); // and a large hole too: the scratch and the speck still keep their fill
     const again = smoothFill(truth, mask);
     const out = patchFillLargeHoles(again, mask);
-    for (const [x, y] of [[20, 62], [140, 61], [81, 21]] as const) {
+    for (const [x, y] of [[20, 62], [140, 61], [81, 21], [135, 95]] as const) {
       const i = (y * 160 + x) * 4;
       expect([out.data[i], out.data[i + 1], out.data[i + 2]]).toEqual([again.data[i], again.data[i + 1], again.data[i + 2]]);
     }

@@ -4,7 +4,8 @@ import { chamferDistance, labelRegions, type Mask } from '../../core/image/mask'
 /**
  * Large holes rebuilt from the photo's own patches. The inpainting network fills a torn corner or
  * a missing patch with the right colours but no texture or structure: a smooth smear. Here every
- * hole region that reaches deeper than `minDepth` px is filled again, as content-aware fills do
+ * hole region that reaches deeper than `minDepth` px (16: over about 32 px wide; below that the
+ * network is close to the truth and scores better) is filled again, as content-aware fills do
  * (Wexler, Shechtman & Irani 2007, with PatchMatch's search, Barnes et al. 2009): coarse to fine,
  * each hole pixel's patch is matched to an undamaged patch of the photo near it (the seam is part
  * of the patch, so the match continues what surrounds the hole) and the hole is rewritten from the
@@ -24,7 +25,7 @@ export interface PatchFillOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export const patchFillDefaults = { minDepth: 6, patch: 3, seed: 1, maxLevelPixels: 1_500_000 };
+export const patchFillDefaults = { minDepth: 16, patch: 3, seed: 1, maxLevelPixels: 1_500_000 };
 
 /** Search-and-vote rounds per level: the finest level starts from the coarser one's matches. */
 const ROUNDS = { coarse: 4, finest: 2 };
