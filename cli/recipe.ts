@@ -52,12 +52,12 @@ function tooMany(args: string[], max: number, spec: string, usage: string): void
 
 export const STAGES: Record<StageKey, StageSyntax> = {
   repair: {
-    usage: 'repair[:tears]',
-    help: `find scratches, creases, dust and cracks and rebuild them; "tears": torn corners and missing edges too${repairDefaults.tears ? ' (the default)' : ''}`,
+    usage: 'repair[:tears][:smooth]',
+    help: `find scratches, creases, dust and cracks and rebuild them; "tears": torn corners and missing edges too${repairDefaults.tears ? ' (the default)' : ''}; "smooth": large holes keep the network's smooth fill instead of texture from the photo`,
     parse(args, spec) {
-      tooMany(args, 1, spec, this.usage);
-      if (args[0] !== undefined && args[0] !== 'tears') throw new RecipeError(`"${spec}": unknown option "${args[0]}" (usage: ${this.usage})`);
-      return { ...repairDefaults, detect: true, tears: args[0] === 'tears' || repairDefaults.tears };
+      tooMany(args, 2, spec, this.usage);
+      for (const a of args) if (a !== 'tears' && a !== 'smooth') throw new RecipeError(`"${spec}": unknown option "${a}" (usage: ${this.usage})`);
+      return { ...repairDefaults, detect: true, tears: args.includes('tears') || repairDefaults.tears, texture: !args.includes('smooth') };
     },
   },
   denoise: {

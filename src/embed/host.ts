@@ -210,7 +210,11 @@ export function validateRecipe(input: unknown): Recipe | 'auto' {
     if (repair.mask !== undefined) throw new Error('recipe.repair.mask is not supported through the embed; use { detect: true }');
     // Without a mask (none can be sent), repair with detect off would return the photo unchanged.
     if (!flag('recipe.repair.detect', repair.detect, true)) throw new Error('recipe.repair with { detect: false } runs nothing through the embed (masks cannot be sent): use { detect: true } or leave repair out');
-    recipe.repair = { detect: true, tears: flag('recipe.repair.tears', repair.tears, repairDefaults.tears) };
+    recipe.repair = {
+      detect: true,
+      tears: flag('recipe.repair.tears', repair.tears, repairDefaults.tears),
+      texture: flag('recipe.repair.texture', repair.texture, repairDefaults.texture),
+    };
   }
   const denoise = obj('denoise');
   if (denoise) recipe.denoise = { strength: strength('denoise', denoise.strength, denoiseDefaults.strength) };

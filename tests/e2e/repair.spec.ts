@@ -50,6 +50,40 @@ test('a mask painted with the mouse is rebuilt, and nothing outside it changes',
   expect(changed.y1).toBeLessThanOrEqual(75 + r);
 });
 
+test('a large painted hole is rebuilt with texture from the photo, or smoothly when that box is unticked', async ({ page }) => {
+  const { png, image } = photoFixture(200, 150);
+  await openApp(page);
+  await chooseFile(page, png, 'torn.png');
+  await setStages(page, ['repair']);
+  await page.getByTestId('repair-detect').uncheck();
+  await expect(page.getByTestId('repair-texture')).toBeChecked(); // the default
+  await page.getByTestId('repair-paint').click();
+  const canvas = page.getByTestId('mask-canvas');
+  await expect(canvas).toBeVisible();
+  const k = (await canvas.boundingBox())!.width / image.width;
+  await page.getByTestId('mask-brush').fill(String(Math.round(50 * k))); // 50 image px: a hole deeper than 16 px
+  const box = (await canvas.boundingBox())!; // after the brush is set: its label can move the canvas
+  await page.mouse.move(box.x + 80 * k, box.y + 75 * k);
+  await page.mouse.down();
+  for (let x = 80; x <= 120; x += 5) await page.mouse.move(box.x + x * k, box.y + 75 * k);
+  await page.mouse.up();
+  await expect(page.getByTestId('repair-coverage')).not.toContainText(' 0.0%');
+  const textured = (await runAndDownload(page)).image;
+  await page.getByTestId('repair-texture').uncheck();
+  const smooth = (await runAndDownload(page)).image;
+  let inside = 0, differ = 0;
+  for (let i = 0; i < image.width * image.height; i++) {
+    const same = (a: { data: Uint8Array }) => [0, 1, 2].every((c) => a.data[i * 4 + c] === image.data[i * 4 + c]);
+    if (same(textured) && same(smooth)) continue; // outside the hole both leave the photo as it was
+    inside++;
+    if ([0, 1, 2].some((c) => textured.data[i * 4 + c] !== smooth.data[i * 4 + c])) differ++;
+  }
+  expect(inside).toBeGreaterThan(1500);
+  expect(differ / inside).toBeGreaterThan(0.5);
+  expect(changedBox(smooth, image).x0).toBeGreaterThanOrEqual(50); // and both stay in the painted hole
+  expect(changedBox(textured, image).x1).toBeLessThanOrEqual(150);
+});
+
 test('undo removes the last stroke', async ({ page }) => {
   const { png } = photoFixture(120, 90);
   await openApp(page);

@@ -71,13 +71,15 @@ describe('recipe syntax', () => {
       upscale: { scale: 4, quality: 'fast' },
     });
     expect(parseRecipe('repair,denoise:0.7,fade,upscale:2')).toEqual({
-      repair: { detect: true, tears: repairDefaults.tears },
+      repair: { detect: true, tears: repairDefaults.tears, texture: true },
       denoise: { strength: 0.7 },
       fade: { strength: 0.8, keepTone: false },
       upscale: { scale: 2, quality: 'clean' },
     });
     expect(parseRecipe('fade:keep-tone')).toEqual({ fade: { strength: 0.8, keepTone: true } });
-    expect(parseRecipe('repair:tears')).toEqual({ repair: { detect: true, tears: true } });
+    expect(parseRecipe('repair:tears')).toEqual({ repair: { detect: true, tears: true, texture: true } });
+    expect(parseRecipe('repair:smooth')).toEqual({ repair: { detect: true, tears: repairDefaults.tears, texture: false } });
+    expect(parseRecipe('repair:smooth:tears')).toEqual({ repair: { detect: true, tears: true, texture: false } });
   });
 
   it('rejects bad recipes with a message listing the valid stages', () => {
@@ -86,7 +88,7 @@ describe('recipe syntax', () => {
     expect(() => parseRecipe('upscale:2:ultra')).toThrow(/quality must be clean or balanced or fast/);
     expect(() => parseRecipe('denoise:1.5')).toThrow(/from 0 to 1/);
     expect(() => parseRecipe('fade,fade')).toThrow(/twice/);
-    expect(() => parseRecipe('repair:rips')).toThrow(/unknown option "rips".*repair\[:tears\]/);
+    expect(() => parseRecipe('repair:rips')).toThrow(/unknown option "rips".*repair\[:tears\]\[:smooth\]/);
     expect(() => parseRecipe('')).toThrow(/empty/);
   });
 });

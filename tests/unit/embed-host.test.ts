@@ -11,10 +11,13 @@ describe('validateRecipe', () => {
   test('repair with detect: false (it would return the photo unchanged) is refused', () => {
     expect(() => validateRecipe({ repair: { detect: false } })).toThrow(/detect: false \} runs nothing/);
     expect(() => validateRecipe({ repair: { detect: false }, fade: {} })).toThrow(/detect: false/);
-    expect(validateRecipe({ repair: {} })).toEqual({ repair: { detect: true, tears: repairDefaults.tears } });
-    expect(validateRecipe({ repair: { detect: true } })).toEqual({ repair: { detect: true, tears: repairDefaults.tears } });
-    expect(validateRecipe({ repair: { tears: true } })).toEqual({ repair: { detect: true, tears: true } });
+    const d = { detect: true, tears: repairDefaults.tears, texture: repairDefaults.texture };
+    expect(validateRecipe({ repair: {} })).toEqual({ repair: d });
+    expect(validateRecipe({ repair: { detect: true } })).toEqual({ repair: d });
+    expect(validateRecipe({ repair: { tears: true } })).toEqual({ repair: { ...d, tears: true } });
+    expect(validateRecipe({ repair: { texture: false } })).toEqual({ repair: { ...d, texture: false } });
     expect(() => validateRecipe({ repair: { tears: 'yes' } })).toThrow('recipe.repair.tears must be true or false');
+    expect(() => validateRecipe({ repair: { texture: 0 } })).toThrow('recipe.repair.texture must be true or false');
   });
 
   test('booleans must be booleans: keepTone "yes" is refused, not read as false', () => {

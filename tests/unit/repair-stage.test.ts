@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inpaint } from '../../src/stages/repair/run';
+import { inpaint, networkFill, runRepair } from '../../src/stages/repair/run';
 import type { StageContext } from '../../src/core/pipeline/stage';
 import type { TiledModel } from '../../src/core/tiling/run-tiled';
 import type { PlanarImage, RgbaImage } from '../../src/core/image/types';
@@ -22,6 +22,24 @@ function photo(w: number, h: number): RgbaImage {
 }
 
 describe('repair stage: inpaint', () => {
+  it('rebuilds a large hole from the photo unless told to keep the smooth fill (texture: false)', async () => {
+    const w = 300, h = 200;
+    const img = photo(w, h);
+    const mask = { width: w, height: h, data: new Uint8Array(w * h) };
+    for (let y = 60; y < 140; y++) for (let x = 100; x < 180; x++) mask.data[y * w + x] = 255; // an 80 px hole
+    const ctx: StageContext = { progress: () => undefined, loadModel: async () => greyModel([]) };
+    const network = await networkFill(img, mask, ctx);
+    const smooth = await runRepair(img, { detect: false, mask, texture: false }, ctx);
+    expect(smooth.data).toEqual(network.data); // the (stand-in) network's fill, as it is
+    const textured = await runRepair(img, { detect: false, mask }, ctx); // the default
+    let rebuilt = 0;
+    for (let i = 0; i < w * h; i++) {
+      if (!mask.data[i]) expect(textured.data[i * 4]).toBe(img.data[i * 4]);
+      else if (textured.data[i * 4] !== network.data[i * 4]) rebuilt++;
+    }
+    expect(rebuilt / (80 * 80)).toBeGreaterThan(0.9); // the photo's own pixels instead
+  });
+
   it('runs the network only on tiles that contain damage and changes only masked pixels', async () => {
     const w = 300, h = 200;
     const img = photo(w, h);

@@ -42,12 +42,12 @@ export function detectionFactor(width: number, height: number): number {
 
 /**
  * Fills the masked pixels; every pixel outside the mask is returned unchanged. The network fills
- * them all; large holes (torn corners, missing patches) are then rebuilt from the photo's own
- * patches, where the network leaves a smooth smear (patchFillLargeHoles).
+ * them all; with `texture`, large holes (torn corners, missing patches) are then rebuilt from the
+ * photo's own patches, where the network leaves a smooth smear (patchFillLargeHoles).
  */
-export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext): Promise<RgbaImage> {
+export async function inpaint(image: RgbaImage, mask: Mask, ctx: StageContext, texture: boolean = repairDefaults.texture): Promise<RgbaImage> {
   const filled = await networkFill(image, mask, ctx);
-  if (filled === image) return image;
+  if (filled === image || !texture) return filled;
   return patchFillLargeHoles(filled, mask, { signal: ctx.signal, onProgress: progressReporter('Rebuilding large holes', ctx.progress) });
 }
 
@@ -120,5 +120,5 @@ export const runRepair: StageRunner<RepairOptions> = async (image, options, ctx)
     ctx.note?.({ stage: 'repair', skipped: true, message: 'no damage found: left as it is' });
     return image;
   }
-  return inpaint(image, mask, ctx);
+  return inpaint(image, mask, ctx, options.texture ?? repairDefaults.texture);
 };
