@@ -105,6 +105,21 @@ export interface NodeOrt extends OrtModule {
   InferenceSession: { create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
 }
 
+/**
+ * A StageContext's loadModel for Node: each model (by id and sha256) opened once with openNodeModel
+ * and shared by every later call; a failed open is forgotten, so the next call tries again.
+ */
+export function nodeModelLoader(ort: NodeOrt, modelsDir: string, intraOpNumThreads: number): (m: ModelManifest) => Promise<TiledModel> {
+  const models = new Map<string, Promise<TiledModel>>();
+  return (m) => {
+    const key = m.id + m.sha256;
+    if (!models.has(key)) {
+      models.set(key, openNodeModel(ort, m, modelsDir, intraOpNumThreads).catch((e) => (models.delete(key), Promise.reject(e))));
+    }
+    return models.get(key)!;
+  };
+}
+
 /** Reads + verifies (size, sha256) a model through the core loader, then opens it on the CPU. */
 export async function openNodeModel(ort: NodeOrt, m: ModelManifest, modelsDir: string, intraOpNumThreads: number): Promise<TiledModel> {
   const base = pathToFileURL(join(modelsDir, modelFolder(m.task)) + '/').href;

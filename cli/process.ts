@@ -9,12 +9,11 @@ import { dirname } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import type { Progress } from '../src/core/pipeline/progress';
 import type { StageContext } from '../src/core/pipeline/stage';
-import type { TiledModel } from '../src/core/tiling/run-tiled';
 import { restoreWith, describeAnalysis, type RecipeRequest } from '../src/stages/auto';
 import type { StageNote } from '../src/core/pipeline/stage';
 import { formatRecipe } from './recipe';
 import { decodeFile, encodeWithMetadata, type CliFormat } from './codec';
-import { openNodeModel, type NodeOrt } from './models';
+import { nodeModelLoader, type NodeOrt } from './models';
 import { cropToPrint } from '../src/core/capture/crop-to-print';
 
 export interface ProcessorOptions {
@@ -51,20 +50,10 @@ export interface FileResult {
 
 export function createProcessor(opts: ProcessorOptions) {
   const ort = ortNode as unknown as NodeOrt;
-  const models = new Map<string, Promise<TiledModel>>();
   let onProgress: (p: Progress) => void = () => undefined;
   const ctx: StageContext = {
     progress: (p) => onProgress(p),
-    loadModel: (m) => {
-      const key = m.id + m.sha256;
-      if (!models.has(key)) {
-        models.set(
-          key,
-          openNodeModel(ort, m, opts.modelsDir, opts.threads).catch((e) => (models.delete(key), Promise.reject(e))),
-        );
-      }
-      return models.get(key)!;
-    },
+    loadModel: nodeModelLoader(ort, opts.modelsDir, opts.threads),
   };
 
   return async function processFile(job: FileJob, progress: (p: Progress) => void, signal?: AbortSignal): Promise<FileResult> {

@@ -23,7 +23,6 @@ import { execFileSync } from 'node:child_process';
 import * as ortNode from 'onnxruntime-node';
 import type { RgbaImage } from '../../src/core/image/types';
 import type { StageContext } from '../../src/core/pipeline/stage';
-import type { TiledModel } from '../../src/core/tiling/run-tiled';
 import { restoreWith, analyzePhoto, showsAge, ANALYSIS_SIDE, DAMAGE_SIDE, type AnalyzeOptions } from '../../src/stages/auto';
 import { shrinkImage } from '../../src/core/analysis/shrink';
 import { measureDamage, type DamageMeasure } from '../../src/core/analysis/damage';
@@ -36,7 +35,7 @@ import { fadeDefaults } from '../../src/stages/fade/meta';
 import { denoiseDefaults } from '../../src/stages/denoise/meta';
 import { colorizeDefaults } from '../../src/stages/colorize/meta';
 import { decodeFile } from '../../cli/codec';
-import { openNodeModel, type NodeOrt } from '../../cli/models';
+import { nodeModelLoader, type NodeOrt } from '../../cli/models';
 
 // Run from the repository root (npm run eval:auto does); the bundle lives in dist-eval/.
 const root = process.cwd();
@@ -46,15 +45,7 @@ const CAP = 60;
 const only = (process.env.AUTO_EVAL_PARTS ?? 'clean,forged').split(',');
 const forgedDir = join(root, '.bench', 'auto-eval', 'forged');
 
-const models = new Map<string, Promise<TiledModel>>();
-const ctx: StageContext = {
-  progress: () => undefined,
-  loadModel: (m) => {
-    const key = m.id + m.sha256;
-    if (!models.has(key)) models.set(key, openNodeModel(ortNode as unknown as NodeOrt, m, modelsDir, 2));
-    return models.get(key)!;
-  },
-};
+const ctx: StageContext = { progress: () => undefined, loadModel: nodeModelLoader(ortNode as unknown as NodeOrt, modelsDir, 2) };
 
 function psnr(a: RgbaImage, b: RgbaImage): number {
   let se = 0, n = 0;

@@ -20,10 +20,9 @@ import * as ortNode from 'onnxruntime-node';
 import type { RgbaImage } from '../../src/core/image/types';
 import type { Mask } from '../../src/core/image/mask';
 import type { StageContext } from '../../src/core/pipeline/stage';
-import type { TiledModel } from '../../src/core/tiling/run-tiled';
 import { networkFill } from '../../src/stages/repair/run';
 import { patchFillLargeHoles } from '../../src/stages/repair/patch-fill';
-import { openNodeModel, type NodeOrt } from '../../cli/models';
+import { nodeModelLoader, type NodeOrt } from '../../cli/models';
 
 const root = process.cwd();
 const holesDir = process.env.HOLES_DIR ?? join(root, '.bench', 'holes');
@@ -31,15 +30,7 @@ const sheetDir = join(root, 'models', 'cards', 'repair-sheets');
 const CROP = { w: 240, h: 180, zoom: 2 };
 const PER_SHEET = 7;
 
-const models = new Map<string, Promise<TiledModel>>();
-const ctx: StageContext = {
-  progress: () => undefined,
-  loadModel: (m) => {
-    const key = m.id + m.sha256;
-    if (!models.has(key)) models.set(key, openNodeModel(ortNode as unknown as NodeOrt, m, join(root, 'public', 'models'), 2));
-    return models.get(key)!;
-  },
-};
+const ctx: StageContext = { progress: () => undefined, loadModel: nodeModelLoader(ortNode as unknown as NodeOrt, join(root, 'public', 'models'), 2) };
 
 async function readRgba(path: string): Promise<RgbaImage> {
   const { data, info } = await sharp(path).removeAlpha().ensureAlpha().raw().toBuffer({ resolveWithObject: true });

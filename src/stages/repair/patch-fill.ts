@@ -19,7 +19,7 @@ export interface PatchFillOptions {
   /** patch half-size: patches are (2 * patch + 1) px square */
   patch: number;
   seed: number;
-  /** the most pixels a level may have (see MAX_LEVEL_PIXELS) */
+  /** the most pixels the finest level searched may have (see where `shift` is chosen) */
   maxLevelPixels: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -72,11 +72,10 @@ export function patchFillLargeHoles(filled: RgbaImage, mask: Mask, options: Part
       hole[i] = mask.data[g] ? 1 : 0;
       target[i] = labels[g]! >= 0 && large[labels[g]!] ? 1 : 0;
     }
-  // The finest level searched: the window itself, or halved `shift` times to fit MAX_LEVEL_PIXELS.
+  // The finest level searched: the window itself, or, above maxLevelPixels (the window round a torn
+  // corner of a 24 MP scan), the window halved `shift` times; the photo's pixels are then copied
+  // along that level's matches scaled up, so memory and time stay those of a 1.5 MP photo.
   let shift = 0;
-  // Above maxLevelPixels (the window round a torn corner of a 24 MP scan), the search stops at a
-  // level halved enough times and the photo's pixels are copied along that level's matches scaled
-  // up, so memory and time stay those of a 1.5 MP photo.
   while ((w >> shift) * (h >> shift) > o.maxLevelPixels) shift++;
   const finest = shrunkLevel(filled.data, W, { x: wx, y: wy, w, h }, hole, target, shift);
   // Halve until the holes are a few patches deep: there the search sees the layout round them.
